@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "store/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstdlib>
+
+#include "report/dedup.h"
+#include "store/schema.h"
+#include "store/timestamp.h"
+
+namespace kci::store {
+
+using report::FieldInfo;
+using report::FieldKind;
+using report::ObjectType;
+
+// Owns a PGresult.
+class PostgresStore::Result {
+ public:
+  explicit Result(PGresult* r) : r_(r) {}
+  Result(Result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+  Result& operator=(Result&&) = delete;
+  ~Result() { PQclear(r_); }
+  PGresult* get() const { return r_; }
+  int rows() const { return PQntuples(r_); }
+  bool null(int row, int col) const { return PQgetisnull(r_, row, col); }
+  const char* value(int row, int col) const { return PQgetvalue(r_, row, col); }
+  std::string text(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+  }
+
+ private:
+  PGresult* r_;
+};
+
+namespace {
+
+std::string staging_name(const TableInfo& t) { return "kci_stage_" + t.name; }
+
+std::string merge_sql(const TableInfo& t) {
+  std::string cols, exprs, sets, key;
+  for (const auto& k : t.key) key += (key.empty() ? "" : ", ") + k;
+  for (const auto& f : *t.fields) {
+    std::string c = f.column;
+    if (!cols.empty()) {
+      cols += ", ";
+      exprs += ", ";
+    }
+    cols += c;
+    // _timestamp: the load (transaction) time unless loaded with metadata.
+    exprs += f.metadata ? "COALESCE(" + c + ", now())" : c;
+    if (std::find(t.key.begin(), t.key.end(), c) != t.key.end()) continue;
+    if (!sets.empty()) sets += ", ";
+    if (f.metadata) {
+      sets += c + " = GREATEST(EXCLUDED." + c + ", o." + c + ")";
+    } else {
+      // Newer load wins; a missing (NULL) value keeps the stored one.
+      sets += c + " = COALESCE(EXCLUDED." + c + ", o." + c + ")";
+    }
+  }
+  return "INSERT INTO " + t.name + " AS o (" + cols + ") SELECT " + exprs + " FROM " +
+         staging_name(t) + " ORDER BY " + key + " ON CONFLICT (" + key + ") DO UPDATE SET " + sets;
+}
+
+std::string select_expr(const FieldInfo& f) {
+  std::string c = f.column;
+  switch (f.kind) {
+    case FieldKind::kTimestamp:
+      return "to_char(" + c + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')";
+    case FieldKind::kJson:
+    case FieldKind::kStatus:
+    case FieldKind::kPrefix: return c + "::text";
+    case FieldKind::kTextArray: return "array_to_json(" + c + ")::text";
+    default: return c;
+  }
+}
+
+// COPY text format: backslash escapes for the characters that delimit it.
+void copy_escape(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+// An array literal: {"a","b"} with " and \ escaped inside elements.
+std::string array_literal(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('"');
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+void copy_value(std::string& out, const report::Text& v) {
+  v ? copy_escape(out, *v) : void(out += "\\N");
+}
+void copy_value(std::string& out, const report::Float& v) {
+  if (!v) {
+    out += "\\N";
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, *v);
+  out.append(buf, r.ptr);
+}
+void copy_value(std::string& out, const report::Integer& v) {
+  v ? void(out += std::to_string(*v)) : void(out += "\\N");
+}
+void copy_value(std::string& out, const report::Bool& v) {
+  out += v ? (*v ? "t" : "f") : "\\N";
+}
+void copy_value(std::string& out, const report::TextArray& v) {
+  v ? copy_escape(out, array_literal(*v)) : void(out += "\\N");
+}
+
+void read(const std::string& s, report::Text& v) { v = s; }
+void read(const std::string& s, report::Float& v) { v = std::strtod(s.c_str(), nullptr); }
+void read(const std::string& s, report::Integer& v) { v = std::strtoll(s.c_str(), nullptr, 10); }
+void read(const std::string& s, report::Bool& v) { v = s == "t"; }
+void read(const std::string& s, report::TextArray& v) { v = report::parse_text_array(s); }
+
+template <typename T>
+std::vector<T>& list_of(report::Report& r) {
+  if constexpr (std::is_same_v<T, report::Checkout>) return r.checkouts;
+  if constexpr (std::is_same_v<T, report::Build>) return r.builds;
+  if constexpr (std::is_same_v<T, report::Test>) return r.tests;
+  if constexpr (std::is_same_v<T, report::Issue>) return r.issues;
+  if constexpr (std::is_same_v<T, report::Incident>) return r.incidents;
+}
+
+template <typename F>
+void with_type(ObjectType type, F&& f) {
+  switch (type) {
+    case ObjectType::kCheckout: f(report::Checkout{}); break;
+    case ObjectType::kBuild: f(report::Build{}); break;
+    case ObjectType::kTest: f(report::Test{}); break;
+    case ObjectType::kIssue: f(report::Issue{}); break;
+    case ObjectType::kIncident: f(report::Incident{}); break;
+  }
+}
+
+void ignore_notice(void*, const char*) {}
+
+}  // namespace
+
+PostgresStore::PostgresStore(const DatabaseSpec& spec) : Store(spec) {
+  conn_ = PQconnectdb(spec.params.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    conn_ = nullptr;
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    throw StoreError("cannot connect to PostgreSQL (" + spec.str() + "): " + msg);
+  }
+  // "NOTICE: relation already exists" and the like are not for users.
+  PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  exec("SET TIME ZONE 'UTC'");
+}
+
+PostgresStore::~PostgresStore() { PQfinish(conn_); }
+
+std::string PostgresStore::where() const {
+  return std::string("PostgreSQL database ") + PQdb(conn_) + " on " + PQhost(conn_) + ":" +
+         PQport(conn_);
+}
+
+void PostgresStore::fail(const std::string& what) {
+  std::string msg = PQerrorMessage(conn_);
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  throw StoreError(where() + ": " + what + ": " + msg);
+}
+
+PostgresStore::Result PostgresStore::exec(const std::string& sql) {
+  Result r(PQexec(conn_, sql.c_str()));
+  auto st = PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("\"" + sql.substr(0, 120) + "\" failed");
+  return r;
+}
+
+PostgresStore::Result PostgresStore::exec(const std::string& sql,
+                                          const std::vector<const char*>& params) {
+  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                        params.data(), nullptr, nullptr, 0));
+  auto st = PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("\"" + sql.substr(0, 120) + "\" failed");
+  return r;
+}
+
+void PostgresStore::copy_in(const std::string& sql, const std::string& data) {
+  Result start(PQexec(conn_, sql.c_str()));
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) fail("cannot start COPY");
+  // Sent in slices so libpq never holds a second copy of a huge buffer.
+  constexpr std::size_t kSlice = 1 << 20;
+  for (std::size_t off = 0; off < data.size(); off += kSlice) {
+    std::size_t n = std::min(kSlice, data.size() - off);
+    if (PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) != 1) fail("COPY failed");
+  }
+  if (PQputCopyEnd(conn_, nullptr) != 1) fail("COPY failed");
+  bool ok = true;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) ok = false;
+    PQclear(r);
+  }
+  if (!ok) fail("COPY failed");
+}
+
+template <typename Fn>
+void PostgresStore::transaction(Fn fn) {
+  exec("BEGIN");
+  try {
+    fn();
+    exec("COMMIT");
+  } catch (...) {
+    PQclear(PQexec(conn_, "ROLLBACK"));
+    throw;
+  }
+}
+
+int PostgresStore::component_version_locked(const std::string& component) {
+  Result t = exec("SELECT to_regclass($1) IS NOT NULL", {kMetaTable});
+  if (std::string(t.value(0, 0)) != "t") return 0;
+  Result r = exec(std::string("SELECT version FROM ") + kMetaTable + " WHERE component = $1",
+                  {component.c_str()});
+  return r.rows() ? std::atoi(r.value(0, 0)) : 0;
+}
+
+int PostgresStore::component_version(const std::string& component) {
+  std::lock_guard lock(mutex_);
+  return component_version_locked(component);
+}
+
+int PostgresStore::apply_migrations(const std::string& component,
+                                    const std::vector<Migration>& migrations) {
+  std::lock_guard lock(mutex_);
+  int current = 0;
+  transaction([&] {
+    // Serialises concurrent `init`s of the same database.
+    exec("SELECT pg_advisory_xact_lock(4242003)");
+    exec(std::string("CREATE TABLE IF NOT EXISTS ") + kMetaTable +
+         " (component TEXT PRIMARY KEY, version INTEGER NOT NULL, description TEXT)");
+    current = component_version_locked(component);
+    int latest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > latest) {
+      throw StoreError(where() + " has " + component + " schema v" + std::to_string(current) +
+                       ", newer than this kci knows (v" + std::to_string(latest) +
+                       "): use a newer kci");
+    }
+    for (const auto& m : migrations) {
+      if (m.version <= current) continue;
+      exec(m.postgresql_sql);
+      std::string v = std::to_string(m.version);
+      exec(std::string("INSERT INTO ") + kMetaTable +
+               " (component, version, description) VALUES ($1, $2, $3) ON CONFLICT (component) "
+               "DO UPDATE SET version = EXCLUDED.version, description = EXCLUDED.description",
+           {component.c_str(), v.c_str(), m.description.c_str()});
+      current = m.version;
+    }
+  });
+  return current;
+}
+
+void PostgresStore::init(bool ignore_initialized) {
+  if (!ignore_initialized && initialized() &&
+      component_version(kStoreComponent) == store_migrations().back().version) {
+    throw StoreError(where() + " is already initialized");
+  }
+  apply_migrations(kStoreComponent, store_migrations());
+  std::lock_guard lock(mutex_);
+  checked_initialized_ = true;
+}
+
+bool PostgresStore::initialized() {
+  std::lock_guard lock(mutex_);
+  return component_version_locked(kStoreComponent) > 0;
+}
+
+SchemaInfo PostgresStore::schema_info() {
+  SchemaInfo info;
+  info.store_version = component_version(kStoreComponent);
+  info.latest_store_version = store_migrations().back().version;
+  info.io_version = kIoVersion;
+  return info;
+}
+
+void PostgresStore::require_initialized() {
+  if (checked_initialized_) return;
+  int v = component_version_locked(kStoreComponent);
+  if (v == 0) {
+    throw StoreError(where() + " is not initialized: run `kci db init -d postgresql:...`");
+  }
+  if (v < store_migrations().back().version) {
+    throw StoreError(where() + " has an old schema (v" + std::to_string(v) +
+                     "): run `kci db init` to migrate it");
+  }
+  checked_initialized_ = true;
+}
+
+void PostgresStore::cleanup() {
+  std::lock_guard lock(mutex_);
+  transaction([&] {
+    for (ObjectType type : report::kObjectTypes) {
+      const TableInfo& t = table_info(type);
+      exec("DROP TABLE IF EXISTS " + staging_name(t));
+      exec("DROP TABLE IF EXISTS " + t.name);
+    }
+    exec("DROP FUNCTION IF EXISTS get_version()");
+    exec("DROP TYPE IF EXISTS STATUS");
+    exec("DROP TYPE IF EXISTS UNIT_PREFIX");
+    Result t = exec("SELECT to_regclass($1) IS NOT NULL", {kMetaTable});
+    if (std::string(t.value(0, 0)) == "t") {
+      exec(std::string("DELETE FROM ") + kMetaTable + " WHERE component = 'store'");
+    }
+  });
+  staging_created_.clear();
+  checked_initialized_ = false;
+}
+
+void PostgresStore::empty() {
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  exec("TRUNCATE checkouts, builds, tests, issues, incidents");
+}
+
+std::size_t PostgresStore::purge(const std::string& before) {
+  std::string t = normalize_timestamp(before);
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  std::size_t deleted = 0;
+  transaction([&] {
+    for (ObjectType type : report::kObjectTypes) {
+      Result r = exec("DELETE FROM " + table_info(type).name + " WHERE _timestamp < $1::timestamptz",
+                      {t.c_str()});
+      deleted += std::strtoull(PQcmdTuples(r.get()), nullptr, 10);
+    }
+  });
+  return deleted;
+}
+
+void PostgresStore::load(report::Report report, const LoadOptions& options) {
+  report::dedup(report);
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  std::string data;
+  transaction([&] {
+    report::Report::each_list(report, [&](auto& list) {
+      using T = typename std::decay_t<decltype(list)>::value_type;
+      if (list.empty()) return;
+      const TableInfo& t = table_info(T::kType);
+      std::string stage = staging_name(t);
+      if (!staging_created_.count(stage)) {
+        exec("CREATE TEMPORARY TABLE IF NOT EXISTS " + stage + " (LIKE " + t.name +
+             ") ON COMMIT DELETE ROWS");
+        staging_created_.insert(stage);
+      }
+      data.clear();
+      for (const T& o : list) {
+        bool first = true;
+        T::visit(o, [&](const FieldInfo& f, const auto& member) {
+          if (!first) data.push_back('\t');
+          first = false;
+          if (f.metadata && !options.with_metadata) {
+            data += "\\N";
+          } else {
+            copy_value(data, member);
+          }
+        });
+        data.push_back('\n');
+      }
+      copy_in("COPY " + stage + " FROM STDIN", data);
+      exec(merge_sql(t));
+    });
+  });
+}
+
+void PostgresStore::select(ObjectType type, const Selection& sel, bool with_metadata,
+                           report::Report& out) {
+  const TableInfo& t = table_info(type);
+  std::string sql = "SELECT ";
+  bool first = true;
+  for (const auto& f : *t.fields) {
+    sql += (first ? "" : ", ") + select_expr(f);
+    first = false;
+  }
+  sql += " FROM " + t.name + " WHERE TRUE";
+  std::vector<std::string> values;
+  if (!sel.column.empty()) {
+    values.push_back(array_literal(sel.values));
+    sql += " AND " + sel.column + " = ANY($" + std::to_string(values.size()) + "::text[])";
+  }
+  if (sel.after) {
+    values.push_back(normalize_timestamp(*sel.after));
+    sql += " AND _timestamp > $" + std::to_string(values.size()) + "::timestamptz";
+  }
+  if (sel.until) {
+    values.push_back(normalize_timestamp(*sel.until));
+    sql += " AND _timestamp <= $" + std::to_string(values.size()) + "::timestamptz";
+  }
+  std::vector<const char*> params;
+  for (const auto& v : values) params.push_back(v.c_str());
+
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  Result r = exec(sql, params);
+  with_type(type, [&](auto proto) {
+    using T = decltype(proto);
+    auto& list = list_of<T>(out);
+    list.reserve(list.size() + static_cast<std::size_t>(r.rows()));
+    for (int row = 0; row < r.rows(); ++row) {
+      T& o = list.emplace_back();
+      int col = 0;
+      T::visit(o, [&](const FieldInfo& f, auto& member) {
+        int i = col++;
+        if (f.metadata && !with_metadata) return;
+        if (!r.null(row, i)) read(r.text(row, i), member);
+      });
+    }
+  });
+}
+
+}  // namespace kci::store

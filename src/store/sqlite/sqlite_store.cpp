@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "report/dedup.h"
+#include "store/schema.h"
+#include "store/timestamp.h"
+
+namespace kci::store {
+
+using report::FieldInfo;
+using report::FieldKind;
+using report::ObjectType;
+
+namespace {
+
+// Finalises a statement when it goes out of scope.
+struct StmtGuard {
+  sqlite3_stmt* stmt;
+  ~StmtGuard() { sqlite3_finalize(stmt); }
+};
+
+std::string upsert_sql(const TableInfo& t) {
+  std::string cols, params, sets;
+  int n = 0;
+  for (const auto& f : *t.fields) {
+    if (n) {
+      cols += ", ";
+      params += ", ";
+    }
+    cols += f.column;
+    params += "?" + std::to_string(++n);
+    bool key = std::find(t.key.begin(), t.key.end(), f.column) != t.key.end();
+    if (key) continue;
+    if (!sets.empty()) sets += ", ";
+    std::string c = f.column;
+    if (f.metadata) {
+      // _timestamp only moves forward (loads with metadata may carry older).
+      sets += c + " = MAX(excluded." + c + ", COALESCE(" + t.name + "." + c + ", excluded." + c + "))";
+    } else {
+      // Newer load wins; a missing (NULL) value keeps the stored one.
+      sets += c + " = COALESCE(excluded." + c + ", " + t.name + "." + c + ")";
+    }
+  }
+  std::string key;
+  for (const auto& k : t.key) key += (key.empty() ? "" : ", ") + k;
+  return "INSERT INTO " + t.name + " (" + cols + ") VALUES (" + params + ") ON CONFLICT (" + key +
+         ") DO UPDATE SET " + sets;
+}
+
+// Binding members to a prepared statement, by their C++ type.
+void bind(sqlite3_stmt* s, int i, const FieldInfo& f, const report::Text& v) {
+  if (!v) {
+    sqlite3_bind_null(s, i);
+  } else if (f.kind == FieldKind::kTimestamp) {
+    std::string t = normalize_timestamp(*v);
+    sqlite3_bind_text(s, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  } else {
+    // The report outlives the step: no copy.
+    sqlite3_bind_text(s, i, v->data(), static_cast<int>(v->size()), SQLITE_STATIC);
+  }
+}
+void bind(sqlite3_stmt* s, int i, const FieldInfo&, const report::Float& v) {
+  v ? sqlite3_bind_double(s, i, *v) : sqlite3_bind_null(s, i);
+}
+void bind(sqlite3_stmt* s, int i, const FieldInfo&, const report::Integer& v) {
+  v ? sqlite3_bind_int64(s, i, *v) : sqlite3_bind_null(s, i);
+}
+void bind(sqlite3_stmt* s, int i, const FieldInfo&, const report::Bool& v) {
+  v ? sqlite3_bind_int(s, i, *v ? 1 : 0) : sqlite3_bind_null(s, i);
+}
+void bind(sqlite3_stmt* s, int i, const FieldInfo&, const report::TextArray& v) {
+  if (!v) {
+    sqlite3_bind_null(s, i);
+    return;
+  }
+  std::string text = report::text_array_json(*v);
+  sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+std::string column_text(sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+}
+void read(sqlite3_stmt* s, int i, report::Text& v) { v = column_text(s, i); }
+void read(sqlite3_stmt* s, int i, report::Float& v) { v = sqlite3_column_double(s, i); }
+void read(sqlite3_stmt* s, int i, report::Integer& v) { v = sqlite3_column_int64(s, i); }
+void read(sqlite3_stmt* s, int i, report::Bool& v) { v = sqlite3_column_int(s, i) != 0; }
+void read(sqlite3_stmt* s, int i, report::TextArray& v) {
+  v = report::parse_text_array(column_text(s, i));
+}
+
+template <typename T>
+std::vector<T>& list_of(report::Report& r) {
+  if constexpr (std::is_same_v<T, report::Checkout>) return r.checkouts;
+  if constexpr (std::is_same_v<T, report::Build>) return r.builds;
+  if constexpr (std::is_same_v<T, report::Test>) return r.tests;
+  if constexpr (std::is_same_v<T, report::Issue>) return r.issues;
+  if constexpr (std::is_same_v<T, report::Incident>) return r.incidents;
+}
+
+// Calls f with a default-constructed T of the type's struct.
+template <typename F>
+void with_type(ObjectType type, F&& f) {
+  switch (type) {
+    case ObjectType::kCheckout: f(report::Checkout{}); break;
+    case ObjectType::kBuild: f(report::Build{}); break;
+    case ObjectType::kTest: f(report::Test{}); break;
+    case ObjectType::kIssue: f(report::Issue{}); break;
+    case ObjectType::kIncident: f(report::Incident{}); break;
+  }
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const DatabaseSpec& spec) : Store(spec) {
+  int rc = sqlite3_open_v2(spec.params.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError("cannot open SQLite database " + spec.params + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 60000);
+  if (spec.params != ":memory:") exec("PRAGMA journal_mode = WAL");
+  exec("PRAGMA synchronous = NORMAL");
+}
+
+SqliteStore::~SqliteStore() {
+  finalize_statements();
+  sqlite3_close(db_);
+}
+
+void SqliteStore::finalize_statements() {
+  for (auto& [type, stmt] : upserts_) sqlite3_finalize(stmt);
+  upserts_.clear();
+}
+
+void SqliteStore::fail(const std::string& what) {
+  throw StoreError("SQLite database " + spec().params + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+void SqliteStore::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw StoreError("SQLite database " + spec().params + ": " + msg + " (in: " +
+                     sql.substr(0, 120) + ")");
+  }
+}
+
+sqlite3_stmt* SqliteStore::prepare(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
+    fail("cannot prepare \"" + sql.substr(0, 120) + "\"");
+  }
+  return stmt;
+}
+
+int SqliteStore::component_version_locked(const std::string& component) {
+  StmtGuard exists{prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")};
+  sqlite3_bind_text(exists.stmt, 1, kMetaTable, -1, SQLITE_STATIC);
+  if (sqlite3_step(exists.stmt) != SQLITE_ROW) return 0;
+  StmtGuard q{prepare(std::string("SELECT version FROM ") + kMetaTable + " WHERE component = ?1")};
+  sqlite3_bind_text(q.stmt, 1, component.data(), static_cast<int>(component.size()),
+                    SQLITE_STATIC);
+  return sqlite3_step(q.stmt) == SQLITE_ROW ? sqlite3_column_int(q.stmt, 0) : 0;
+}
+
+int SqliteStore::component_version(const std::string& component) {
+  std::lock_guard lock(mutex_);
+  return component_version_locked(component);
+}
+
+int SqliteStore::apply_migrations(const std::string& component,
+                                  const std::vector<Migration>& migrations) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec(std::string("CREATE TABLE IF NOT EXISTS ") + kMetaTable +
+         " (component TEXT PRIMARY KEY, version INTEGER NOT NULL, description TEXT)");
+    int current = component_version_locked(component);
+    int latest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > latest) {
+      throw StoreError("database " + spec().str() + " has " + component + " schema v" +
+                       std::to_string(current) + ", newer than this kci knows (v" +
+                       std::to_string(latest) + "): use a newer kci");
+    }
+    for (const auto& m : migrations) {
+      if (m.version <= current) continue;
+      for (const auto& stmt : split_sql(m.sqlite_sql)) exec(stmt);
+      StmtGuard up{prepare(std::string("INSERT INTO ") + kMetaTable +
+                           " (component, version, description) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT (component) DO UPDATE SET version = excluded.version, "
+                           "description = excluded.description")};
+      sqlite3_bind_text(up.stmt, 1, component.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int(up.stmt, 2, m.version);
+      sqlite3_bind_text(up.stmt, 3, m.description.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(up.stmt) != SQLITE_DONE) fail("cannot record schema version");
+      current = m.version;
+    }
+    exec("COMMIT");
+    return current;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void SqliteStore::init(bool ignore_initialized) {
+  if (!ignore_initialized && initialized() &&
+      component_version(kStoreComponent) == store_migrations().back().version) {
+    throw StoreError("database " + spec().str() + " is already initialized");
+  }
+  apply_migrations(kStoreComponent, store_migrations());
+  std::lock_guard lock(mutex_);
+  checked_initialized_ = true;
+}
+
+bool SqliteStore::initialized() {
+  std::lock_guard lock(mutex_);
+  return component_version_locked(kStoreComponent) > 0;
+}
+
+SchemaInfo SqliteStore::schema_info() {
+  SchemaInfo info;
+  info.store_version = component_version(kStoreComponent);
+  info.latest_store_version = store_migrations().back().version;
+  info.io_version = kIoVersion;
+  return info;
+}
+
+void SqliteStore::require_initialized() {
+  if (checked_initialized_) return;
+  int v = component_version_locked(kStoreComponent);
+  if (v == 0) {
+    throw StoreError("database " + spec().str() + " is not initialized: run `kci db init -d " +
+                     spec().str() + "`");
+  }
+  if (v < store_migrations().back().version) {
+    throw StoreError("database " + spec().str() + " has an old schema (v" + std::to_string(v) +
+                     "): run `kci db init -d " + spec().str() + "` to migrate it");
+  }
+  checked_initialized_ = true;
+}
+
+void SqliteStore::cleanup() {
+  std::lock_guard lock(mutex_);
+  finalize_statements();
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (ObjectType type : report::kObjectTypes) exec("DROP TABLE IF EXISTS " + table_info(type).name);
+    exec(std::string("DELETE FROM ") + kMetaTable + " WHERE component = 'store'");
+    exec("PRAGMA user_version = 0");
+    exec("COMMIT");
+  } catch (const StoreError&) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    // No kci_meta table: nothing was initialized; the drops are done.
+    for (ObjectType type : report::kObjectTypes) exec("DROP TABLE IF EXISTS " + table_info(type).name);
+  }
+  checked_initialized_ = false;
+}
+
+void SqliteStore::empty() {
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (ObjectType type : report::kObjectTypes) exec("DELETE FROM " + table_info(type).name);
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::size_t SqliteStore::purge(const std::string& before) {
+  std::string t = normalize_timestamp(before);
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  std::size_t deleted = 0;
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (ObjectType type : report::kObjectTypes) {
+      StmtGuard s{prepare("DELETE FROM " + table_info(type).name + " WHERE _timestamp < ?1")};
+      sqlite3_bind_text(s.stmt, 1, t.c_str(), -1, SQLITE_STATIC);
+      if (sqlite3_step(s.stmt) != SQLITE_DONE) fail("cannot purge");
+      deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return deleted;
+}
+
+void SqliteStore::load(report::Report report, const LoadOptions& options) {
+  report::dedup(report);
+  const std::string now = now_timestamp();
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  exec("BEGIN IMMEDIATE");
+  try {
+    report::Report::each_list(report, [&](auto& list) {
+      using T = typename std::decay_t<decltype(list)>::value_type;
+      if (list.empty()) return;
+      const TableInfo& t = table_info(T::kType);
+      sqlite3_stmt*& stmt = upserts_[T::kType];
+      if (!stmt) stmt = prepare(upsert_sql(t));
+      // Id order: the same order for every writer, and B-tree friendly.
+      std::vector<std::size_t> order(list.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return report::key_of(list[a]) < report::key_of(list[b]);
+      });
+      for (std::size_t i : order) {
+        T& o = list[i];
+        if (!options.with_metadata || !o.timestamp) o.timestamp = now;
+        int col = 0;
+        T::visit(o, [&](const FieldInfo& f, const auto& member) { bind(stmt, ++col, f, member); });
+        int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) fail("cannot store " + std::string(list_name(T::kType)) + " " + *o.id);
+      }
+      sqlite3_clear_bindings(stmt);
+    });
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void SqliteStore::select(ObjectType type, const Selection& sel, bool with_metadata,
+                         report::Report& out) {
+  const TableInfo& t = table_info(type);
+  std::string sql = "SELECT ";
+  bool first = true;
+  for (const auto& f : *t.fields) {
+    sql += (first ? "" : ", ") + std::string(f.column);
+    first = false;
+  }
+  sql += " FROM " + t.name + " WHERE 1";
+  int n = 0;
+  if (!sel.column.empty()) sql += " AND " + sel.column + " IN (SELECT value FROM json_each(?" + std::to_string(++n) + "))";
+  if (sel.after) sql += " AND _timestamp > ?" + std::to_string(++n);
+  if (sel.until) sql += " AND _timestamp <= ?" + std::to_string(++n);
+  std::string values_json, after, until;
+  if (!sel.column.empty()) values_json = report::text_array_json(sel.values);
+  if (sel.after) after = normalize_timestamp(*sel.after);
+  if (sel.until) until = normalize_timestamp(*sel.until);
+
+  std::lock_guard lock(mutex_);
+  require_initialized();
+  StmtGuard s{prepare(sql)};
+  n = 0;
+  if (!sel.column.empty()) sqlite3_bind_text(s.stmt, ++n, values_json.c_str(), -1, SQLITE_STATIC);
+  if (sel.after) sqlite3_bind_text(s.stmt, ++n, after.c_str(), -1, SQLITE_STATIC);
+  if (sel.until) sqlite3_bind_text(s.stmt, ++n, until.c_str(), -1, SQLITE_STATIC);
+  with_type(type, [&](auto proto) {
+    using T = decltype(proto);
+    auto& list = list_of<T>(out);
+    int rc;
+    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
+      T& o = list.emplace_back();
+      int col = 0;
+      T::visit(o, [&](const FieldInfo& f, auto& member) {
+        int i = col++;
+        if (f.metadata && !with_metadata) return;
+        if (sqlite3_column_type(s.stmt, i) != SQLITE_NULL) read(s.stmt, i, member);
+      });
+    }
+    if (rc != SQLITE_DONE) fail("cannot read " + t.name);
+  });
+}
+
+}  // namespace kci::store

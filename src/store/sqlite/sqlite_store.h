@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The SQLite driver: the embedded default ("sqlite:PATH" or
+// "sqlite::memory:").
+//
+// Durability: file databases run in WAL mode with synchronous=NORMAL. A load
+// is one transaction, so a crash of kci (or kill -9) never leaves part of a
+// report; a power loss may lose the last committed loads, never corrupt the
+// database. Concurrent writers (other processes) wait up to 60 s for the
+// write lock.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "store/store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace kci::store {
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(const DatabaseSpec& spec);
+  ~SqliteStore() override;
+
+  void init(bool ignore_initialized) override;
+  bool initialized() override;
+  SchemaInfo schema_info() override;
+  void cleanup() override;
+  void empty() override;
+  std::size_t purge(const std::string& before) override;
+  void load(report::Report report, const LoadOptions& options) override;
+  using Store::load;
+  void select(report::ObjectType type, const Selection& selection, bool with_metadata,
+              report::Report& out) override;
+  int apply_migrations(const std::string& component,
+                       const std::vector<Migration>& migrations) override;
+  int component_version(const std::string& component) override;
+
+ private:
+  void exec(const std::string& sql);
+  [[noreturn]] void fail(const std::string& what);
+  sqlite3_stmt* prepare(const std::string& sql);
+  int component_version_locked(const std::string& component);
+  void require_initialized();
+  void finalize_statements();
+
+  std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  bool checked_initialized_ = false;
+  std::map<report::ObjectType, sqlite3_stmt*> upserts_;  // prepared once, reused
+};
+
+}  // namespace kci::store
