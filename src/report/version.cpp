@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "report/patterns.h"
+
 namespace kci::report {
 
 std::string Version::str() const { return std::to_string(major) + "." + std::to_string(minor); }
@@ -47,11 +49,10 @@ Version declared_version(const json::Value& report) {
   if (it == report.MemberEnd()) throw VersionError("/version: missing (required)");
   const json::Value& v = it->value;
   if (v.IsString()) {
-    std::string_view s = json::str(v);
-    if (s == "1" || s == "1.0") return {1, 0};
-    if (s == "1.1") return {1, 1};
-    throw VersionError("/version: unknown version string \"" + std::string(s) +
-                       "\" (only v1 reports may give it as a string: \"1\" or \"1.0\")");
+    // As kcidb-io's v1 schema has it: "^1(\.0)?$", Python's "$" included.
+    if (matches(Pattern::kVersionStringV1, json::str(v))) return {1, 0};
+    throw VersionError("/version: unknown version string " + json::write(v) +
+                       " (only v1 reports may give it as a string: \"1\" or \"1.0\")");
   }
   if (!v.IsObject()) throw VersionError("/version: expected an object {major, minor}");
   auto major_it = v.FindMember("major");
