@@ -106,10 +106,17 @@ std::string array_literal(const std::vector<std::string>& items) {
   return out;
 }
 
-void copy_value(std::string& out, const report::Text& v) {
-  v ? copy_escape(out, *v) : void(out += "\\N");
+void copy_value(std::string& out, const FieldInfo& f, const report::Text& v) {
+  if (!v) {
+    out += "\\N";
+  } else if (f.kind == FieldKind::kTimestamp) {
+    // PostgreSQL would accept "yesterday" or "epoch": only RFC 3339 goes in.
+    out += normalize_timestamp(*v);
+  } else {
+    copy_escape(out, *v);
+  }
 }
-void copy_value(std::string& out, const report::Float& v) {
+void copy_value(std::string& out, const FieldInfo&, const report::Float& v) {
   if (!v) {
     out += "\\N";
     return;
@@ -118,13 +125,13 @@ void copy_value(std::string& out, const report::Float& v) {
   auto r = std::to_chars(buf, buf + sizeof buf, *v);
   out.append(buf, r.ptr);
 }
-void copy_value(std::string& out, const report::Integer& v) {
+void copy_value(std::string& out, const FieldInfo&, const report::Integer& v) {
   v ? void(out += std::to_string(*v)) : void(out += "\\N");
 }
-void copy_value(std::string& out, const report::Bool& v) {
+void copy_value(std::string& out, const FieldInfo&, const report::Bool& v) {
   out += v ? (*v ? "t" : "f") : "\\N";
 }
-void copy_value(std::string& out, const report::TextArray& v) {
+void copy_value(std::string& out, const FieldInfo&, const report::TextArray& v) {
   v ? copy_escape(out, array_literal(*v)) : void(out += "\\N");
 }
 
@@ -376,7 +383,7 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
           if (f.metadata && !options.with_metadata) {
             data += "\\N";
           } else {
-            copy_value(data, member);
+            copy_value(data, f, member);
           }
         });
         data.push_back('\n');

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The store's behaviour, run against both drivers: SQLite (a file per test)
+// and PostgreSQL (a database per test in the throw-away cluster).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "report/dedup.h"
+#include "report/upgrade.h"
+#include "store/pg_test_cluster.h"
+#include "store/schema.h"
+#include "store/store.h"
+#include "store/timestamp.h"
+
+namespace kci::store {
+namespace {
+
+using report::Report;
+
+json::Document parse(const std::string& text) {
+  json::Document d;
+  d.Parse(text.c_str());
+  EXPECT_FALSE(d.HasParseError()) << text;
+  return d;
+}
+
+std::string shared_dir() { return KCI_SOURCE_DIR "/../shared/kcidb-samples"; }
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A report as a JSON document with every list sorted by identity, for
+// comparisons that ignore object order (member order is ignored by
+// RapidJSON's ==, so JSONB's key reordering does not matter either).
+json::Document canonical(Report r, bool with_metadata = false) {
+  Report::each_list(r, [](auto& list) {
+    std::sort(list.begin(), list.end(),
+              [](const auto& a, const auto& b) { return report::key_of(a) < report::key_of(b); });
+  });
+  json::Document doc;
+  report::to_json(r, doc, with_metadata);
+  return doc;
+}
+
+class StoreTest : public ::testing::TestWithParam<Driver> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Driver::kPostgresql) {
+      auto* cluster = testing::PgTestCluster::get();
+      if (!cluster) GTEST_SKIP() << "PostgreSQL tests skipped: " << testing::PgTestCluster::skip_reason();
+      spec_ = cluster->create_database();
+    } else {
+      char tmpl[] = "/tmp/kci-store-test-XXXXXX";
+      ASSERT_NE(mkdtemp(tmpl), nullptr);
+      dir_ = tmpl;
+      spec_ = "sqlite:" + dir_ + "/test.db";
+    }
+    store_ = open_store(spec_);
+    store_->init();
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  void load(const std::string& text, LoadOptions o = {}) { store_->load(parse(text), o); }
+  Report dump(bool meta = false) {
+    Report all;
+    store_->dump({}, meta, 0, [&](Report& r) { all = std::move(r); });
+    return all;
+  }
+  // Compares the dump with an expected report given as JSON.
+  void expect_dump(const std::string& expected_json) {
+    json::Document have = canonical(dump());
+    json::Document want_doc = canonical(report::from_json(parse(expected_json)));
+    EXPECT_TRUE(have == want_doc) << "have: " << json::write(have) << "\nwant: " << json::write(want_doc);
+  }
+
+  std::string dir_;
+  std::string spec_;
+  std::unique_ptr<Store> store_;
+};
+
+constexpr const char* kV53 = R"("version": {"major": 5, "minor": 3})";
+
+std::string report_of(const std::string& lists) { return std::string("{") + kV53 + "," + lists + "}"; }
+
+TEST_P(StoreTest, InitRecordsSchemaVersion) {
+  EXPECT_TRUE(store_->initialized());
+  SchemaInfo info = store_->schema_info();
+  EXPECT_EQ(info.store_version, store_migrations().back().version);
+  EXPECT_EQ(info.io_version, "5.3");
+  store_->init(true);  // idempotent
+  EXPECT_THROW(store_->init(false), StoreError);
+}
+
+TEST_P(StoreTest, EmptyDatabaseDumpsEmptyReport) {
+  Report r = dump();
+  EXPECT_TRUE(r.empty());
+}
+
+TEST_P(StoreTest, NotInitializedIsAnActionableError) {
+  store_->cleanup();
+  EXPECT_FALSE(store_->initialized());
+  auto fresh = open_store(spec_);
+  try {
+    fresh->load(parse(report_of(R"("checkouts": [{"id": "o:1", "origin": "o"}])")));
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("kci db init"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(StoreTest, RoundTripsEveryField) {
+  const std::string all = report_of(R"(
+    "checkouts": [{"id": "o:c1", "origin": "o", "tree_name": "mainline",
+      "git_repository_url": "https://example.com/linux.git",
+      "git_commit_hash": "ef2b753c38bc9c0d1eea84e29a6bb6f9e776d0e3", "git_commit_name": "v5.8",
+      "git_commit_tags": ["v5.8", "with \"quote\" and \\ and {brace},comma"],
+      "git_commit_message": "Linux 5.8\n\ttabbed", "git_repository_branch": "master",
+      "git_repository_branch_tip": true,
+      "patchset_files": [{"name": "0001.patch", "url": "https://example.com/0001.patch"}],
+      "patchset_hash": "", "message_id": "a@b.c", "comment": "ünïcode ✓",
+      "start_time": "2020-08-14T23:08:06.967000+00:00",
+      "origin_builds_finish_time": "2020-08-15T01:00:00.000000+00:00",
+      "origin_tests_finish_time": "2020-08-15T02:00:00.000001+00:00",
+      "log_url": "https://example.com/log", "log_excerpt": "line1\nline2\r\n",
+      "valid": false, "misc": {"a": [1, 2.5, null, {"b": "c"}], "d": true}}],
+    "builds": [{"id": "o:b1", "origin": "o", "checkout_id": "o:c1", "comment": "c",
+      "start_time": "2020-08-14T23:08:06.000000+00:00", "duration": 600.25,
+      "architecture": "x86_64", "command": "make", "compiler": "gcc",
+      "input_files": [], "output_files": [{"name": "x", "url": "https://e.com/x"}],
+      "config_name": "defconfig", "config_url": "https://e.com/config",
+      "log_url": "https://e.com/build.log", "log_excerpt": "err", "status": "FAIL",
+      "misc": {}}],
+    "tests": [{"id": "o:t1", "origin": "o", "build_id": "o:b1",
+      "environment": {"comment": "board", "misc": {"x": 1}, "compatible": ["ti,omap3"]},
+      "path": "ltp.syscalls", "comment": "t", "log_url": "https://e.com/t.log",
+      "log_excerpt": "BUG", "status": "PASS",
+      "number": {"value": 1.6e-07, "unit": "s", "prefix": "binary"},
+      "start_time": "2020-08-14T23:08:07.967000+00:00", "duration": 1.5,
+      "input_files": [{"name": "rootfs", "url": "https://e.com/rootfs"}],
+      "output_files": [], "misc": {"k": "v"}}],
+    "issues": [{"id": "o:i1", "version": 2, "origin": "o", "report_url": "https://e.com/bug",
+      "report_subject": "s", "culprit": {"code": true, "tool": false, "harness": false},
+      "categories": ["a.b", "c"], "comment": "c", "misc": {"n": -3}}],
+    "incidents": [{"id": "o:n1", "origin": "o", "issue_id": "o:i1", "issue_version": 2,
+      "build_id": "o:b1", "test_id": "o:t1", "present": false, "comment": "c",
+      "misc": {"m": 1}}])");
+  load(all);
+  expect_dump(all);
+}
+
+TEST_P(StoreTest, TimestampsAreNormalizedToUtc) {
+  load(report_of(R"("builds": [{"id": "o:b", "origin": "o", "checkout_id": "o:c",
+                    "start_time": "2020-08-15T01:08:06.5+02:00"}])"));
+  Report r = dump();
+  ASSERT_EQ(r.builds.size(), 1u);
+  EXPECT_EQ(*r.builds[0].start_time, "2020-08-14T23:08:06.500000+00:00");
+}
+
+TEST_P(StoreTest, MergesPartsOverLoads) {
+  load(report_of(R"("tests": [{"id": "o:t", "origin": "o", "build_id": "o:b",
+                    "environment": {"comment": "board"}}])"));
+  load(report_of(R"("tests": [{"id": "o:t", "origin": "o", "build_id": "o:b", "status": "FAIL",
+                    "environment": {"compatible": ["a,b"]}}])"));
+  load(report_of(R"("tests": [{"id": "o:t", "origin": "o", "build_id": "o:b",
+                    "number": {"value": 3}, "misc": {"x": 1}}])"));
+  expect_dump(report_of(R"("tests": [{"id": "o:t", "origin": "o", "build_id": "o:b",
+      "status": "FAIL", "environment": {"comment": "board", "compatible": ["a,b"]},
+      "number": {"value": 3}, "misc": {"x": 1}}])"));
+}
+
+TEST_P(StoreTest, NewerLoadWinsPerColumn) {
+  load(report_of(R"("builds": [{"id": "o:b", "origin": "o", "checkout_id": "o:c",
+                    "status": "FAIL", "misc": {"a": 1, "b": 2}, "comment": "old"}])"));
+  load(report_of(R"("builds": [{"id": "o:b", "origin": "o", "checkout_id": "o:c2",
+                    "status": "PASS", "misc": {"a": 3}}])"));
+  // misc is replaced wholesale, comment kept, status and checkout_id updated.
+  expect_dump(report_of(R"("builds": [{"id": "o:b", "origin": "o", "checkout_id": "o:c2",
+      "status": "PASS", "misc": {"a": 3}, "comment": "old"}])"));
+}
+
+TEST_P(StoreTest, IssuesMergeByIdAndVersion) {
+  load(report_of(R"("issues": [{"id": "o:i", "version": 1, "origin": "o", "comment": "v1"},
+                               {"id": "o:i", "version": 2, "origin": "o", "comment": "v2"}])"));
+  load(report_of(R"("issues": [{"id": "o:i", "version": 2, "origin": "o",
+                                "culprit": {"code": true}}])"));
+  expect_dump(report_of(R"("issues": [
+      {"id": "o:i", "version": 1, "origin": "o", "comment": "v1"},
+      {"id": "o:i", "version": 2, "origin": "o", "comment": "v2", "culprit": {"code": true}}])"));
+}
+
+TEST_P(StoreTest, DuplicatesInOneReportMergeLaterWins) {
+  load(report_of(R"("checkouts": [
+      {"id": "o:c", "origin": "o", "comment": "first", "tree_name": "t"},
+      {"id": "o:c", "origin": "o", "comment": "second", "valid": true}])"));
+  expect_dump(report_of(R"("checkouts": [
+      {"id": "o:c", "origin": "o", "comment": "second", "tree_name": "t", "valid": true}])"));
+}
+
+TEST_P(StoreTest, DanglingReferencesAreStored) {
+  load(report_of(R"("incidents": [{"id": "o:n", "origin": "o", "issue_id": "o:missing",
+                    "issue_version": 7, "test_id": "o:nowhere"}])"));
+  EXPECT_EQ(dump().incidents.size(), 1u);
+}
+
+TEST_P(StoreTest, TimestampIsLoadTimeUnlessWithMetadata) {
+  std::string before = now_timestamp();
+  load(report_of(R"("checkouts": [{"id": "o:a", "origin": "o",
+                    "_timestamp": "2001-01-01T00:00:00+00:00"}])"));
+  load(report_of(R"("checkouts": [{"id": "o:b", "origin": "o",
+                    "_timestamp": "2001-01-01T00:00:00+00:00"}])"),
+       LoadOptions{true});
+  Report r = dump(true);
+  ASSERT_EQ(r.checkouts.size(), 2u);
+  for (const auto& c : r.checkouts) {
+    ASSERT_TRUE(c.timestamp);
+    if (*c.id == "o:a") {
+      // Clocks of client (SQLite) or server (PostgreSQL): allow slack.
+      EXPECT_GE(*c.timestamp, before.substr(0, 16)) << *c.timestamp;
+    } else {
+      EXPECT_EQ(*c.timestamp, "2001-01-01T00:00:00.000000+00:00");
+    }
+  }
+  // Without metadata no _timestamp is returned.
+  for (const auto& c : dump(false).checkouts) EXPECT_FALSE(c.timestamp);
+}
+
+TEST_P(StoreTest, DumpWindowAndSplit) {
+  load(report_of(R"("checkouts": [
+      {"id": "o:1", "origin": "o", "_timestamp": "2020-01-01T00:00:00+00:00"},
+      {"id": "o:2", "origin": "o", "_timestamp": "2020-02-01T00:00:00+00:00"},
+      {"id": "o:3", "origin": "o", "_timestamp": "2020-03-01T00:00:00+00:00"}],
+      "builds": [{"id": "o:b", "origin": "o", "checkout_id": "o:2",
+                  "_timestamp": "2020-02-01T00:00:00+00:00"}])"),
+       LoadOptions{true});
+  Selection window;
+  window.after = "2020-01-01T00:00:00+00:00";
+  window.until = "2020-02-01T01:00:00+01:00";  // = 2020-02-01T00:00Z, inclusive
+  std::vector<std::size_t> sizes;
+  store_->dump(window, true, 0, [&](Report& r) { sizes.push_back(r.size()); });
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2}));
+  sizes.clear();
+  store_->dump({}, false, 3, [&](Report& r) { sizes.push_back(r.size()); });
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 1}));
+}
+
+TEST_P(StoreTest, PurgeDeletesOlderObjects) {
+  load(report_of(R"("checkouts": [
+      {"id": "o:old", "origin": "o", "_timestamp": "2020-01-01T00:00:00+00:00"},
+      {"id": "o:new", "origin": "o", "_timestamp": "2024-01-01T00:00:00+00:00"}])"),
+       LoadOptions{true});
+  EXPECT_EQ(store_->purge("2022-01-01T00:00:00Z"), 1u);
+  Report r = dump();
+  ASSERT_EQ(r.checkouts.size(), 1u);
+  EXPECT_EQ(*r.checkouts[0].id, "o:new");
+}
+
+TEST_P(StoreTest, EmptyKeepsSchemaCleanupDropsIt) {
+  load(report_of(R"("checkouts": [{"id": "o:1", "origin": "o"}])"));
+  store_->empty();
+  EXPECT_TRUE(dump().empty());
+  EXPECT_TRUE(store_->initialized());
+  store_->cleanup();
+  EXPECT_FALSE(store_->initialized());
+  store_->init();
+  EXPECT_TRUE(dump().empty());
+}
+
+TEST_P(StoreTest, LoadIsAllOrNothing) {
+  load(report_of(R"("checkouts": [{"id": "o:keep", "origin": "o", "comment": "kept"}])"));
+  // The second test has a timestamp no database accepts: the whole report,
+  // including the objects before it, must be rejected.
+  EXPECT_THROW(load(report_of(R"(
+      "checkouts": [{"id": "o:keep", "origin": "o", "comment": "changed"},
+                    {"id": "o:new", "origin": "o"}],
+      "tests": [{"id": "o:t1", "origin": "o", "build_id": "o:b"},
+                {"id": "o:t2", "origin": "o", "build_id": "o:b", "start_time": "yesterday"}])")),
+               Error);
+  expect_dump(report_of(R"("checkouts": [{"id": "o:keep", "origin": "o", "comment": "kept"}])"));
+  // And the store still works afterwards.
+  load(report_of(R"("checkouts": [{"id": "o:new", "origin": "o"}])"));
+  EXPECT_EQ(dump().checkouts.size(), 2u);
+}
+
+// checkout c1 -> builds b1, b2; b1 -> tests t1, t2; t1 -> incident n1 (issue i1 v1);
+// b2 -> incident n2 (issue i1 v2); checkout c2 unrelated.
+const std::string kGraph = report_of(R"(
+  "checkouts": [{"id": "o:c1", "origin": "o"}, {"id": "o:c2", "origin": "o"}],
+  "builds": [{"id": "o:b1", "origin": "o", "checkout_id": "o:c1"},
+             {"id": "o:b2", "origin": "o", "checkout_id": "o:c1"},
+             {"id": "o:b3", "origin": "o", "checkout_id": "o:c2"}],
+  "tests": [{"id": "o:t1", "origin": "o", "build_id": "o:b1"},
+            {"id": "o:t2", "origin": "o", "build_id": "o:b1"},
+            {"id": "o:t3", "origin": "o", "build_id": "o:b3"}],
+  "issues": [{"id": "o:i1", "version": 1, "origin": "o"}, {"id": "o:i1", "version": 2, "origin": "o"}],
+  "incidents": [{"id": "o:n1", "origin": "o", "issue_id": "o:i1", "issue_version": 1, "test_id": "o:t1"},
+                {"id": "o:n2", "origin": "o", "issue_id": "o:i1", "issue_version": 2, "build_id": "o:b2"}])");
+
+std::vector<std::string> ids_of(const Report& r) {
+  std::vector<std::string> out;
+  Report::each_list(r, [&](const auto& list) {
+    for (const auto& o : list) {
+      std::string id = *o.id;
+      if constexpr (std::is_same_v<std::decay_t<decltype(o)>, report::Issue>) {
+        id += "v" + std::to_string(*o.version);
+      }
+      out.push_back(id);
+    }
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+using Ids = std::vector<std::string>;
+
+TEST_P(StoreTest, QueryByIdsOnly) {
+  load(kGraph);
+  QueryIds ids;
+  ids.builds = {"o:b1", "o:nope"};
+  ids.issues = {{"o:i1", 2}};
+  EXPECT_EQ(ids_of(store_->query(ids, {})), (Ids{"o:b1", "o:i1v2"}));
+}
+
+TEST_P(StoreTest, QueryChildren) {
+  load(kGraph);
+  QueryIds ids;
+  ids.checkouts = {"o:c1"};
+  EXPECT_EQ(ids_of(store_->query(ids, {true, false, false})),
+            (Ids{"o:b1", "o:b2", "o:c1", "o:n1", "o:n2", "o:t1", "o:t2"}));
+  QueryIds issue;
+  issue.issues = {{"o:i1", 1}};
+  EXPECT_EQ(ids_of(store_->query(issue, {true, false, false})), (Ids{"o:i1v1", "o:n1"}));
+}
+
+TEST_P(StoreTest, QueryParents) {
+  load(kGraph);
+  QueryIds ids;
+  ids.incidents = {"o:n1"};
+  EXPECT_EQ(ids_of(store_->query(ids, {false, true, false})),
+            (Ids{"o:b1", "o:c1", "o:i1v1", "o:n1", "o:t1"}));
+  QueryIds test;
+  test.tests = {"o:t3"};
+  EXPECT_EQ(ids_of(store_->query(test, {false, true, false})), (Ids{"o:b3", "o:c2", "o:t3"}));
+}
+
+TEST_P(StoreTest, QueryChildrenAndParents) {
+  load(kGraph);
+  QueryIds ids;
+  ids.builds = {"o:b2"};
+  EXPECT_EQ(ids_of(store_->query(ids, {true, true, false})),
+            (Ids{"o:b2", "o:c1", "o:i1v2", "o:n2"}));
+}
+
+TEST_P(StoreTest, ComponentsKeepOwnMigrations) {
+  std::vector<Migration> tokens = {
+      {1, "tokens table", "CREATE TABLE kci_tokens (hash TEXT PRIMARY KEY)",
+       "CREATE TABLE kci_tokens (hash TEXT PRIMARY KEY)"},
+      {2, "tokens: scope", "ALTER TABLE kci_tokens ADD COLUMN scope TEXT",
+       "ALTER TABLE kci_tokens ADD COLUMN scope TEXT"}};
+  EXPECT_EQ(store_->component_version("tokens"), 0);
+  std::vector<Migration> first(tokens.begin(), tokens.begin() + 1);
+  EXPECT_EQ(store_->apply_migrations("tokens", first), 1);
+  EXPECT_EQ(store_->apply_migrations("tokens", tokens), 2);
+  EXPECT_EQ(store_->apply_migrations("tokens", tokens), 2);
+  EXPECT_EQ(store_->component_version("tokens"), 2);
+  EXPECT_THROW(store_->apply_migrations("tokens", first), StoreError);
+}
+
+// COMPREHENSIVE_IO_DATA of kcidb's tests: every v5.3 field; loads and
+// dumps unchanged.
+TEST_P(StoreTest, ComprehensiveSampleRoundTrips) {
+  std::string path = shared_dir() + "/kcidb-test_db-COMPREHENSIVE_IO_DATA.v05_03.json";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared sample data not found: " << path;
+  std::string text = read_text(path);
+  load(text);
+  expect_dump(text);
+}
+
+// The v5.3 CKI sample (4,694 objects): loads, reloads (merge path) and
+// dumps the same objects.
+TEST_P(StoreTest, CkiSampleLoadsAndReloads) {
+  std::string path = shared_dir() + "/kcidb-2019-cki.v05_03-derived.json";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared sample data not found: " << path;
+  std::string text = read_text(path);
+  load(text);
+  load(text);
+  Report want = report::from_json(parse(text));
+  report::dedup(want);
+  Report got = dump();
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(canonical(got) == canonical(want));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreTest,
+                         ::testing::Values(Driver::kSqlite, Driver::kPostgresql),
+                         [](const auto& param_info) {
+                           return param_info.param == Driver::kSqlite ? "SQLite" : "PostgreSQL";
+                         });
+
+}  // namespace
+}  // namespace kci::store
