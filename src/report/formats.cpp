@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "report/formats.h"
 
+#include <array>
+
 namespace kci::report {
 
 namespace {
@@ -32,30 +34,35 @@ int days_in_month(int year, int month) {
   return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
 }
 
-// RFC 3986 character classes.
-bool is_unreserved(char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-bool is_sub_delim(char c) {
-  switch (c) {
-    case '!': case '$': case '&': case '\'': case '(': case ')':
-    case '*': case '+': case ',': case ';': case '=':
-      return true;
-    default:
-      return false;
-  }
-}
+// RFC 3986 character classes, one bit each, looked up in a table: URLs are
+// the longest checked strings of a typical report.
+enum : std::uint8_t { kUnreserved = 1, kSubDelim = 2, kColon = 4, kAt = 8, kSlash = 16, kQuestion = 32 };
 
-// True if s is *( unreserved / pct-encoded / sub-delims / any of extra ).
-bool all_uri_chars(std::string_view s, std::string_view extra) {
+constexpr std::array<std::uint8_t, 256> kUriClasses = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kUnreserved;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kUnreserved;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kUnreserved;
+  for (char c : std::string_view("-._~")) t[static_cast<unsigned char>(c)] = kUnreserved;
+  for (char c : std::string_view("!$&'()*+,;=")) t[static_cast<unsigned char>(c)] = kSubDelim;
+  t[':'] = kColon;
+  t['@'] = kAt;
+  t['/'] = kSlash;
+  t['?'] = kQuestion;
+  return t;
+}();
+
+bool is_unreserved(char c) { return kUriClasses[static_cast<unsigned char>(c)] & kUnreserved; }
+bool is_sub_delim(char c) { return kUriClasses[static_cast<unsigned char>(c)] & kSubDelim; }
+
+// True if s is *( unreserved / pct-encoded / sub-delims / the extra classes ).
+bool all_uri_chars(std::string_view s, std::uint8_t extra) {
+  const std::uint8_t allowed = kUnreserved | kSubDelim | extra;
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
-      i += 2;
-    } else if (!is_unreserved(c) && !is_sub_delim(c) && extra.find(c) == std::string_view::npos) {
-      return false;
-    }
+    if (kUriClasses[static_cast<unsigned char>(c)] & allowed) continue;
+    if (c != '%' || i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
+    i += 2;
   }
   return true;
 }
@@ -152,7 +159,7 @@ bool is_port(std::string_view s) {
 bool is_authority(std::string_view s) {
   std::size_t at = s.find('@');
   if (at != std::string_view::npos) {
-    if (!all_uri_chars(s.substr(0, at), ":")) return false;
+    if (!all_uri_chars(s.substr(0, at), kColon)) return false;
     s.remove_prefix(at + 1);
   }
   if (!s.empty() && s[0] == '[') {
@@ -162,7 +169,7 @@ bool is_authority(std::string_view s) {
     return s.empty() || (s[0] == ':' && is_port(s.substr(1)));
   }
   std::size_t colon = s.find(':');
-  if (!all_uri_chars(s.substr(0, colon), "")) return false;
+  if (!all_uri_chars(s.substr(0, colon), 0)) return false;
   return colon == std::string_view::npos || is_port(s.substr(colon + 1));
 }
 
@@ -214,12 +221,12 @@ bool is_uri(std::string_view s) {
   std::string_view rest = s.substr(colon + 1);
   std::size_t hash = rest.find('#');
   if (hash != std::string_view::npos) {
-    if (!all_uri_chars(rest.substr(hash + 1), ":@/?")) return false;
+    if (!all_uri_chars(rest.substr(hash + 1), kColon | kAt | kSlash | kQuestion)) return false;
     rest = rest.substr(0, hash);
   }
   std::size_t question = rest.find('?');
   if (question != std::string_view::npos) {
-    if (!all_uri_chars(rest.substr(question + 1), ":@/?")) return false;
+    if (!all_uri_chars(rest.substr(question + 1), kColon | kAt | kSlash | kQuestion)) return false;
     rest = rest.substr(0, question);
   }
   // hier-part: "//" authority path-abempty, or a path (absolute, rootless
@@ -231,7 +238,7 @@ bool is_uri(std::string_view s) {
     if (slash == std::string_view::npos) return true;
     rest.remove_prefix(slash);
   }
-  return all_uri_chars(rest, ":@/");
+  return all_uri_chars(rest, kColon | kAt | kSlash);
 }
 
 bool is_email(std::string_view s) { return s.find('@') != std::string_view::npos; }

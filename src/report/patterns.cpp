@@ -1,20 +1,38 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "report/patterns.h"
 
-#include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace kci::report {
 
 namespace {
 
-bool is_word(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }
-bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-bool is_path_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
+// Character classes of the patterns, one bit each, looked up in a table:
+// the matchers run on every ID and name of a report.
+enum : std::uint8_t { kWord = 1, kLowerHex = 2, kPathChar = 4, kDottedPathChar = 8 };
+
+constexpr std::array<std::uint8_t, 256> kClasses = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= kWord | kPathChar | kDottedPathChar;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] |= kPathChar | kDottedPathChar;
+  for (int c = '0'; c <= '9'; ++c) t[c] |= kWord | kLowerHex | kPathChar | kDottedPathChar;
+  for (int c = 'a'; c <= 'f'; ++c) t[c] |= kLowerHex;
+  t['_'] |= kWord | kPathChar | kDottedPathChar;
+  t['-'] |= kPathChar | kDottedPathChar;
+  t['.'] |= kDottedPathChar;
+  return t;
+}();
+
+bool in(char c, std::uint8_t classes) { return (kClasses[static_cast<unsigned char>(c)] & classes) != 0; }
+
+bool all_in(std::string_view s, std::uint8_t classes) {
+  for (char c : s) {
+    if (!in(c, classes)) return false;
+  }
+  return true;
 }
 
-bool all_of(std::string_view s, bool (*pred)(char)) { return std::all_of(s.begin(), s.end(), pred); }
 bool has(std::string_view s, char c) { return s.find(c) != std::string_view::npos; }
 
 // Python's "$" (without re.MULTILINE) matches at the end and just before a
@@ -26,13 +44,13 @@ std::string_view without_final_newline(std::string_view s) {
 }
 
 bool is_lower_hex_of_length(std::string_view s, std::size_t n) {
-  return s.size() == n && all_of(s, is_lower_hex);
+  return s.size() == n && all_in(s, kLowerHex);
 }
 
 // Length of the leading [a-z0-9_]+ followed by ':', or 0 if there is none.
 std::size_t origin_prefix_length(std::string_view s) {
   std::size_t i = 0;
-  while (i < s.size() && is_word(s[i])) ++i;
+  while (i < s.size() && in(s[i], kWord)) ++i;
   if (i == 0 || i == s.size() || s[i] != ':') return 0;
   return i + 1;
 }
@@ -57,7 +75,7 @@ bool dotted_path(std::string_view s) {
     if (c == '.') {
       if (segment == 0) return false;
       segment = 0;
-    } else if (is_path_char(c)) {
+    } else if (in(c, kPathChar)) {
       ++segment;
     } else {
       return false;
@@ -73,10 +91,10 @@ bool matches(Pattern p, std::string_view s) {
     case Pattern::kNone:
       return true;
     case Pattern::kWordOrEmpty:
-      return all_of(without_final_newline(s), is_word);
+      return all_in(without_final_newline(s), kWord);
     case Pattern::kOrigin: {
       std::string_view t = without_final_newline(s);
-      return !t.empty() && all_of(t, is_word);
+      return !t.empty() && all_in(t, kWord);
     }
     case Pattern::kIdPrefixV2:
       return origin_prefix_length(s) != 0;
@@ -111,8 +129,7 @@ bool matches(Pattern p, std::string_view s) {
     case Pattern::kResourceNameV5:
       return !s.empty() && !has(s, '/') && !has(s, '\0');
     case Pattern::kTestPathV1:
-      return all_of(without_final_newline(s),
-                    [](char c) { return c == '.' || is_path_char(c); });
+      return all_in(without_final_newline(s), kDottedPathChar);
     case Pattern::kPath:
       return dotted_path(s);
     // "[^ ]" also matches ",", so "[^ ]+(,[^ ]+)*" is any non-empty string

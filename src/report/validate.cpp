@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "report/schema_model.h"
@@ -76,6 +77,30 @@ std::string expected_kind(const model::Schema& schema, const ValueType& t) {
   return "a version";
 }
 
+// One step of the path to the current value: an object member's name, or
+// an array index (then key.data() is null).
+struct Step {
+  std::string_view key;
+  std::size_t index;
+};
+
+// The path from the report to the current value. Its storage only grows
+// when data nests deeper than any before, so the happy path never allocates.
+class PathStack {
+ public:
+  PathStack() : steps_(32) {}
+  void push(Step step) {
+    if (depth_ == steps_.size()) steps_.resize(depth_ * 2);
+    steps_[depth_++] = step;
+  }
+  void pop() { --depth_; }
+  std::span<const Step> steps() const { return {steps_.data(), depth_}; }
+
+ private:
+  std::vector<Step> steps_;
+  std::size_t depth_ = 0;
+};
+
 class Validator {
  public:
   Validator(const model::Schema& schema, const ValidateOptions& options,
@@ -84,7 +109,6 @@ class Validator {
         options_(options),
         max_errors_(std::max<std::size_t>(1, options.max_errors)),
         errors_(errors) {
-    path_.reserve(32);
   }
 
   void object(const json::Value& v, const ObjectSpec& spec) {
@@ -92,7 +116,7 @@ class Validator {
     for (const auto& m : v.GetObject()) {
       if (full()) return;
       std::string_view key = json::str(m.name);
-      path_.push_back({key, 0});
+      path_.push({key, 0});
       int i = spec.find(key);
       if (i < 0) {
         fail("unexpected field: a v" + schema_.version.str() + " " + std::string(spec.name) +
@@ -103,7 +127,7 @@ class Validator {
         seen |= std::uint64_t{1} << i;
         field(m.value, spec.fields[static_cast<std::size_t>(i)]);
       }
-      path_.pop_back();
+      path_.pop();
     }
     std::uint64_t missing = spec.required_mask() & ~seen;
     for (std::size_t i = 0; missing != 0 && !full(); ++i, missing >>= 1) {
@@ -112,19 +136,13 @@ class Validator {
   }
 
  private:
-  // One step of the path to the current value: an object member's name, or
-  // an array index (then key.data() is null).
-  struct Step {
-    std::string_view key;
-    std::size_t index;
-  };
 
   bool full() const { return errors_.size() >= max_errors_; }
 
   void fail(std::string message) {
     if (full()) return;
     std::string pointer;
-    for (const Step& step : path_) {
+    for (const Step& step : path_.steps()) {
       if (step.key.data() != nullptr) {
         json::append_pointer_token(pointer, step.key);
       } else {
@@ -146,9 +164,9 @@ class Validator {
     std::size_t index = 0;
     for (const json::Value& item : v.GetArray()) {
       if (full()) return;
-      path_.push_back({std::string_view(), index++});
+      path_.push({std::string_view(), index++});
       value(item, f.value);
-      path_.pop_back();
+      path_.pop();
     }
   }
 
@@ -227,9 +245,9 @@ class Validator {
     if (v.IsArray()) {
       std::size_t index = 0;
       for (const json::Value& item : v.GetArray()) {
-        path_.push_back({std::string_view(), index++});
+        path_.push({std::string_view(), index++});
         free_form(item);
-        path_.pop_back();
+        path_.pop();
       }
       return;
     }
@@ -238,9 +256,9 @@ class Validator {
     for (const auto& m : v.GetObject()) {
       if (full()) return;
       if (m.value.IsObject() || m.value.IsArray()) {
-        path_.push_back({json::str(m.name), 0});
+        path_.push({json::str(m.name), 0});
         free_form(m.value);
-        path_.pop_back();
+        path_.pop();
       }
     }
   }
@@ -250,9 +268,9 @@ class Validator {
     if (n < 2) return;
     auto name = [&](std::size_t i) { return json::str((v.MemberBegin() + static_cast<std::ptrdiff_t>(i))->name); };
     auto report = [&](std::string_view key) {
-      path_.push_back({key, 0});
+      path_.push({key, 0});
       fail("duplicate key");
-      path_.pop_back();
+      path_.pop();
     };
     constexpr std::size_t kSmall = 32;  // quadratic is cheaper than sorting here
     if (n <= kSmall) {
@@ -295,7 +313,7 @@ class Validator {
     bool seen_minor = false;
     for (const auto& m : v.GetObject()) {
       std::string_view key = json::str(m.name);
-      path_.push_back({key, 0});
+      path_.push({key, 0});
       bool is_major = key == "major";
       if (!is_major && key != "minor") {
         fail("unexpected field: a version has only \"major\" and \"minor\"");
@@ -316,7 +334,7 @@ class Validator {
                describe(m.value));
         }
       }
-      path_.pop_back();
+      path_.pop();
     }
     if (!seen_major) fail("missing required field \"major\"");
   }
@@ -325,7 +343,7 @@ class Validator {
   const ValidateOptions& options_;
   const std::size_t max_errors_;  // at least one, or invalid data would pass
   std::vector<ValidationError>& errors_;
-  std::vector<Step> path_;
+  PathStack path_;
 };
 
 // Splits a VersionError message "<pointer>: <what>" (see version.cpp).
