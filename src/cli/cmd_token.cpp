@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kci token add | list | revoke: the bearer tokens of the submission
+// service. A token is printed once, when added; only its hash is kept.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "server/tokens.h"
+#include "store/store.h"
+
+namespace kci::cli {
+
+namespace {
+
+struct TokenOptions {
+  std::optional<std::string> database;
+  std::vector<std::string> origins;
+  bool admin = false;
+  std::string comment;
+  std::string id;
+};
+
+std::unique_ptr<server::TokenStore> open_tokens(const TokenOptions& o,
+                                                std::unique_ptr<store::Store>& db) {
+  db = store::open_store(store::database_spec_from(o.database));
+  db->init(true);
+  return server::TokenStore::open(*db);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+void register_token(CLI::App& root, RunContext& ctx) {
+  auto o = std::make_shared<TokenOptions>();
+  auto* token = root.add_subcommand("token", "Manage the submission service's bearer tokens");
+  token->require_subcommand(1);
+  auto add_db = [&](CLI::App* cmd) {
+    cmd->add_option("-d,--database", o->database, "Database spec (default: $KCI_DATABASE)");
+  };
+
+  auto* add = token->add_subcommand(
+      "add", "Make a token; it is printed once (last line of stdout), only its hash is kept");
+  add_db(add);
+  add->add_option("--origin", o->origins, "An origin the token may write (repeatable)");
+  add->add_flag("--admin", o->admin, "The token may write any origin");
+  add->add_option("--comment", o->comment, "Who or what the token is for (shown in logs)");
+  add->callback([o] {
+    if (o->origins.empty() && !o->admin) {
+      throw UsageError("token add: give --origin NAME (repeatable) or --admin");
+    }
+    if (o->comment.size() > 1024) throw UsageError("token add: --comment is limited to 1 KiB");
+    std::unique_ptr<store::Store> db;
+    auto tokens = open_tokens(*o, db);
+    server::TokenInfo info;
+    std::string secret = tokens->add(o->origins, o->admin, o->comment, &info);
+    std::printf("id: %s\norigins: %s\n", info.id.c_str(),
+                info.admin ? "* (admin)" : join(info.origins).c_str());
+    std::printf("%s\n", secret.c_str());
+  });
+
+  auto* list = token->add_subcommand("list", "List tokens (id, origins, state, comment)");
+  add_db(list);
+  list->callback([o] {
+    std::unique_ptr<store::Store> db;
+    auto tokens = open_tokens(*o, db);
+    for (const auto& t : tokens->list()) {
+      std::printf("%s\t%s\t%s\t%s\t%s\n", t.id.c_str(),
+                  t.admin ? "*" : join(t.origins).c_str(), t.created_at.c_str(),
+                  t.revoked_at ? ("revoked " + *t.revoked_at).c_str() : "active",
+                  t.comment.c_str());
+    }
+  });
+
+  auto* revoke = token->add_subcommand("revoke", "Revoke a token by its id");
+  add_db(revoke);
+  revoke->add_option("id", o->id, "The token's id (from token add / token list)")->required();
+  revoke->callback([o, &ctx] {
+    std::unique_ptr<store::Store> db;
+    auto tokens = open_tokens(*o, db);
+    if (!tokens->revoke(o->id)) {
+      std::fprintf(stderr, "kci token revoke: no active token with id %s\n", o->id.c_str());
+      ctx.exit_status = kExitInvalidInput;
+    }
+  });
+}
+
+}  // namespace
+
+KCI_COMMAND(52, register_token);
+
+}  // namespace kci::cli

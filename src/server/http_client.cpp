@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "server/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace kci::server {
+
+namespace {
+
+// libcurl's global state is initialised once, before any thread uses it.
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  ~CurlGlobal() { curl_global_cleanup(); }
+};
+void ensure_curl_global() { static CurlGlobal global; }
+
+// Answers larger than this are cut (the protocol's answers are small; the
+// read API's can be large).
+constexpr std::size_t kMaxAnswerBytes = std::size_t{1} << 30;
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  std::size_t n = size * count;
+  if (out->size() + n > kMaxAnswerBytes) return 0;  // makes libcurl fail the transfer
+  out->append(data, n);
+  return n;
+}
+
+}  // namespace
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
+
+RestTarget parse_rest_target(const std::string& url) {
+  std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    throw UsageError("URL " + std::string("must look like https://TOKEN@HOST[:PORT]"));
+  }
+  std::string scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    throw UsageError("URL scheme " + scheme + " is not supported (http or https)");
+  }
+  std::string rest = url.substr(scheme_end + 3);
+  std::size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  std::string path = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  RestTarget target;
+  std::size_t at = authority.rfind('@');
+  if (at != std::string::npos) {
+    target.token = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+  }
+  if (authority.empty()) throw UsageError("the URL has no host");
+  std::string host = authority;
+  if (host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else if (std::size_t colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  if (scheme == "http" && !is_loopback_host(host)) {
+    throw UsageError("plain http is allowed only to a loopback address (" + host +
+                     " is not): the token would travel in clear; use https");
+  }
+  target.base_url = scheme + "://" + authority + path;
+  return target;
+}
+
+HttpClient::HttpClient() {
+  ensure_curl_global();
+  curl_ = curl_easy_init();
+  if (!curl_) throw Error("cannot initialise libcurl");
+}
+
+HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+HttpResponse HttpClient::get(const std::string& url, const std::string& bearer) {
+  return perform(url, nullptr, bearer);
+}
+
+HttpResponse HttpClient::post_json(const std::string& url, const std::string& body,
+                                   const std::string& bearer) {
+  return perform(url, &body, bearer);
+}
+
+HttpResponse HttpClient::perform(const std::string& url, const std::string* body,
+                                 const std::string& bearer) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  HttpResponse response;
+  curl_easy_reset(curl);  // keeps the connection cache: keep-alive survives
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_slist* headers = nullptr;
+  std::string authorization;
+  if (!bearer.empty()) {
+    authorization = "Authorization: Bearer " + bearer;
+    headers = curl_slist_append(headers, authorization.c_str());
+  }
+  if (body) {
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    // No "Expect: 100-continue" round trip: the server reads every body.
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    response.status = 0;
+    response.error = curl_easy_strerror(rc);
+    return response;
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& call,
+                          const std::function<void(const HttpResponse&, int attempt,
+                                                   std::chrono::milliseconds delay)>& on_retry) {
+  std::chrono::milliseconds delay = policy.initial_delay;
+  for (int attempt = 1;; ++attempt) {
+    HttpResponse response = call();
+    bool retryable = response.status == 0 || response.status >= 500;
+    if (!retryable || attempt >= policy.attempts) return response;
+    if (on_retry) on_retry(response, attempt, delay);
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, policy.max_delay);
+  }
+}
+
+}  // namespace kci::server

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "server/server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+
+#include "report/model.h"
+#include "server/ingest.h"
+#include "server/metrics.h"
+#include "server/spool.h"
+#include "server/submission.h"
+#include "server/tokens.h"
+#include "store/store.h"
+#include "util/error.h"
+
+namespace kci::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kJson = "application/json";
+// Ids in the read API: as many as one query may name.
+constexpr std::size_t kMaxQueryIds = 1000;
+
+// What the access log line of the request being handled on this thread
+// needs; httplib runs a request's handlers and its logger on one thread.
+struct RequestScope {
+  Clock::time_point start;
+  std::string submitter;  // token label, never the token
+};
+thread_local RequestScope t_request;
+
+void answer(httplib::Response& res, int status, const std::string& id, const std::string& state,
+            const std::string& message,
+            const std::vector<report::ValidationError>& errors = {}) {
+  res.status = status;
+  res.set_content(answer_json(id, state, message, errors), kJson);
+}
+
+bool json_content_type(const std::string& value) {
+  if (value.empty()) return true;  // kcidb's clients always say it; curl -d does not
+  std::string lower;
+  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.starts_with("application/json");
+}
+
+bool flag_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return false;
+  std::string v = req.get_param_value(name);
+  return v.empty() || v == "1" || v == "true" || v == "yes";
+}
+
+}  // namespace
+
+std::filesystem::path default_spool_dir(const store::DatabaseSpec& database) {
+  if (database.driver == store::Driver::kSqlite && !database.params.empty() &&
+      database.params != ":memory:") {
+    return std::filesystem::path(database.params + ".spool");
+  }
+  return "spool";
+}
+
+void parse_listen(const std::string& listen, std::string& host, int& port) {
+  std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    throw UsageError("--listen " + listen + ": expected ADDR:PORT, e.g. 127.0.0.1:8080");
+  }
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) throw UsageError("--listen " + listen + ": the address is missing");
+  try {
+    std::size_t used = 0;
+    port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || port < 0 || port > 65535) throw std::out_of_range("");
+  } catch (const std::exception&) {
+    throw UsageError("--listen " + listen + ": the port must be 0..65535");
+  }
+}
+
+struct Server::Impl {
+  explicit Impl(ServerOptions o) : options(std::move(o)) {}
+
+  ServerOptions options;
+  Metrics metrics;
+  std::unique_ptr<store::Store> read_store;
+  std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<Ingester> ingester;
+  httplib::Server http;
+  int bound_port = -1;
+
+  // The token's record, or nullopt after answering 401.
+  std::optional<TokenInfo> authenticate(const httplib::Request& req, httplib::Response& res) {
+    std::string token = bearer_token(req.get_header_value("Authorization"));
+    std::optional<TokenInfo> info;
+    if (!token.empty()) info = tokens->authenticate(token);
+    if (!info) {
+      answer(res, 401, "0", "error",
+             token.empty() ? "Missing bearer token (Authorization: Bearer TOKEN)"
+                           : "Unknown or revoked token");
+      return std::nullopt;
+    }
+    t_request.submitter = info->label();
+    return info;
+  }
+
+  void submit(const httplib::Request& req, httplib::Response& res) {
+    if (!json_content_type(req.get_header_value("Content-Type"))) {
+      metrics.reject(RejectReason::kContentType);
+      answer(res, 415, "0", "error",
+             "Unsupported Content-Type " + req.get_header_value("Content-Type") +
+                 ": send application/json");
+      return;
+    }
+    std::optional<TokenInfo> token = authenticate(req, res);
+    if (!token) {
+      metrics.reject(RejectReason::kUnauthorized);
+      return;
+    }
+    SubmissionCheck check = check_submission(
+        req.body, [&](const std::string& origin) { return token->may_write(origin); });
+    if (!check.ok()) {
+      metrics.reject(check.http_status == 403 ? RejectReason::kForbidden : RejectReason::kInvalid);
+      answer(res, check.http_status, "0", "error", check.message, check.errors);
+      return;
+    }
+    std::string id = new_submission_id();
+    try {
+      spool->write(id, req.body);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "kci serve: cannot spool a submission: %s\n", e.what());
+      metrics.reject(RejectReason::kStorage);
+      answer(res, 500, "0", "error", "The submission could not be stored; try again later");
+      return;
+    }
+    metrics.submissions_accepted.fetch_add(1, std::memory_order_relaxed);
+    metrics.submission_bytes.fetch_add(req.body.size(), std::memory_order_relaxed);
+    metrics.spool_depth.fetch_add(1, std::memory_order_relaxed);
+    ingester->enqueue(id, std::chrono::system_clock::now());
+    answer(res, 200, id, "ok",
+           "Received submission " + id + " with size " + std::to_string(req.body.size()) +
+               " bytes");
+  }
+
+  void status(const httplib::Request& req, httplib::Response& res) {
+    if (!authenticate(req, res)) return;
+    std::string id = req.get_param_value("id");
+    if (!valid_submission_id(id)) {
+      answer(res, 400, "0", "error", "The id must be 1..64 letters and digits");
+      return;
+    }
+    std::string reason;
+    SubmissionState state = spool->state(id, &reason);
+    std::string message;
+    switch (state) {
+      case SubmissionState::kInProgress: message = "Submission is being received"; break;
+      case SubmissionState::kReady: message = "Submission is waiting to be loaded"; break;
+      case SubmissionState::kProcessed: message = "Submission was loaded"; break;
+      case SubmissionState::kFailed: message = "Submission failed: " + reason; break;
+      case SubmissionState::kNotFound: message = "No such submission"; break;
+    }
+    answer(res, state == SubmissionState::kNotFound ? 404 : 200, id, state_name(state), message);
+  }
+
+  // Writes a query's result as a v5.3 report.
+  void send_report(httplib::Response& res, const report::Report& result, bool with_metadata) {
+    json::Document doc;
+    report::to_json(result, doc, with_metadata);
+    res.status = 200;
+    res.set_content(json::write(doc), kJson);
+  }
+
+  // The (id, version) pairs of an issue id: every stored version, or the
+  // one named.
+  std::vector<report::ObjectKey> issue_keys(const std::string& id,
+                                            const std::optional<std::int64_t>& version) {
+    if (version) return {{id, *version}};
+    report::Report found;
+    store::Selection selection;
+    selection.column = "id";
+    selection.values = {id};
+    read_store->select(report::ObjectType::kIssue, selection, false, found);
+    std::vector<report::ObjectKey> keys;
+    for (const auto& issue : found.issues) keys.push_back(report::key_of(issue));
+    return keys;
+  }
+
+  static std::optional<std::int64_t> parse_version(const std::string& text) {
+    try {
+      std::size_t used = 0;
+      long long v = std::stoll(text, &used);
+      if (used == text.size() && v >= 0) return v;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+  }
+
+  void object(const httplib::Request& req, httplib::Response& res) {
+    std::string list = req.matches[1];
+    std::string id = req.matches[2];
+    store::QueryIds ids;
+    store::QueryOptions query;
+    query.children = flag_param(req, "children");
+    query.parents = flag_param(req, "parents");
+    query.with_metadata = flag_param(req, "metadata");
+    if (list == "checkouts") ids.checkouts.push_back(id);
+    else if (list == "builds") ids.builds.push_back(id);
+    else if (list == "tests") ids.tests.push_back(id);
+    else if (list == "incidents") ids.incidents.push_back(id);
+    else {
+      std::optional<std::int64_t> version;
+      if (req.has_param("version")) {
+        version = parse_version(req.get_param_value("version"));
+        if (!version) {
+          answer(res, 400, "0", "error", "version must be a non-negative integer");
+          return;
+        }
+      }
+      ids.issues = issue_keys(id, version);
+    }
+    report::Report result;
+    if (!ids.empty()) result = read_store->query(ids, query);
+    bool found = false;
+    report::Report::each_list(result, [&](const auto& objects) {
+      for (const auto& o : objects) {
+        if (report::list_name(o.kType) == list && o.id && *o.id == id) found = true;
+      }
+    });
+    if (!found) {
+      answer(res, 404, "0", "error", "No " + list + " object with id " + id);
+      return;
+    }
+    send_report(res, result, query.with_metadata);
+  }
+
+  void query(const httplib::Request& req, httplib::Response& res) {
+    store::QueryIds ids;
+    store::QueryOptions wanted;
+    wanted.children = flag_param(req, "children");
+    wanted.parents = flag_param(req, "parents");
+    wanted.with_metadata = flag_param(req, "metadata");
+    std::size_t count = 0;
+    auto take = [&](const char* name, std::vector<std::string>& into) {
+      std::size_t n = req.get_param_value_count(name);
+      for (std::size_t i = 0; i < n; ++i) into.push_back(req.get_param_value(name, i));
+      count += n;
+    };
+    take("checkout", ids.checkouts);
+    take("build", ids.builds);
+    take("test", ids.tests);
+    take("incident", ids.incidents);
+    std::size_t issues = req.get_param_value_count("issue");
+    count += issues;
+    if (count > kMaxQueryIds) {
+      answer(res, 400, "0", "error",
+             "At most " + std::to_string(kMaxQueryIds) + " ids may be queried at once");
+      return;
+    }
+    for (std::size_t i = 0; i < issues; ++i) {
+      // issue=ID or issue=ID@VERSION (ids may contain ':' but not '@'
+      // in practice; the last '@' separates).
+      std::string value = req.get_param_value("issue", i);
+      std::optional<std::int64_t> version;
+      std::size_t at = value.rfind('@');
+      if (at != std::string::npos) {
+        version = parse_version(value.substr(at + 1));
+        if (!version) {
+          answer(res, 400, "0", "error", "issue=" + value + ": expected ID or ID@VERSION");
+          return;
+        }
+        value.resize(at);
+      }
+      for (auto& key : issue_keys(value, version)) ids.issues.push_back(std::move(key));
+    }
+    report::Report result;
+    if (!ids.empty()) result = read_store->query(ids, wanted);
+    send_report(res, result, wanted.with_metadata);
+  }
+
+  // Runs a handler, turning exceptions into 500 answers (the message goes
+  // to the log, not to the client).
+  template <typename Fn>
+  httplib::Server::Handler guarded(Fn fn) {
+    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+      try {
+        (this->*fn)(req, res);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "kci serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(),
+                     e.what());
+        answer(res, 500, "0", "error", "Internal error; see the server's log");
+      }
+    };
+  }
+
+  void log_request(const httplib::Request& req, const httplib::Response& res) {
+    double seconds = std::chrono::duration<double>(Clock::now() - t_request.start).count();
+    metrics.request_duration.observe(seconds);
+    if (options.access_log) {
+      std::string who = t_request.submitter.empty() ? "-" : t_request.submitter;
+      // Drop control characters from what the client chose.
+      std::string path = req.path;
+      for (char& c : path) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      }
+      for (char& c : who) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      }
+      std::fprintf(stderr, "%s %s %d %zu %.1fms %s\n", req.method.c_str(), path.c_str(),
+                   res.status, res.body.size(), seconds * 1000.0, who.c_str());
+    }
+  }
+
+  void setup_routes() {
+    http.new_task_queue = [n = options.threads] {
+      return new httplib::ThreadPool(static_cast<std::size_t>(n));
+    };
+    http.set_read_timeout(static_cast<time_t>(options.read_timeout.count()));
+    http.set_write_timeout(static_cast<time_t>(options.write_timeout.count()));
+    http.set_keep_alive_timeout(static_cast<time_t>(options.keep_alive_timeout.count()));
+    http.set_keep_alive_max_count(10000);
+    http.set_payload_max_length(options.max_body_bytes);
+
+    http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      t_request.start = Clock::now();
+      t_request.submitter.clear();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.set_logger(
+        [this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+    http.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request& req, httplib::Response& res) {
+      if (res.status == 413 && req.path == "/submit") metrics.reject(RejectReason::kTooLarge);
+      if (res.body.empty()) {
+        std::string message = res.status == 413
+                                  ? "The body is larger than the limit of " +
+                                        std::to_string(options.max_body_bytes) + " bytes"
+                                  : "HTTP " + std::to_string(res.status);
+        res.set_content(answer_json("0", "error", message), kJson);
+      }
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+
+    http.Post("/submit", guarded(&Impl::submit));
+    http.Get("/status", guarded(&Impl::status));
+    http.Get("/authtest", guarded(&Impl::authtest));
+    http.Get(R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", guarded(&Impl::object));
+    http.Get("/api/v1/query", guarded(&Impl::query));
+    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics.render(), "text/plain; version=0.0.4");
+    });
+    auto health = [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("OK", "text/plain");
+    };
+    http.Get("/healthz", health);
+    http.Get("/health", health);  // kcidb-ng's name
+  }
+
+  void authtest(const httplib::Request& req, httplib::Response& res) {
+    if (auto token = authenticate(req, res)) {
+      answer(res, 200, "0", "ok", "Token " + token->id + " is valid");
+    }
+  }
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() {
+  if (impl_->ingester) impl_->ingester->stop();
+}
+
+void Server::start() {
+  Impl& s = *impl_;
+  s.read_store = store::open_store(s.options.database);
+  s.read_store->init(true);
+  s.tokens = TokenStore::open(*s.read_store);
+  std::filesystem::path spool_dir =
+      s.options.spool_dir.empty() ? default_spool_dir(s.options.database) : s.options.spool_dir;
+  s.spool = std::make_unique<Spool>(spool_dir);
+
+  IngestOptions ingest;
+  ingest.workers = s.options.ingest_workers > 0 ? s.options.ingest_workers
+                   : s.options.database.driver == store::Driver::kSqlite ? 1
+                                                                          : 2;
+  ingest.batch_submissions = s.options.ingest_batch;
+  s.ingester = std::make_unique<Ingester>(*s.spool, s.options.database, s.metrics, ingest);
+  s.ingester->start();
+  std::vector<Spool::Ready> pending = s.spool->recover();
+  if (!pending.empty()) {
+    std::fprintf(stderr, "kci serve: resuming %zu spooled submission(s)\n", pending.size());
+  }
+  for (auto& r : pending) {
+    s.metrics.spool_depth.fetch_add(1);
+    s.ingester->enqueue(std::move(r.id), r.written);
+  }
+
+  s.setup_routes();
+  if (s.options.port == 0) {
+    s.bound_port = s.http.bind_to_any_port(s.options.host);
+  } else if (s.http.bind_to_port(s.options.host, s.options.port)) {
+    s.bound_port = s.options.port;
+  }
+  if (s.bound_port <= 0) {
+    throw Error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
+                " (address in use or not available)");
+  }
+  std::fprintf(stderr, "kci serve: listening on %s:%d, database %s, spool %s\n",
+               s.options.host.c_str(), s.bound_port, s.options.database.str().c_str(),
+               spool_dir.c_str());
+}
+
+void Server::run() {
+  impl_->http.listen_after_bind();
+  impl_->ingester->stop();
+}
+
+void Server::stop() { impl_->http.stop(); }
+
+int Server::port() const { return impl_->bound_port; }
+
+}  // namespace kci::server

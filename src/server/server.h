@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The submission service behind `kci serve`: KCIDB's REST submission
+// protocol as kcidb-ng speaks it (POST /submit with a bearer token, GET
+// /status?id=), a read API over the store, /metrics and /healthz. The HTTP
+// library (cpp-httplib) stays inside server.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "store/database_spec.h"
+
+namespace kci::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  store::DatabaseSpec database;
+  std::filesystem::path spool_dir;
+  // Request threads. A keep-alive connection holds one while it is open, so
+  // this is also the number of clients served at once.
+  int threads = 32;
+  std::size_t max_body_bytes = std::size_t{256} << 20;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds keep_alive_timeout{5};
+  int ingest_workers = 0;  // 0: 1 for SQLite (one writer at a time), 2 for PostgreSQL
+  std::size_t ingest_batch = 64;
+  bool access_log = true;  // one line per request on stderr
+};
+
+// The spool folder used when none is given: beside a SQLite database file
+// ("results.db" -> "results.db.spool"), else ./spool.
+std::filesystem::path default_spool_dir(const store::DatabaseSpec& database);
+
+// Parses "ADDR:PORT" ("[::1]:8080" for IPv6). Throws UsageError.
+void parse_listen(const std::string& listen, std::string& host, int& port);
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the store (creating its schema if needed), the tokens, the spool
+  // (resuming what it holds) and binds the socket. Throws on failure.
+  void start();
+  // Serves until stop(); then lets the ingester finish its batch.
+  void run();
+  // Safe from any thread (e.g. a signal-waiting one).
+  void stop();
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kci::server
