@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "report/dedup.h"
 #include "report/merge.h"
+#include "report/model.h"
 #include "report/schema.h"
 #include "report/stream.h"
 #include "report/upgrade.h"
@@ -141,7 +143,11 @@ void add_merge(CLI::App& root, RunContext& ctx) {
       "Merge all input reports into one, upgraded to the newest version among them");
   add_input_options(cmd, *o);
   add_output_options(cmd, *o);
-  cmd->callback([o, &ctx] {
+  auto dedup = std::make_shared<bool>(false);
+  cmd->add_flag("--dedup", *dedup,
+                "Also upgrade to v5.3 and merge objects with the same id, as the store does "
+                "(present values are never erased by missing ones; the later object wins)");
+  cmd->callback([o, dedup, &ctx] {
     std::vector<std::unique_ptr<report::JsonStreamReader>> keep;
     std::vector<report::ParsedValue> values = report::read_all(o->files, o->seq_in, keep);
     std::vector<json::Document*> docs;
@@ -160,6 +166,14 @@ void add_merge(CLI::App& root, RunContext& ctx) {
     }
     json::Document merged;
     report::merge_reports(docs, merged);
+    if (*dedup) {
+      report::upgrade_report(merged);
+      report::Report typed = report::from_json(merged);
+      std::size_t removed = report::dedup(typed);
+      std::fprintf(stderr, "kci merge: %zu duplicate object(s) merged\n", removed);
+      merged = json::Document();
+      report::to_json(typed, merged);
+    }
     std::string out;
     report::write_value(merged, o->indent, o->seq_out, out);
     flush(out);
