@@ -251,6 +251,20 @@ ObjectKey key_of(const T& o) {
   }
 }
 
+// key_of(a) < key_of(b) without copying the ids.
+template <typename T>
+bool key_less(const T& a, const T& b) {
+  static const std::string kNone;
+  const std::string& ia = a.id ? *a.id : kNone;
+  const std::string& ib = b.id ? *b.id : kNone;
+  if constexpr (std::is_same_v<T, Issue>) {
+    if (ia != ib) return ia < ib;
+    return a.version.value_or(0) < b.version.value_or(0);
+  } else {
+    return ia < ib;
+  }
+}
+
 // A v5.3 report as typed objects.
 struct Report {
   std::vector<Checkout> checkouts;

@@ -6,12 +6,16 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "report/dedup.h"
 #include "report/upgrade.h"
+#include "report/validate.h"
 #include "store/pg_test_cluster.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -400,6 +404,192 @@ TEST_P(StoreTest, CkiSampleLoadsAndReloads) {
   Report got = dump();
   EXPECT_EQ(got.size(), want.size());
   EXPECT_TRUE(canonical(got) == canonical(want));
+}
+
+// Two writers load the same ids at once, each with other fields and in
+// opposite input order: no deadlock, no lost field.
+TEST_P(StoreTest, ConcurrentWritersLoseNothing) {
+  constexpr int kObjects = 2000;
+  auto make = [](bool first) {
+    Report r;
+    for (int i = 0; i < kObjects; ++i) {
+      report::Test t;
+      t.id = "o:t" + std::to_string(i);
+      t.origin = "o";
+      t.build_id = "o:b" + std::to_string(i % 10);
+      if (first) t.comment = "from writer 1"; else t.path = "writer2";
+      r.tests.push_back(t);
+      report::Build b;
+      b.id = "o:b" + std::to_string(i % 10);
+      b.origin = "o";
+      b.checkout_id = "o:c";
+      if (first) b.architecture = "x86_64"; else b.compiler = "gcc";
+      r.builds.push_back(b);
+    }
+    if (!first) {
+      std::reverse(r.tests.begin(), r.tests.end());
+      std::reverse(r.builds.begin(), r.builds.end());
+    }
+    return r;
+  };
+  std::vector<std::string> errors(2);
+  auto writer = [&](int n) {
+    try {
+      auto s = open_store(spec_);
+      for (int round = 0; round < 5; ++round) s->load(make(n == 0));
+    } catch (const std::exception& e) {
+      errors[static_cast<std::size_t>(n)] = e.what();
+    }
+  };
+  std::thread a(writer, 0), b(writer, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(errors[0], "");
+  EXPECT_EQ(errors[1], "");
+  Report r = dump();
+  ASSERT_EQ(r.tests.size(), static_cast<std::size_t>(kObjects));
+  ASSERT_EQ(r.builds.size(), 10u);
+  for (const auto& t : r.tests) {
+    EXPECT_EQ(t.comment.value_or(""), "from writer 1");
+    EXPECT_EQ(t.path.value_or(""), "writer2");
+  }
+  for (const auto& bld : r.builds) {
+    EXPECT_EQ(bld.architecture.value_or(""), "x86_64");
+    EXPECT_EQ(bld.compiler.value_or(""), "gcc");
+  }
+}
+
+// kcidb's test_upgrade() golden data: each io report, upgraded to v5.3 and
+// loaded, gives the stored rows of the matching .oo.json (its ORM rows:
+// "revision" rows are checkouts grouped by commit and patchset,
+// "issue_version" rows are issues, version_num is the issue's version).
+class GoldenUpgrade {
+ public:
+  GoldenUpgrade(const Report& stored) : stored_(stored) {
+    report::to_json(stored, doc_, true);
+  }
+
+  // Stored objects of a list as JSON objects with flattened column names.
+  std::vector<json::Value*> rows(const char* list) {
+    std::vector<json::Value*> out;
+    auto it = doc_.FindMember(list);
+    if (it == doc_.MemberEnd()) return out;
+    for (auto& o : it->value.GetArray()) {
+      flatten(o);
+      out.push_back(&o);
+    }
+    return out;
+  }
+
+  void flatten(json::Value& o) {
+    auto& alloc = doc_.GetAllocator();
+    for (const char* parent : {"environment", "number", "culprit"}) {
+      auto p = o.FindMember(parent);
+      if (p == o.MemberEnd()) continue;
+      json::Value sub;
+      sub.CopyFrom(p->value, alloc);
+      o.RemoveMember(parent);
+      for (auto& m : sub.GetObject()) {
+        std::string name = std::string(parent) + "_" + m.name.GetString();
+        o.AddMember(json::Value(name.c_str(), alloc), json::Value(m.value, alloc), alloc);
+      }
+    }
+  }
+
+ private:
+  const Report& stored_;
+  json::Document doc_;
+};
+
+bool same_value(const std::string& column, const json::Value& want, const json::Value* have) {
+  if (want.IsNull()) return have == nullptr;
+  if (!have) return false;
+  if (want.IsString() && have->IsString() &&
+      (column.find("time") != std::string::npos || column == "_timestamp")) {
+    return normalize_timestamp(json::str(want)) == normalize_timestamp(json::str(*have));
+  }
+  if (want.IsNumber() && have->IsNumber()) return want.GetDouble() == have->GetDouble();
+  return want == *have;
+}
+
+const json::Value* member(const json::Value& o, const std::string& name) {
+  auto it = o.FindMember(name.c_str());
+  return it == o.MemberEnd() ? nullptr : &it->value;
+}
+
+// Checks each expected row against the stored row with the same key.
+void check_rows(const std::string& file, const char* oo_type, const json::Value& expected,
+                std::vector<json::Value*> stored, const std::vector<std::string>& key,
+                const std::map<std::string, std::string>& renames = {}) {
+  SCOPED_TRACE(file + " " + oo_type);
+  auto name_of = [&](const std::string& oo) {
+    auto it = renames.find(oo);
+    return it == renames.end() ? oo : it->second;
+  };
+  EXPECT_EQ(stored.size(), expected.Size());
+  for (const auto& row : expected.GetArray()) {
+    const json::Value* found = nullptr;
+    for (auto* s : stored) {
+      bool match = true;
+      for (const auto& k : key) match = match && same_value(k, row[k.c_str()], member(*s, name_of(k)));
+      if (match) found = s;
+    }
+    ASSERT_NE(found, nullptr) << "no stored row for " << json::write(row);
+    for (const auto& m : row.GetObject()) {
+      std::string col = m.name.GetString();
+      EXPECT_TRUE(same_value(col, m.value, member(*found, name_of(col))))
+          << col << ": want " << json::write(m.value) << ", have "
+          << (member(*found, name_of(col)) ? json::write(*member(*found, name_of(col))) : "missing");
+    }
+  }
+}
+
+TEST_P(StoreTest, GoldenUpgradeData) {
+  std::vector<std::string> inputs;
+  if (std::filesystem::exists(shared_dir())) {
+    for (const auto& e : std::filesystem::directory_iterator(shared_dir())) {
+      std::string name = e.path().filename().string();
+      if (name.starts_with("kcidb-test_db-upgrade-v") && name.ends_with(".io.json")) {
+        inputs.push_back(e.path().string());
+      }
+    }
+  }
+  if (inputs.empty()) GTEST_SKIP() << "shared golden data not found in " << shared_dir();
+  std::sort(inputs.begin(), inputs.end());
+  for (const std::string& io : inputs) {
+    SCOPED_TRACE(io);
+    store_->empty();
+    json::Document doc = parse(read_text(io));
+    ASSERT_TRUE(report::validate_report(doc).ok()) << io;
+    report::upgrade_report(doc);
+    store_->load(doc);
+    std::string oo_path = io.substr(0, io.size() - std::strlen(".io.json")) + ".oo.json";
+    json::Document oo = parse(read_text(oo_path));
+    Report stored = dump();
+    GoldenUpgrade g(stored);
+    check_rows(io, "checkout", oo["checkout"], g.rows("checkouts"), {"id"});
+    check_rows(io, "build", oo["build"], g.rows("builds"), {"id"});
+    check_rows(io, "test", oo["test"], g.rows("tests"), {"id"});
+    check_rows(io, "issue_version", oo["issue_version"], g.rows("issues"), {"id", "version_num"},
+               {{"version_num", "version"}});
+    check_rows(io, "incident", oo["incident"], g.rows("incidents"), {"id"},
+               {{"issue_version_num", "issue_version"}});
+    // Issues (without version): one per distinct id.
+    std::set<std::string> issue_ids;
+    for (const auto& i : stored.issues) issue_ids.insert(*i.id);
+    EXPECT_EQ(issue_ids.size(), oo["issue"].Size());
+    // Revisions: checkouts grouped by (git_commit_hash, patchset_hash).
+    std::set<std::pair<std::string, std::string>> revisions;
+    for (const auto& c : stored.checkouts) {
+      if (c.git_commit_hash) revisions.insert({*c.git_commit_hash, c.patchset_hash.value_or("")});
+    }
+    EXPECT_EQ(revisions.size(), oo["revision"].Size());
+    for (const auto& rev : oo["revision"].GetArray()) {
+      std::pair<std::string, std::string> k{json::str(rev["git_commit_hash"]),
+                                            rev["patchset_hash"].IsString() ? json::str(rev["patchset_hash"]) : ""};
+      EXPECT_TRUE(revisions.count(k)) << json::write(rev);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreTest,

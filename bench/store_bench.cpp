@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Store throughput, run by hand (never a timed assertion in tests):
+//   store_bench [--copies N] [--sqlite PATH] [--postgresql CONNINFO] [--skip-sqlite]
+// Loads the v5.3 CKI sample scaled to >= 1,000,000 objects (N copies with
+// "-xK" id suffixes, one report per copy) into each database: a fresh load,
+// then a full re-load of the same ids (the merge path); then queries 1,000
+// checkout ids with their children. Prints objects/s and ms.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "report/model.h"
+#include "store/store.h"
+
+using namespace kci;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void suffix(report::Text& t, const std::string& s) {
+  if (t) *t += s;
+}
+
+std::vector<report::Report> scaled(const report::Report& base, int copies) {
+  std::vector<report::Report> out;
+  out.reserve(static_cast<std::size_t>(copies));
+  for (int k = 0; k < copies; ++k) {
+    std::string s = "-x" + std::to_string(k);
+    report::Report r = base;
+    for (auto& o : r.checkouts) suffix(o.id, s);
+    for (auto& o : r.builds) suffix(o.id, s), suffix(o.checkout_id, s);
+    for (auto& o : r.tests) suffix(o.id, s), suffix(o.build_id, s);
+    for (auto& o : r.issues) suffix(o.id, s);
+    for (auto& o : r.incidents) {
+      suffix(o.id, s), suffix(o.issue_id, s), suffix(o.build_id, s), suffix(o.test_id, s);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// CPU seconds of this process (user + system): on a shared, loaded machine
+// the wall clock says more about the neighbours than about kci.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void run(const std::string& spec, const report::Report& base, int copies) {
+  auto store = store::open_store(spec);
+  store->cleanup();
+  store->init();
+  std::size_t objects = base.size() * static_cast<std::size_t>(copies);
+  for (const char* phase : {"fresh load", "re-load (merge)"}) {
+    std::vector<report::Report> reports = scaled(base, copies);
+    auto t0 = Clock::now();
+    double c0 = cpu_seconds();
+    for (auto& r : reports) store->load(std::move(r));
+    double s = seconds_since(t0);
+    double c = cpu_seconds() - c0;
+    std::printf("%-12s %-16s %9zu objects %8.2f s wall %10.0f objects/s; kci CPU %.2f s\n",
+                spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c);
+    std::fflush(stdout);
+  }
+  store::QueryIds ids;
+  for (int k = 0; ids.checkouts.size() < 1000 && k < copies; ++k) {
+    for (const auto& c : base.checkouts) {
+      if (ids.checkouts.size() < 1000) ids.checkouts.push_back(*c.id + "-x" + std::to_string(k));
+    }
+  }
+  auto t0 = Clock::now();
+  report::Report r = store->query(ids, {true, false, false});
+  double s = seconds_since(t0);
+  std::printf("%-12s %-16s %9zu checkouts -> %zu objects %8.0f ms\n",
+              spec.substr(0, spec.find(':')).c_str(), "query+children", ids.checkouts.size(),
+              r.size(), s * 1000);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int copies = 0;
+  std::string sqlite = "/tmp/kci-store-bench.db";
+  std::string postgresql;
+  bool skip_sqlite = false;
+  std::string sample = KCI_SOURCE_DIR "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--copies") copies = std::stoi(next());
+    else if (a == "--sqlite") sqlite = next();
+    else if (a == "--postgresql") postgresql = next();
+    else if (a == "--skip-sqlite") skip_sqlite = true;
+    else if (a == "--sample") sample = next();
+    else {
+      std::fprintf(stderr, "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
+                           "[--skip-sqlite] [--sample FILE]\n", argv[0]);
+      return 2;
+    }
+  }
+  std::ifstream f(sample);
+  if (!f) {
+    std::fprintf(stderr, "cannot read %s\n", sample.c_str());
+    return 1;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json::Document doc;
+  doc.Parse(ss.str().c_str());
+  report::Report base = report::from_json(doc);
+  if (copies == 0) copies = static_cast<int>((1000000 + base.size() - 1) / base.size());
+  std::printf("sample %zu objects x %d copies = %zu objects\n", base.size(), copies,
+              base.size() * static_cast<std::size_t>(copies));
+  try {
+    if (!skip_sqlite) {
+      for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
+      run("sqlite:" + sqlite, base, copies);
+    }
+    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "store_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
