@@ -566,6 +566,13 @@ TEST_P(StoreTest, GoldenUpgradeData) {
     std::string oo_path = io.substr(0, io.size() - std::strlen(".io.json")) + ".oo.json";
     json::Document oo = parse(read_text(oo_path));
     Report stored = dump();
+    // kcidb's test loads old data into a database of the old schema and
+    // migrates the database, which drops "waived"; upgrading the report
+    // instead turns waived tests into incidents of issue "_:waived" (the
+    // v5.0 inheritance rule). Those are not in kcidb's expectations.
+    std::erase_if(stored.issues, [](const report::Issue& i) { return *i.id == "_:waived"; });
+    std::erase_if(stored.incidents,
+                  [](const report::Incident& i) { return *i.issue_id == "_:waived"; });
     GoldenUpgrade g(stored);
     check_rows(io, "checkout", oo["checkout"], g.rows("checkouts"), {"id"});
     check_rows(io, "build", oo["build"], g.rows("builds"), {"id"});
