@@ -344,6 +344,9 @@ struct Server::Impl {
                                         std::to_string(options.max_body_bytes) + " bytes"
                                   : "HTTP " + std::to_string(res.status);
         res.set_content(answer_json("0", "error", message), kJson);
+        // httplib's own refusals (unreadable request, too large, timed
+        // out) leave the stream in an unknown state: do not keep it.
+        res.set_header("Connection", "close");
       }
       return httplib::Server::HandlerResponse::Handled;
     }));
