@@ -36,7 +36,14 @@ int days_in_month(int year, int month) {
 
 // RFC 3986 character classes, one bit each, looked up in a table: URLs are
 // the longest checked strings of a typical report.
-enum : std::uint8_t { kUnreserved = 1, kSubDelim = 2, kColon = 4, kAt = 8, kSlash = 16, kQuestion = 32 };
+enum : std::uint8_t {
+  kUnreserved = 1,
+  kSubDelim = 2,
+  kColon = 4,
+  kAt = 8,
+  kSlash = 16,
+  kQuestion = 32
+};
 
 constexpr std::array<std::uint8_t, 256> kUriClasses = [] {
   std::array<std::uint8_t, 256> t{};
@@ -212,9 +219,8 @@ bool is_uri(std::string_view s) {
   s = without_final_newline(s);
   if (s.empty() || !is_alpha(s[0])) return false;
   std::size_t colon = 1;
-  while (colon < s.size() &&
-         (is_alpha(s[colon]) || is_digit(s[colon]) || s[colon] == '+' || s[colon] == '-' ||
-          s[colon] == '.')) {
+  while (colon < s.size() && (is_alpha(s[colon]) || is_digit(s[colon]) || s[colon] == '+' ||
+                              s[colon] == '-' || s[colon] == '.')) {
     ++colon;
   }
   if (colon == s.size() || s[colon] != ':') return false;

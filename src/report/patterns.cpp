@@ -24,7 +24,9 @@ constexpr std::array<std::uint8_t, 256> kClasses = [] {
   return t;
 }();
 
-bool in(char c, std::uint8_t classes) { return (kClasses[static_cast<unsigned char>(c)] & classes) != 0; }
+bool in(char c, std::uint8_t classes) {
+  return (kClasses[static_cast<unsigned char>(c)] & classes) != 0;
+}
 
 bool all_in(std::string_view s, std::uint8_t classes) {
   for (char c : s) {
@@ -88,16 +90,13 @@ bool dotted_path(std::string_view s) {
 
 bool matches(Pattern p, std::string_view s) {
   switch (p) {
-    case Pattern::kNone:
-      return true;
-    case Pattern::kWordOrEmpty:
-      return all_in(without_final_newline(s), kWord);
+    case Pattern::kNone: return true;
+    case Pattern::kWordOrEmpty: return all_in(without_final_newline(s), kWord);
     case Pattern::kOrigin: {
       std::string_view t = without_final_newline(s);
       return !t.empty() && all_in(t, kWord);
     }
-    case Pattern::kIdPrefixV2:
-      return origin_prefix_length(s) != 0;
+    case Pattern::kIdPrefixV2: return origin_prefix_length(s) != 0;
     case Pattern::kIdV3: {
       std::size_t n = origin_prefix_length(s);
       return n != 0 && !has(without_final_newline(s.substr(n)), '\n');
@@ -112,34 +111,24 @@ bool matches(Pattern p, std::string_view s) {
       return t.size() == 105 && is_lower_hex_of_length(t.substr(0, 40), 40) && t[40] == '+' &&
              is_lower_hex_of_length(t.substr(41), 64);
     }
-    case Pattern::kCommitHash:
-      return is_lower_hex_of_length(without_final_newline(s), 40);
+    case Pattern::kCommitHash: return is_lower_hex_of_length(without_final_newline(s), 40);
     case Pattern::kPatchsetHash: {
       std::string_view t = without_final_newline(s);
       return t.empty() || is_lower_hex_of_length(t, 64);
     }
-    case Pattern::kGitUrlV3:
-      return url_with_scheme(s, {"https", "git"});
-    case Pattern::kGitUrlV5:
-      return s.substr(0, 8) == "https://" && !has(s, '\0');
+    case Pattern::kGitUrlV3: return url_with_scheme(s, {"https", "git"});
+    case Pattern::kGitUrlV5: return s.substr(0, 8) == "https://" && !has(s, '\0');
     // The classes below match "\n" themselves, so the final-newline rule
     // changes nothing for them.
-    case Pattern::kResourceNameV2:
-      return !s.empty() && !has(s, '/');
-    case Pattern::kResourceNameV5:
-      return !s.empty() && !has(s, '/') && !has(s, '\0');
-    case Pattern::kTestPathV1:
-      return all_in(without_final_newline(s), kDottedPathChar);
-    case Pattern::kPath:
-      return dotted_path(s);
+    case Pattern::kResourceNameV2: return !s.empty() && !has(s, '/');
+    case Pattern::kResourceNameV5: return !s.empty() && !has(s, '/') && !has(s, '\0');
+    case Pattern::kTestPathV1: return all_in(without_final_newline(s), kDottedPathChar);
+    case Pattern::kPath: return dotted_path(s);
     // "[^ ]" also matches ",", so "[^ ]+(,[^ ]+)*" is any non-empty string
     // without a space.
-    case Pattern::kCompatibleV4:
-      return !s.empty() && !has(s, ' ');
-    case Pattern::kCompatibleV5:
-      return !s.empty() && !has(s, ' ') && !has(s, '\0');
-    case Pattern::kNoNul:
-      return !has(s, '\0');
+    case Pattern::kCompatibleV4: return !s.empty() && !has(s, ' ');
+    case Pattern::kCompatibleV5: return !s.empty() && !has(s, ' ') && !has(s, '\0');
+    case Pattern::kNoNul: return !has(s, '\0');
     case Pattern::kVersionStringV1: {
       std::string_view t = without_final_newline(s);
       return t == "1" || t == "1.0";

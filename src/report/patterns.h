@@ -13,24 +13,24 @@ namespace kci::report {
 
 enum class Pattern : std::uint8_t {
   kNone,
-  kWordOrEmpty,        // ^[a-z0-9_]*$ (v1 origins, build architecture)
-  kOrigin,             // ^[a-z0-9_]+$
-  kIdPrefixV2,         // ^[a-z0-9_]+:          (v2 IDs: a prefix only)
-  kIdV3,               // ^[a-z0-9_]+:.*$       (v3..v4 IDs)
-  kIdV5,               // ^[a-z0-9_]+:[^\0]*$   (v5 IDs)
-  kRevisionIdV3,       // ^[0-9a-f]{40}(\+[0-9a-f]{64})?$
-  kCommitHash,         // ^[0-9a-f]{40}$
-  kPatchsetHash,       // ^$|^[0-9a-f]{64}$
-  kGitUrlV3,           // ^(https|git)://.*$
-  kGitUrlV5,           // ^https://[^\0]*$
-  kResourceNameV2,     // ^[^/]+$
-  kResourceNameV5,     // ^[^/\0]+$
-  kTestPathV1,         // ^[.a-zA-Z0-9_-]*$
-  kPath,               // ^([a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*)?$
-  kCompatibleV4,       // ^[^ ]+(,[^ ]+)*$
-  kCompatibleV5,       // ^[^ \0]+(,[^ \0]+)*$
-  kNoNul,              // ^[^\0]*$
-  kVersionStringV1,    // ^1(\.0)?$
+  kWordOrEmpty,      // ^[a-z0-9_]*$ (v1 origins, build architecture)
+  kOrigin,           // ^[a-z0-9_]+$
+  kIdPrefixV2,       // ^[a-z0-9_]+:          (v2 IDs: a prefix only)
+  kIdV3,             // ^[a-z0-9_]+:.*$       (v3..v4 IDs)
+  kIdV5,             // ^[a-z0-9_]+:[^\0]*$   (v5 IDs)
+  kRevisionIdV3,     // ^[0-9a-f]{40}(\+[0-9a-f]{64})?$
+  kCommitHash,       // ^[0-9a-f]{40}$
+  kPatchsetHash,     // ^$|^[0-9a-f]{64}$
+  kGitUrlV3,         // ^(https|git)://.*$
+  kGitUrlV5,         // ^https://[^\0]*$
+  kResourceNameV2,   // ^[^/]+$
+  kResourceNameV5,   // ^[^/\0]+$
+  kTestPathV1,       // ^[.a-zA-Z0-9_-]*$
+  kPath,             // ^([a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*)?$
+  kCompatibleV4,     // ^[^ ]+(,[^ ]+)*$
+  kCompatibleV5,     // ^[^ \0]+(,[^ \0]+)*$
+  kNoNul,            // ^[^\0]*$
+  kVersionStringV1,  // ^1(\.0)?$
 };
 
 // True if s matches pattern p the way Python's re.search() does.

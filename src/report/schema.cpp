@@ -154,7 +154,8 @@ void build_json_schema(Version v, json::Document& doc) {
   Value defs(rapidjson::kObjectType);
   for (std::size_t i = 0; i < model::kObjectTypeCount; ++i) {
     const ObjectSpec& spec = schema.objects[i];
-    if (spec.exists() && spec.shared) defs.AddMember(ref(spec.name), printer.object(static_cast<ObjectType>(i)), a);
+    if (spec.exists() && spec.shared)
+      defs.AddMember(ref(spec.name), printer.object(static_cast<ObjectType>(i)), a);
   }
   Value report = printer.object(ObjectType::kReport);
   doc.SetObject();

@@ -10,7 +10,8 @@ namespace kci::report::model {
 std::span<const std::string_view> choice_values(Choice c) {
   static constexpr std::string_view kTestStatusV1[] = {"ERROR", "FAIL", "PASS", "DONE", "SKIP"};
   static constexpr std::string_view kStatusV4[] = {"FAIL", "ERROR", "PASS", "DONE", "SKIP"};
-  static constexpr std::string_view kStatusV42[] = {"FAIL", "ERROR", "MISS", "PASS", "DONE", "SKIP"};
+  static constexpr std::string_view kStatusV42[] = {"FAIL", "ERROR", "MISS",
+                                                    "PASS", "DONE",  "SKIP"};
   static constexpr std::string_view kNumberPrefix[] = {"metric", "binary"};
   switch (c) {
     case Choice::kNone: return {};
@@ -27,7 +28,9 @@ namespace {
 std::size_t slot_of(std::string_view key) {
   std::size_t n = key.size();
   if (n == 0) return 0;
-  auto c = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(key[i])); };
+  auto c = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(key[i]));
+  };
   return (n * 31 + c(0) * 7 + c(n - 1) * 13 + c(n / 2) * 3) & 63;
 }
 
@@ -194,7 +197,7 @@ Schema v1_1() {
   };
 
   ObjectSpec& report = s.object(T::kReport);
-  report.name = "kcidb";
+  report.name = "report";
   report.fields = {
       req("version", {.kind = Kind::kVersion}),
       list("revisions", object(T::kRevision)),
@@ -214,7 +217,8 @@ void v2_0(Schema& s) {
   revision.fields.insert(revision.fields.begin(), req("id", id));
 
   ObjectSpec& build = s.object(T::kBuild);
-  for (auto name : {"revision_origin", "revision_origin_id", "origin", "origin_id"}) build.remove(name);
+  for (auto name : {"revision_origin", "revision_origin_id", "origin", "origin_id"})
+    build.remove(name);
   build.fields.insert(build.fields.begin(), {req("id", id), req("revision_id", id)});
 
   ObjectSpec& test = s.object(T::kTest);
@@ -459,9 +463,9 @@ using Delta = void (*)(Schema&);
 std::map<Version, Schema> build_all() {
   // The change each version made to the one before it.
   const std::pair<Version, Delta> history[] = {
-      {{2, 0}, v2_0}, {{3, 0}, v3_0}, {{4, 0}, v4_0}, {{4, 1}, v4_1}, {{4, 2}, v4_2},
-      {{4, 3}, v4_3}, {{4, 4}, v4_4}, {{4, 5}, v4_5}, {{5, 0}, v5_0}, {{5, 1}, v5_1},
-      {{5, 2}, v5_2}, {{5, 3}, v5_3},
+      {{2, 0}, v2_0}, {{3, 0}, v3_0}, {{4, 0}, v4_0}, {{4, 1}, v4_1},
+      {{4, 2}, v4_2}, {{4, 3}, v4_3}, {{4, 4}, v4_4}, {{4, 5}, v4_5},
+      {{5, 0}, v5_0}, {{5, 1}, v5_1}, {{5, 2}, v5_2}, {{5, 3}, v5_3},
   };
   std::map<Version, Schema> all;
   Schema current = v1_1();

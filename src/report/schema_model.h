@@ -23,7 +23,7 @@ namespace kci::report::model {
 enum class Kind : std::uint8_t {
   kString,
   kBoolean,
-  kInteger,     // JSON Schema "integer": integral numbers, including 1.0
+  kInteger,  // JSON Schema "integer": integral numbers, including 1.0
   kNumber,
   kFreeObject,  // "misc": any JSON object, nulls included
   kObject,      // an object type of the schema (ValueType::object)

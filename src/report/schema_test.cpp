@@ -65,7 +65,8 @@ TEST(Schema, EveryVersionIsADraft07Object) {
 // kcidb-io schema of that version accepts (same structure once reduced).
 TEST(Schema, EquivalentToTheOfficialSchemas) {
   const std::string dir = KCI_SOURCE_DIR "/../shared/kcidb-schema/";
-  if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << "official KCIDB schemas not found at " << dir;
+  if (!std::filesystem::is_directory(dir))
+    GTEST_SKIP() << "official KCIDB schemas not found at " << dir;
   for (const Version& v : known_versions()) {
     char name[32];
     std::snprintf(name, sizeof name, "v%02d_%02d.json", v.major, v.minor);
@@ -75,11 +76,13 @@ TEST(Schema, EquivalentToTheOfficialSchemas) {
     json::Document reduced;
     json::Value a = reduce(official, official, reduced.GetAllocator());
     json::Value b = reduce(ours, ours, reduced.GetAllocator());
-    EXPECT_TRUE(a == b) << name << "\nofficial: " << json::write(a) << "\nkci:      " << json::write(b);
+    EXPECT_TRUE(a == b) << name << "\nofficial: " << json::write(a)
+                        << "\nkci:      " << json::write(b);
     // And the comparison can tell versions apart.
     if (v != known_versions().front()) {
       json::Document older;
-      build_json_schema(*(std::find(known_versions().begin(), known_versions().end(), v) - 1), older);
+      build_json_schema(*(std::find(known_versions().begin(), known_versions().end(), v) - 1),
+                        older);
       EXPECT_FALSE(a == reduce(older, older, reduced.GetAllocator())) << name;
     }
   }

@@ -34,7 +34,8 @@ void erase(Value& object, std::string_view name) {
 // Renames a member where it stands; no-op if absent.
 void rename(Value& object, std::string_view from, std::string_view to, Allocator& a) {
   auto it = object.FindMember(Value(rapidjson::StringRef(from.data(), from.size())));
-  if (it != object.MemberEnd()) it->name.SetString(to.data(), static_cast<rapidjson::SizeType>(to.size()), a);
+  if (it != object.MemberEnd())
+    it->name.SetString(to.data(), static_cast<rapidjson::SizeType>(to.size()), a);
 }
 
 Value string_value(std::string_view s, Allocator& a) {
@@ -135,7 +136,8 @@ void inherit_v3(Value& report, Allocator& a) {
     rename(revision, "git_repository_commit_name", "git_commit_name", a);
   });
   for_each(report, "builds", [&](Value& build, std::size_t) {
-    if (Value* id = member(build, "revision_id")) *id = string_value(after_origin(json::str(*id)), a);
+    if (Value* id = member(build, "revision_id"))
+      *id = string_value(after_origin(json::str(*id)), a);
   });
 }
 
@@ -147,7 +149,8 @@ void inherit_v4(Value& report, Allocator& a) {
     Value* id = member(revision, "id");
     Value* origin = member(revision, "origin");
     if (id == nullptr || origin == nullptr) return;
-    std::string checkout_id = "_:" + std::string(json::str(*origin)) + ":" + std::string(json::str(*id));
+    std::string checkout_id =
+        "_:" + std::string(json::str(*origin)) + ":" + std::string(json::str(*id));
     // kcidb-io takes the second '+'-separated part of the new ID, or "".
     std::string_view patchset_hash;
     std::size_t plus = checkout_id.find('+');
@@ -187,8 +190,9 @@ void inherit_v4(Value& report, Allocator& a) {
 void prohibit_nul(const Value& v, std::string& path) {
   if (v.IsString()) {
     if (json::str(v).find('\0') != std::string_view::npos) {
-      throw UpgradeError(path + ": a string containing NUL (\\u0000) characters cannot be "
-                                "upgraded to v5, which forbids them; remove them and retry");
+      throw UpgradeError(path +
+                         ": a string containing NUL (\\u0000) characters cannot be "
+                         "upgraded to v5, which forbids them; remove them and retry");
     }
   } else if (v.IsArray()) {
     std::size_t index = 0;
@@ -251,9 +255,10 @@ void inherit_v5(Value& report, Allocator& a) {
     Value* id = member(test, "id");
     std::string test_id(id != nullptr ? json::str(*id) : std::string_view());
     Value incident(rapidjson::kObjectType);
-    incident.AddMember("id", string_value(std::string(kWaivedIssue) + ":" +
-                                              std::to_string(kWaivedIssueVersion) + ":" + test_id,
-                                          a),
+    incident.AddMember("id",
+                       string_value(std::string(kWaivedIssue) + ":" +
+                                        std::to_string(kWaivedIssueVersion) + ":" + test_id,
+                                    a),
                        a);
     incident.AddMember("origin", "_", a);
     incident.AddMember("issue_id", string_value(kWaivedIssue, a), a);
@@ -272,7 +277,8 @@ void inherit_v5(Value& report, Allocator& a) {
     issue.AddMember("origin", "_", a);
     issue.AddMember("version", kWaivedIssueVersion, a);
     issue.AddMember("comment", "Test waived as unreliable", a);
-    if (member(report, "issues") == nullptr) report.AddMember("issues", Value(rapidjson::kArrayType), a);
+    if (member(report, "issues") == nullptr)
+      report.AddMember("issues", Value(rapidjson::kArrayType), a);
     member(report, "issues")->PushBack(std::move(issue), a);
     if (member(report, "incidents") == nullptr) {
       report.AddMember("incidents", Value(rapidjson::kArrayType), a);
@@ -299,7 +305,8 @@ void upgrade_report(json::Document& report, Version target) {
   for (const Version& v : known_versions()) known = known || v == target;
   if (!known) throw VersionError("/version: unknown target version " + target.str());
   if (target < from) {
-    throw VersionError("/version: cannot downgrade a v" + from.str() + " report to v" + target.str());
+    throw VersionError("/version: cannot downgrade a v" + from.str() + " report to v" +
+                       target.str());
   }
   if (target == from) return;
   Allocator& a = report.GetAllocator();
@@ -313,8 +320,8 @@ void upgrade_report(json::Document& report, Version target) {
     ValidationResult check = validate_report(report);
     if (!check.ok()) {
       const ValidationError& e = check.errors.front();
-      throw UpgradeError(e.pointer + ": " + e.message + " (in the data upgraded to v" +
-                         step.str() + "; kcidb-io cannot upgrade this either)");
+      throw UpgradeError(e.pointer + ": " + e.message + " (in the data upgraded to v" + step.str() +
+                         "; kcidb-io cannot upgrade this either)");
     }
   }
   set_version(report, target, a);

@@ -36,8 +36,10 @@ void expect_upgrade_error(std::string_view text, const std::string& pointer) {
 }
 
 TEST(Upgrade, MinorBumpOnlyRelabels) {
-  json::Document doc = upgraded(R"({"version":{"major":5,"minor":0},"checkouts":[{"id":"o:1","origin":"o"}]})");
-  EXPECT_EQ(json::write(doc), R"({"version":{"major":5,"minor":3},"checkouts":[{"id":"o:1","origin":"o"}]})");
+  json::Document doc =
+      upgraded(R"({"version":{"major":5,"minor":0},"checkouts":[{"id":"o:1","origin":"o"}]})");
+  EXPECT_EQ(json::write(doc),
+            R"({"version":{"major":5,"minor":3},"checkouts":[{"id":"o:1","origin":"o"}]})");
 }
 
 TEST(Upgrade, SameVersionIsANoOp) {
@@ -58,10 +60,11 @@ TEST(Upgrade, V1ToV2JoinsIdsAndFixesResourceNames) {
       R"("output_files":[{"name":"a/b","url":"https://x/y"}]}],)"
       R"("tests":[{"build_origin":"o","build_origin_id":"b1","origin":"t","origin_id":"1"}]})",
       {2, 0});
-  EXPECT_EQ(json::write(doc),
-            R"({"version":{"major":2,"minor":0},"revisions":[{"id":"o:r1"}],)"
-            R"("builds":[{"revision_id":"o:r1","id":"o:b1","output_files":[{"name":"a_b","url":"https://x/y"}]}],)"
-            R"("tests":[{"build_id":"o:b1","id":"t:1"}]})");
+  EXPECT_EQ(
+      json::write(doc),
+      R"({"version":{"major":2,"minor":0},"revisions":[{"id":"o:r1"}],)"
+      R"("builds":[{"revision_id":"o:r1","id":"o:b1","output_files":[{"name":"a_b","url":"https://x/y"}]}],)"
+      R"("tests":[{"build_id":"o:b1","id":"t:1"}]})");
 }
 
 TEST(Upgrade, V1WithAnEmptyOriginCannotBecomeV2) {
@@ -82,17 +85,22 @@ TEST(Upgrade, V2ToV4MakesCheckouts) {
       R"({"version":{"major":2},"revisions":[{"id":"o:)" + hash + "+" + patches +
           R"(","git_repository_commit_hash":")" + hash +
           R"(","description":"d","discovery_time":"2020-01-01T00:00:00Z","publishing_time":"2020-01-01T00:00:00Z"}],)"
-          R"("builds":[{"id":"o:b","revision_id":"o:)" + hash + R"(","description":"x"}],)"
+          R"("builds":[{"id":"o:b","revision_id":"o:)" +
+          hash +
+          R"(","description":"x"}],)"
           R"("tests":[{"id":"t:1","build_id":"o:b","environment":{"description":"e"}}]})",
       {4, 0});
-  EXPECT_EQ(json::write(doc),
-            R"({"version":{"major":4,"minor":0},"checkouts":[{"id":"_:o:)" + hash + "+" + patches +
-                R"(","git_commit_hash":")" + hash +
-                R"(","comment":"d","start_time":"2020-01-01T00:00:00Z","origin":"o","patchset_hash":")" +
-                patches + R"("}],)"
-                R"("builds":[{"id":"o:b","checkout_id":"_:o:)" + hash +
-                R"(","comment":"x","origin":"o"}],)"
-                R"("tests":[{"id":"t:1","build_id":"o:b","environment":{"comment":"e"},"origin":"t"}]})");
+  EXPECT_EQ(
+      json::write(doc),
+      R"({"version":{"major":4,"minor":0},"checkouts":[{"id":"_:o:)" + hash + "+" + patches +
+          R"(","git_commit_hash":")" + hash +
+          R"(","comment":"d","start_time":"2020-01-01T00:00:00Z","origin":"o","patchset_hash":")" +
+          patches +
+          R"("}],)"
+          R"("builds":[{"id":"o:b","checkout_id":"_:o:)" +
+          hash +
+          R"(","comment":"x","origin":"o"}],)"
+          R"("tests":[{"id":"t:1","build_id":"o:b","environment":{"comment":"e"},"origin":"t"}]})");
 }
 
 TEST(Upgrade, V4ToV5WaivedTestsBuildValidityAndDroppedFields) {
@@ -104,16 +112,17 @@ TEST(Upgrade, V4ToV5WaivedTestsBuildValidityAndDroppedFields) {
       R"("tests":[{"id":"o:t1","build_id":"o:b","origin":"o","waived":true},)"
       R"({"id":"o:t2","build_id":"o:b","origin":"o","waived":false}],)"
       R"("issues":[{"id":"o:i","version":1,"origin":"o","build_valid":false,"test_status":"FAIL"}]})");
-  EXPECT_EQ(json::write(doc),
-            R"({"version":{"major":5,"minor":3},)"
-            R"("checkouts":[{"id":"o:c","origin":"o","git_repository_url":"https://x/y"}],)"
-            R"("builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","status":"PASS"},)"
-            R"({"id":"o:b2","checkout_id":"o:c","origin":"o","status":"FAIL"}],)"
-            R"("tests":[{"id":"o:t1","build_id":"o:b","origin":"o"},{"id":"o:t2","build_id":"o:b","origin":"o"}],)"
-            R"("issues":[{"id":"o:i","version":1,"origin":"o"},)"
-            R"({"id":"_:waived","origin":"_","version":1,"comment":"Test waived as unreliable"}],)"
-            R"("incidents":[{"id":"_:waived:1:o:t1","origin":"_","issue_id":"_:waived","issue_version":1,)"
-            R"("test_id":"o:t1","present":true}]})");
+  EXPECT_EQ(
+      json::write(doc),
+      R"({"version":{"major":5,"minor":3},)"
+      R"("checkouts":[{"id":"o:c","origin":"o","git_repository_url":"https://x/y"}],)"
+      R"("builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","status":"PASS"},)"
+      R"({"id":"o:b2","checkout_id":"o:c","origin":"o","status":"FAIL"}],)"
+      R"("tests":[{"id":"o:t1","build_id":"o:b","origin":"o"},{"id":"o:t2","build_id":"o:b","origin":"o"}],)"
+      R"("issues":[{"id":"o:i","version":1,"origin":"o"},)"
+      R"({"id":"_:waived","origin":"_","version":1,"comment":"Test waived as unreliable"}],)"
+      R"("incidents":[{"id":"_:waived:1:o:t1","origin":"_","issue_id":"_:waived","issue_version":1,)"
+      R"("test_id":"o:t1","present":true}]})");
 }
 
 TEST(Upgrade, InheritanceImpossibleNamesThePointer) {
@@ -127,7 +136,8 @@ TEST(Upgrade, InheritanceImpossibleNamesThePointer) {
       R"({"version":{"major":4},"builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","comment":"a\u0000"}]})",
       "/builds/0/comment");
   // NUL stays allowed in misc.
-  upgraded(R"({"version":{"major":4},"builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","misc":{"a":"\u0000"}}]})");
+  upgraded(
+      R"({"version":{"major":4},"builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","misc":{"a":"\u0000"}}]})");
 }
 
 // The golden data of kcidb's test_upgrade(): each input upgraded to v5.3
@@ -152,7 +162,8 @@ const json::Value* column(const json::Value& object, std::string_view name) {
       auto it = object.FindMember(json::Value(rapidjson::StringRef(nested.data(), nested.size())));
       if (it == object.MemberEnd()) return nullptr;
       name.remove_prefix(nested.size() + 1);
-      auto inner = it->value.FindMember(json::Value(rapidjson::StringRef(name.data(), name.size())));
+      auto inner =
+          it->value.FindMember(json::Value(rapidjson::StringRef(name.data(), name.size())));
       return inner == it->value.MemberEnd() ? nullptr : &inner->value;
     }
   }
@@ -172,7 +183,7 @@ TEST_P(UpgradeGolden, MatchesKcidbObjects) {
 
   json::Document oo = testing::read_sample(base + ".oo.json");
   const std::pair<const char*, const char*> tables[] = {
-      {"checkout", "checkouts"}, {"build", "builds"},         {"test", "tests"},
+      {"checkout", "checkouts"},   {"build", "builds"},       {"test", "tests"},
       {"issue_version", "issues"}, {"incident", "incidents"},
   };
   for (const auto& [table, list] : tables) {
@@ -187,7 +198,8 @@ TEST_P(UpgradeGolden, MatchesKcidbObjects) {
           EXPECT_EQ(ours, nullptr) << table << "." << json::str(m.name);
         } else {
           ASSERT_NE(ours, nullptr) << table << "." << json::str(m.name);
-          EXPECT_EQ(*ours, m.value) << table << "." << json::str(m.name) << ": " << json::write(*ours);
+          EXPECT_EQ(*ours, m.value)
+              << table << "." << json::str(m.name) << ": " << json::write(*ours);
         }
       }
     }

@@ -108,8 +108,7 @@ class Validator {
       : schema_(schema),
         options_(options),
         max_errors_(std::max<std::size_t>(1, options.max_errors)),
-        errors_(errors) {
-  }
+        errors_(errors) {}
 
   void object(const json::Value& v, const ObjectSpec& spec) {
     std::uint64_t seen = 0;
@@ -136,7 +135,6 @@ class Validator {
   }
 
  private:
-
   bool full() const { return errors_.size() >= max_errors_; }
 
   void fail(std::string message) {
@@ -200,8 +198,7 @@ class Validator {
       case Kind::kObject:
         if (!v.IsObject()) return type_error(v, t);
         return object(v, schema_.object(t.object));
-      case Kind::kVersion:
-        return version(v);
+      case Kind::kVersion: return version(v);
     }
   }
 
@@ -222,7 +219,8 @@ class Validator {
       auto values = model::choice_values(t.choice);
       if (std::find(values.begin(), values.end(), s) == values.end()) {
         std::string message = "expected one of";
-        for (std::string_view c : values) message += std::string(c == values.front() ? " " : ", ") + '"' + std::string(c) + '"';
+        for (std::string_view c : values)
+          message += std::string(c == values.front() ? " " : ", ") + '"' + std::string(c) + '"';
         fail(message + ", got " + describe(v));
       }
     }
@@ -266,7 +264,9 @@ class Validator {
   void report_duplicate_keys(const json::Value& v) {
     const std::size_t n = v.MemberCount();
     if (n < 2) return;
-    auto name = [&](std::size_t i) { return json::str((v.MemberBegin() + static_cast<std::ptrdiff_t>(i))->name); };
+    auto name = [&](std::size_t i) {
+      return json::str((v.MemberBegin() + static_cast<std::ptrdiff_t>(i))->name);
+    };
     auto report = [&](std::string_view key) {
       path_.push({key, 0});
       fail("duplicate key");
@@ -324,7 +324,7 @@ class Validator {
         fail("expected an integer, got " + describe(m.value));
       } else {
         (is_major ? seen_major : seen_minor) = true;
-        double n = m.value.IsDouble() ? m.value.GetDouble()
+        double n = m.value.IsDouble()  ? m.value.GetDouble()
                    : m.value.IsInt64() ? static_cast<double>(m.value.GetInt64())
                                        : static_cast<double>(m.value.GetUint64());
         if (is_major && n != schema_version.major) {
@@ -350,7 +350,8 @@ class Validator {
 ValidationError version_error(const VersionError& e) {
   std::string_view what = e.what();
   std::size_t colon = what.find(": ");
-  if (colon == std::string_view::npos || what.empty() || what[0] != '/') return {"/version", std::string(what)};
+  if (colon == std::string_view::npos || what.empty() || what[0] != '/')
+    return {"/version", std::string(what)};
   return {std::string(what.substr(0, colon)), std::string(what.substr(colon + 2))};
 }
 
@@ -366,9 +367,9 @@ ValidationResult validate_report(const json::Value& report, const ValidateOption
   try {
     Version declared = declared_version(report);
     if (options.max_major && declared.major > *options.max_major) {
-      result.errors.push_back(
-          {"/version", "version " + declared.str() + " is newer than the newest accepted major, " +
-                           std::to_string(*options.max_major)});
+      result.errors.push_back({"/version", "version " + declared.str() +
+                                               " is newer than the newest accepted major, " +
+                                               std::to_string(*options.max_major)});
       return result;
     }
     schema_version = schema_version_for(declared);
@@ -378,7 +379,8 @@ ValidationResult validate_report(const json::Value& report, const ValidateOption
   }
   result.version = schema_version;
   const model::Schema& schema = model::schema_of(schema_version);
-  Validator(schema, options, result.errors).object(report, schema.object(model::ObjectType::kReport));
+  Validator(schema, options, result.errors)
+      .object(report, schema.object(model::ObjectType::kReport));
   return result;
 }
 

@@ -71,20 +71,24 @@ TEST(Validate, MaxMajor) {
 }
 
 TEST(Validate, PythonDollarBeforeFinalNewline) {
-  EXPECT_TRUE(valid(R"({"version":{"major":5,"minor":3},"checkouts":[{"id":"o:1","origin":"abc\n"}]})"));
+  EXPECT_TRUE(
+      valid(R"({"version":{"major":5,"minor":3},"checkouts":[{"id":"o:1","origin":"abc\n"}]})"));
   expect_error(R"({"version":{"major":5,"minor":3},"checkouts":[{"id":"o:1","origin":"abc\n\n"}]})",
                "/checkouts/0/origin", "^[a-z0-9_]+$");
   EXPECT_TRUE(valid(checkout(R"("git_commit_hash":"0123456789abcdef0123456789abcdef01234567\n")")));
-  EXPECT_TRUE(valid(R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","path":"ltp\n"}]})"));
+  EXPECT_TRUE(valid(
+      R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","path":"ltp\n"}]})"));
 }
 
 TEST(Validate, IntegersNumbersAndBooleans) {
-  const std::string issue = R"({"version":{"major":5,"minor":3},"issues":[{"id":"o:1","origin":"o","version":)";
+  const std::string issue =
+      R"({"version":{"major":5,"minor":3},"issues":[{"id":"o:1","origin":"o","version":)";
   EXPECT_TRUE(valid(issue + "1.0}]}"));
   expect_error(issue + "1.5}]}", "/issues/0/version", "expected an integer, got 1.5");
   expect_error(issue + "-1}]}", "/issues/0/version", "expected an integer >= 0, got -1");
   expect_error(issue + "true}]}", "/issues/0/version", "expected an integer, got true");
-  const std::string build = R"({"version":{"major":5,"minor":3},"builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","duration":)";
+  const std::string build =
+      R"({"version":{"major":5,"minor":3},"builds":[{"id":"o:b","checkout_id":"o:c","origin":"o","duration":)";
   EXPECT_TRUE(valid(build + "-1}]}"));
   EXPECT_TRUE(valid(build + "1e300}]}"));
   expect_error(build + "false}]}", "/builds/0/duration", "expected a number, got false");
@@ -93,7 +97,8 @@ TEST(Validate, IntegersNumbersAndBooleans) {
 }
 
 TEST(Validate, NullsOnlyInMisc) {
-  expect_error(checkout(R"("comment":null)"), "/checkouts/0/comment", "expected a string, got null");
+  expect_error(checkout(R"("comment":null)"), "/checkouts/0/comment",
+               "expected a string, got null");
   expect_error(R"({"version":{"major":5},"checkouts":null})", "/checkouts",
                "expected an array of checkout objects, got null");
   expect_error(R"({"version":{"major":5},"checkouts":[null]})", "/checkouts/0",
@@ -104,18 +109,22 @@ TEST(Validate, NullsOnlyInMisc) {
 
 TEST(Validate, UnknownAndMissingFields) {
   expect_error(R"({"version":{"major":5},"foo":[]})", "/foo", "unexpected field");
-  expect_error(checkout(R"("contacts":[])"), "/checkouts/0/contacts", "v5.3 checkout has no such field");
+  expect_error(checkout(R"("contacts":[])"), "/checkouts/0/contacts",
+               "v5.3 checkout has no such field");
   expect_error(R"({"version":{"major":5},"builds":[{"id":"o:b","origin":"o"}]})", "/builds/0",
                "missing required field \"checkout_id\"");
-  expect_error(R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","number":{}}]})",
-               "/tests/0/number", "missing required field \"value\"");
+  expect_error(
+      R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","number":{}}]})",
+      "/tests/0/number", "missing required field \"value\"");
   // The same field is fine where its version has it.
-  EXPECT_TRUE(valid(R"({"version":{"major":4,"minor":5},"checkouts":[{"id":"o:1","origin":"o","contacts":["a@b"]}]})"));
+  EXPECT_TRUE(valid(
+      R"({"version":{"major":4,"minor":5},"checkouts":[{"id":"o:1","origin":"o","contacts":["a@b"]}]})"));
 }
 
 TEST(Validate, DuplicateKeys) {
   expect_error(checkout(R"("origin":"o")"), "/checkouts/0/origin", "duplicate key");
-  expect_error(checkout(R"("misc":{"a/b":1,"x":2,"a/b":3})"), "/checkouts/0/misc/a~1b", "duplicate key");
+  expect_error(checkout(R"("misc":{"a/b":1,"x":2,"a/b":3})"), "/checkouts/0/misc/a~1b",
+               "duplicate key");
   expect_error(checkout(R"("misc":{"deep":[{"k":1,"k":1}]})"), "/checkouts/0/misc/deep/0/k",
                "duplicate key");
 }
@@ -125,15 +134,19 @@ TEST(Validate, NulCharacters) {
   expect_error(checkout(R"("comment":"a\u0000b")"), "/checkouts/0/comment", "^[^\\0]*$");
   expect_error(R"({"version":{"major":5},"checkouts":[{"id":"o:\u0000","origin":"o"}]})",
                "/checkouts/0/id", "^[a-z0-9_]+:[^\\0]*$");
-  EXPECT_TRUE(valid(R"({"version":{"major":4,"minor":5},"checkouts":[{"id":"o:\u0000","origin":"o","comment":"\u0000"}]})"));
+  EXPECT_TRUE(valid(
+      R"({"version":{"major":4,"minor":5},"checkouts":[{"id":"o:\u0000","origin":"o","comment":"\u0000"}]})"));
   EXPECT_TRUE(valid(checkout(R"("misc":{"s":"\u0000"})")));
 }
 
 TEST(Validate, EnumsAndLengths) {
-  const std::string test = R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o",)";
-  expect_error(test + R"("status":"BAD"}]})", "/tests/0/status", "expected one of \"FAIL\", \"ERROR\", \"MISS\"");
-  expect_error(R"({"version":{"major":4,"minor":1},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","status":"MISS"}]})",
-               "/tests/0/status", "expected one of");
+  const std::string test =
+      R"({"version":{"major":5},"tests":[{"id":"o:t","build_id":"o:b","origin":"o",)";
+  expect_error(test + R"("status":"BAD"}]})", "/tests/0/status",
+               "expected one of \"FAIL\", \"ERROR\", \"MISS\"");
+  expect_error(
+      R"({"version":{"major":4,"minor":1},"tests":[{"id":"o:t","build_id":"o:b","origin":"o","status":"MISS"}]})",
+      "/tests/0/status", "expected one of");
   std::string excerpt(16384, 'x');
   EXPECT_TRUE(valid(checkout("\"log_excerpt\":\"" + excerpt + "\"")));
   std::string accents;
@@ -145,13 +158,16 @@ TEST(Validate, EnumsAndLengths) {
 
 TEST(Validate, Formats) {
   expect_error(checkout(R"("start_time":"yesterday")"), "/checkouts/0/start_time", "RFC 3339");
-  expect_error(checkout(R"("start_time":"2020-01-01T00:00:00")"), "/checkouts/0/start_time", "RFC 3339");
+  expect_error(checkout(R"("start_time":"2020-01-01T00:00:00")"), "/checkouts/0/start_time",
+               "RFC 3339");
   expect_error(checkout(R"("log_url":"https://x/a b")"), "/checkouts/0/log_url", "absolute URI");
   expect_error(checkout(R"("message_id":"nobody")"), "/checkouts/0/message_id", "e-mail");
-  EXPECT_TRUE(valid(checkout(R"("start_time":"2020-01-01t00:00:00z","log_url":"https://x/\n","message_id":"@")")));
+  EXPECT_TRUE(valid(checkout(
+      R"("start_time":"2020-01-01t00:00:00z","log_url":"https://x/\n","message_id":"@")")));
   ValidateOptions no_formats;
   no_formats.check_formats = false;
-  EXPECT_TRUE(valid(checkout(R"("start_time":"yesterday","log_url":"build.log","message_id":"x")"), no_formats));
+  EXPECT_TRUE(valid(checkout(R"("start_time":"yesterday","log_url":"build.log","message_id":"x")"),
+                    no_formats));
   // Patterns still apply without format checks.
   expect_error(checkout(R"("git_repository_url":"git://x/y")"), "/checkouts/0/git_repository_url",
                "^https://", no_formats);
@@ -192,7 +208,8 @@ TEST(ValidateSamples, KernelCi2019FailsOnlyOnRelativeBuildLogUrls) {
 
 TEST(ValidateSamples, DerivedV53SamplesAreValid) {
   KCI_REQUIRE_SAMPLES();
-  for (const char* name : {"kcidb-2019-cki.v05_03-derived.json", "kcidb-2019-kernelci.v05_03-derived.json"}) {
+  for (const char* name :
+       {"kcidb-2019-cki.v05_03-derived.json", "kcidb-2019-kernelci.v05_03-derived.json"}) {
     json::Document doc = testing::read_sample(name);
     ValidationResult r = validate_report(doc);
     EXPECT_TRUE(r.ok()) << name << ": " << r.errors.front().str();

@@ -77,8 +77,8 @@ Version schema_version_for(Version declared) {
   for (const Version& v : known_versions()) {
     if (v.major == declared.major && v.minor >= declared.minor) return v;
   }
-  throw VersionError("/version: unknown version " + declared.str() +
-                     " (kci knows 1.0 to " + latest_version().str() + ")");
+  throw VersionError("/version: unknown version " + declared.str() + " (kci knows 1.0 to " +
+                     latest_version().str() + ")");
 }
 
 }  // namespace kci::report
