@@ -24,6 +24,7 @@ jobs=${KCI_KERNEL_JOBS:-2}
 base=v6.1-debian-import
 
 mkdir -p "$out"/{reports,logs,build,store} "$cache"
+rm -f "$out/index.json"
 linux=$("$here/prepare-linux.sh")
 
 # One run at a time per cache: the builds check commits out in the shared
@@ -66,6 +67,22 @@ git -C "$linux" show "$base:init/main.c" |
 
 index_entries=()
 failed=0
+base_commit=$(git -C "$linux" rev-parse "$base^{commit}")
+
+# Rewritten after every kernel, so that a kernel is usable as soon as it is
+# built, and atomically, so that a reader never sees half a file.
+write_index() {
+  {
+    printf '{\n  "linux_source": "%s",\n  "base_commit": "%s",\n  "kernels": {\n' \
+      "$linux" "$base_commit"
+    for i in "${!index_entries[@]}"; do
+      [ "$i" -gt 0 ] && printf ',\n'
+      printf '%s' "${index_entries[$i]}"
+    done
+    printf '\n  }\n}\n'
+  } >"$out/index.json.tmp"
+  mv "$out/index.json.tmp" "$out/index.json"
+}
 
 # build NAME COMMIT ARCH TOOLCHAIN CONFIG [BUILD_DIR_TO_START_FROM]
 build() {
@@ -102,31 +119,23 @@ build() {
     "$name" "$status" "$arch" "$toolchain" "$config" \
     "$(git -C "$linux" rev-parse "$commit^{commit}")" "$artifacts" \
     "${image:+$artifacts/$image}" "$report" "$dir" "$(echo "$end - $start" | bc)")")
+  write_index
 }
 
 frag=$here/fragments
 # The missing toolchain first: it must fail fast, before any compiler runs.
 build x86_64-missing-toolchain "$base" x86_64 gcc-99 "tinyconfig+x86_64-boot"
 build x86_64-gcc "$base" x86_64 gcc "tinyconfig+x86_64-boot+$frag/kunit.config"
-build arm64-gcc "$base" arm64 gcc "tinyconfig+arm64-boot"
-build riscv64-gcc "$base" riscv gcc "tinyconfig+riscv64-boot"
-build x86_64-clang "$base" x86_64 clang "tinyconfig+x86_64-boot"
+# The two variants of x86_64-gcc right after it: incremental, seconds each.
 build x86_64-panic kci-test/init-panic x86_64 gcc "tinyconfig+x86_64-boot+$frag/kunit.config" \
   x86_64-gcc
 build x86_64-compile-error kci-test/compile-error x86_64 gcc \
   "tinyconfig+x86_64-boot+$frag/kunit.config" x86_64-gcc
+build arm64-gcc "$base" arm64 gcc "tinyconfig+arm64-boot"
+build riscv64-gcc "$base" riscv gcc "tinyconfig+riscv64-boot"
+build x86_64-clang "$base" x86_64 clang "tinyconfig+x86_64-boot"
 # Leave the source at the base commit for whoever uses it next.
 git -C "$linux" checkout -q --detach "$base"
 
-{
-  printf '{\n  "linux_source": "%s",\n  "base_commit": "%s",\n  "kernels": {\n' \
-    "$linux" "$(git -C "$linux" rev-parse "$base^{commit}")"
-  for i in "${!index_entries[@]}"; do
-    [ "$i" -gt 0 ] && printf ',\n'
-    printf '%s' "${index_entries[$i]}"
-  done
-  printf '\n  }\n}\n'
-} >"$out/index.json.tmp"
-mv "$out/index.json.tmp" "$out/index.json"
 echo "build-kernels: wrote $out/index.json" >&2
 exit "$failed"
