@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "pipeline/kbuild.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <map>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
-#include <thread>
 
 #include "pipeline/artifacts.h"
 #include "util/file.h"
-#include "util/sha256.h"
 #include "util/subprocess.h"
 #include "util/time.h"
 
