@@ -62,8 +62,8 @@ std::string matrix_text(const std::vector<pipeline::MatrixEntry>& entries) {
   for (const auto& e : entries) {
     // The variant is named after its build environment almost always; show
     // both only when they differ.
-    std::string env = e.variant == e.build_environment ? e.variant
-                                                       : e.variant + "/" + e.build_environment;
+    std::string env =
+        e.variant == e.build_environment ? e.variant : e.variant + "/" + e.build_environment;
     rows.push_back({e.tree, e.branch, e.build_config, env, e.arch, e.defconfig});
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
@@ -102,10 +102,10 @@ void add_matrix(CLI::App* config_cmd) {
                   "Kernel source tree: add its arch/*/configs/*defconfig as KernelCI does");
   cmd->add_option("--kernel-version", o->matrix.kernel_version,
                   "Kernel version (git describe) for 'kernel' filters");
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([o] {
-    pipeline::PipelineConfig config = pipeline::load_pipeline_config(o->config.files, o->config.tree_urls);
+    pipeline::PipelineConfig config =
+        pipeline::load_pipeline_config(o->config.files, o->config.tree_urls);
     std::vector<pipeline::MatrixEntry> entries = pipeline::expand_matrix(config, o->matrix);
     std::string out = o->format == "json" ? matrix_json(entries) : matrix_text(entries);
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -124,7 +124,8 @@ void add_fragment(CLI::App* config_cmd) {
   add_config_options(cmd, o->config);
   cmd->add_option("name", o->name, "Fragment name")->required();
   cmd->callback([o] {
-    pipeline::PipelineConfig config = pipeline::load_pipeline_config(o->config.files, o->config.tree_urls);
+    pipeline::PipelineConfig config =
+        pipeline::load_pipeline_config(o->config.files, o->config.tree_urls);
     for (const std::string& line : config.fragment_configs(o->name)) {
       std::printf("%s\n", line.c_str());
     }

@@ -28,7 +28,8 @@ Filter parse_filter(const std::string& type, const YAML::Node& items, const std:
     filter.kind = Filter::Kind::kCombination;
     filter.keys = yaml_string_list(items, "keys", source);
     YAML::Node values = items["values"];
-    if (!present(values) || !values.IsSequence()) yaml_fail(source, items, "a combination filter needs a 'values' list");
+    if (!present(values) || !values.IsSequence())
+      yaml_fail(source, items, "a combination filter needs a 'values' list");
     for (const YAML::Node& tuple : values) {
       if (!tuple.IsSequence() || tuple.size() != filter.keys.size()) {
         yaml_fail(source, tuple, "each combination value must list one value per key");
@@ -46,7 +47,8 @@ Filter parse_filter(const std::string& type, const YAML::Node& items, const std:
   for (auto it = items.begin(); it != items.end(); ++it) {
     std::string key = it->first.as<std::string>();
     if (filter.kind == Filter::Kind::kRegex) {
-      if (!it->second.IsScalar()) yaml_fail(source, it->second, "a regex filter takes one pattern per key");
+      if (!it->second.IsScalar())
+        yaml_fail(source, it->second, "a regex filter takes one pattern per key");
       filter.items[key] = {it->second.Scalar()};
     } else {
       filter.items[key] = yaml_string_list(items, key.c_str(), source);
@@ -60,7 +62,8 @@ std::vector<Filter> parse_filters(const YAML::Node& node, const std::string& sou
   if (!present(node)) return filters;
   if (!node.IsSequence()) yaml_fail(source, node, "'filters' must be a list");
   for (const YAML::Node& entry : node) {
-    if (!entry.IsMap()) yaml_fail(source, entry, "a filter must be a mapping such as {blocklist: ...}");
+    if (!entry.IsMap())
+      yaml_fail(source, entry, "a filter must be a mapping such as {blocklist: ...}");
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       filters.push_back(parse_filter(it->first.as<std::string>(), it->second, source));
     }
@@ -171,27 +174,26 @@ void PipelineConfig::add_document(const YAML::Node& root, const std::string& sou
     fragments_[name] = fragment;
   });
 
-  for_each_entry(root, "build_environments", source,
-                 [&](const std::string& name, const YAML::Node& node) {
-                   BuildEnvironment env;
-                   env.name = name;
-                   env.cc = yaml_string(node, "cc", source);
-                   env.cc_version = yaml_string(node, "cc_version", source);
-                   for_each_entry(node, "arch_params", source,
-                                  [&](const std::string& arch, const YAML::Node& params) {
-                                    ArchParams p;
-                                    p.name = yaml_string(params, "name", source);
-                                    p.cross_compile = yaml_string(params, "cross_compile", source);
-                                    p.cross_compile_compat =
-                                        yaml_string(params, "cross_compile_compat", source);
-                                    for_each_entry(params, "opts", source,
-                                                   [&](const std::string& k, const YAML::Node& v) {
-                                                     p.opts[k] = v.IsScalar() ? v.Scalar() : "";
-                                                   });
-                                    env.arch_params[arch] = p;
-                                  });
-                   build_environments_[name] = env;
-                 });
+  for_each_entry(
+      root, "build_environments", source, [&](const std::string& name, const YAML::Node& node) {
+        BuildEnvironment env;
+        env.name = name;
+        env.cc = yaml_string(node, "cc", source);
+        env.cc_version = yaml_string(node, "cc_version", source);
+        for_each_entry(
+            node, "arch_params", source, [&](const std::string& arch, const YAML::Node& params) {
+              ArchParams p;
+              p.name = yaml_string(params, "name", source);
+              p.cross_compile = yaml_string(params, "cross_compile", source);
+              p.cross_compile_compat = yaml_string(params, "cross_compile_compat", source);
+              for_each_entry(params, "opts", source,
+                             [&](const std::string& k, const YAML::Node& v) {
+                               p.opts[k] = v.IsScalar() ? v.Scalar() : "";
+                             });
+              env.arch_params[arch] = p;
+            });
+        build_environments_[name] = env;
+      });
 
   // Legacy: build_configs_defaults; newer pipeline: build_variants.
   for (const char* section : {"build_configs_defaults", "build_variants"}) {
@@ -237,7 +239,8 @@ void PipelineConfig::add_build_config(const std::string& name, const YAML::Node&
     }
   }
   auto same = [&](const BuildConfig& c) { return c.name == name; };
-  auto pending = std::find(configs_without_variants_.begin(), configs_without_variants_.end(), name);
+  auto pending =
+      std::find(configs_without_variants_.begin(), configs_without_variants_.end(), name);
   if (pending != configs_without_variants_.end()) configs_without_variants_.erase(pending);
   if (!has_variants) configs_without_variants_.push_back(name);
   auto existing = std::find_if(build_configs_.begin(), build_configs_.end(), same);
@@ -268,11 +271,13 @@ void PipelineConfig::finish() {
     for (const BuildVariant& variant : config.variants) {
       std::string vwhere = where + " variant '" + variant.name + "'";
       if (!build_environments_.count(variant.build_environment)) {
-        throw ConfigError(vwhere + ": unknown build environment '" + variant.build_environment + "'");
+        throw ConfigError(vwhere + ": unknown build environment '" + variant.build_environment +
+                          "'");
       }
       for (const std::string& f : variant.fragments) check_fragment(vwhere, f);
       for (const Architecture& arch : variant.architectures) {
-        for (const std::string& f : arch.fragments) check_fragment(vwhere + " arch " + arch.name, f);
+        for (const std::string& f : arch.fragments)
+          check_fragment(vwhere + " arch " + arch.name, f);
       }
     }
   }
@@ -300,8 +305,8 @@ std::vector<std::string> PipelineConfig::fragment_configs(const std::string& nam
   if (!found) {
     std::string known;
     for (const auto& [fname, f] : fragments_) known += (known.empty() ? "" : ", ") + fname;
-    throw ConfigError("unknown config fragment '" + name + "' (known: " +
-                      (known.empty() ? "none" : known) + ")");
+    throw ConfigError("unknown config fragment '" + name +
+                      "' (known: " + (known.empty() ? "none" : known) + ")");
   }
   return found->configs;
 }
@@ -346,12 +351,23 @@ std::optional<std::chrono::seconds> parse_frequency(const std::string& text) {
     long long unit = 1;
     if (i < text.size()) {
       switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
-        default: return std::nullopt;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7 * 86400;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
     } else if (start != 0) {

@@ -127,8 +127,7 @@ class PipelineConfig {
   const std::string& origin() const { return origin_; }
 
  private:
-  void add_build_config(const std::string& name, const YAML::Node& node,
-                        const std::string& source);
+  void add_build_config(const std::string& name, const YAML::Node& node, const std::string& source);
 
   std::map<std::string, Tree> trees_;
   std::map<std::string, Fragment> fragments_;

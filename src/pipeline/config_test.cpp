@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // YAML loading (merge keys, errors with positions) and the configuration
 // model, on small documents written here.
+#include "pipeline/config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include "pipeline/config.h"
 #include "pipeline/yaml_util.h"
 
 namespace kci::pipeline {
@@ -141,8 +142,9 @@ TEST(PipelineConfig, UnknownReferencesAreErrors) {
 
 TEST(PipelineConfig, BadFrequencyPointsAtIt) {
   try {
-    config_from("trees: {t: {url: https://x}}\nbuild_configs:\n  c:\n    tree: t\n"
-                "    branch: m\n    frequency: soon\n");
+    config_from(
+        "trees: {t: {url: https://x}}\nbuild_configs:\n  c:\n    tree: t\n"
+        "    branch: m\n    frequency: soon\n");
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("t.yaml:6:16: bad frequency", 0), 0u) << e.what();

@@ -8,14 +8,14 @@
 //                    + extra_configs
 //                    + arch/<arch>/configs/*defconfig of the kernel tree
 //   kept if every filter of the arch accepts {defconfig, kernel, tree, ...}.
+#include "pipeline/matrix.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-#include "pipeline/matrix.h"
 
 namespace kci::pipeline {
 namespace {
@@ -25,10 +25,10 @@ namespace fs = std::filesystem;
 const std::string kSharedConfigs = KCI_SOURCE_DIR "/../shared/kernelci-configs";
 const std::string kLegacyFile = kSharedConfigs + "/legacy-kernelci-core/build-configs.yaml";
 
-#define SKIP_WITHOUT_SHARED()                                                      \
-  if (!fs::exists(kLegacyFile)) {                                                  \
-    GTEST_SKIP() << "KernelCI's real configuration files are not at "              \
-                 << kSharedConfigs << " (the shared/ folder beside the checkout)"; \
+#define SKIP_WITHOUT_SHARED()                                                           \
+  if (!fs::exists(kLegacyFile)) {                                                       \
+    GTEST_SKIP() << "KernelCI's real configuration files are not at " << kSharedConfigs \
+                 << " (the shared/ folder beside the checkout)";                        \
   }
 
 // "variant arch defconfig" per entry, in the (sorted) order kci prints.
@@ -254,7 +254,7 @@ TEST(PipelineMatrix, SplitPipelineDirectoryUsesBuildVariants) {
   // [arm, x86_64]) with its own branch: arm64 is not in its list.
   std::vector<MatrixEntry> entries = expand_matrix(config, options);
   EXPECT_EQ(lines(entries), (std::vector<std::string>{"gcc-14 arm multi_v7_defconfig",
-                                                     "gcc-14 x86_64 x86_64_defconfig"}));
+                                                      "gcc-14 x86_64 x86_64_defconfig"}));
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].tree, "cip");
   EXPECT_EQ(entries[0].branch, "linux-4.4.y-cip-rt");
@@ -267,7 +267,8 @@ TEST(PipelineMatrix, SplitPipelineDirectoryUsesBuildVariants) {
 
 TEST(PipelineMatrix, UnifiedPipelineFile) {
   SKIP_WITHOUT_SHARED();
-  PipelineConfig config = PipelineConfig::load({kSharedConfigs + "/pipeline-unified-2025-02/pipeline.yaml"});
+  PipelineConfig config =
+      PipelineConfig::load({kSharedConfigs + "/pipeline-unified-2025-02/pipeline.yaml"});
   MatrixOptions options;
   options.build_config = "mainline";
   EXPECT_EQ(lines(expand_matrix(config, options)),
@@ -300,7 +301,9 @@ TEST(Filters, KernelCISemantics) {
   EXPECT_TRUE(filter_accepts(regex, params));
   Filter regex_mid{Filter::Kind::kRegex, {{"defconfig", {"v7"}}}, {}, {}};
   EXPECT_FALSE(filter_accepts(regex_mid, params));  // re.match anchors at the start
-  Filter combo{Filter::Kind::kCombination, {}, {"arch", "defconfig"},
+  Filter combo{Filter::Kind::kCombination,
+               {},
+               {"arch", "defconfig"},
                {{"arm", "multi_v7_defconfig"}, {"arm64", "defconfig"}}};
   EXPECT_TRUE(filter_accepts(combo, params));
   params["arch"] = "arm64";

@@ -163,7 +163,8 @@ json::Document checkout_report(const std::vector<CheckoutFields>& checkouts) {
   version.AddMember("minor", 3, alloc);
   doc.AddMember("version", version, alloc);
   json::Value list(rapidjson::kArrayType);
-  for (const CheckoutFields& checkout : checkouts) list.PushBack(checkout_object(checkout, alloc), alloc);
+  for (const CheckoutFields& checkout : checkouts)
+    list.PushBack(checkout_object(checkout, alloc), alloc);
   doc.AddMember("checkouts", list, alloc);
   return doc;
 }

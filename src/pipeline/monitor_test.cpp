@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci monitor's passes against a real upstream repository (file://), with
 // the clock passed in so that frequencies can be tested without waiting.
-#include <gtest/gtest.h>
+#include "pipeline/monitor.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "pipeline/monitor.h"
 #include "report/validate.h"
 #include "util/subprocess.h"
 
@@ -21,8 +21,8 @@ using std::chrono::minutes;
 std::string sh(const std::string& script, const std::string& cwd) {
   RunOptions options;
   options.cwd = cwd;
-  options.env = {{"GIT_AUTHOR_NAME", "T"},         {"GIT_AUTHOR_EMAIL", "t@example.com"},
-                 {"GIT_COMMITTER_NAME", "T"},      {"GIT_COMMITTER_EMAIL", "t@example.com"},
+  options.env = {{"GIT_AUTHOR_NAME", "T"},           {"GIT_AUTHOR_EMAIL", "t@example.com"},
+                 {"GIT_COMMITTER_NAME", "T"},        {"GIT_COMMITTER_EMAIL", "t@example.com"},
                  {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"GIT_CONFIG_NOSYSTEM", "1"}};
   return run_checked({"sh", "-ec", script}, options);
 }
@@ -35,13 +35,16 @@ class MonitorTest : public ::testing::Test {
     sh("git init -q -b master up && cd up && git commit -q --allow-empty -m 'first' && "
        "git tag -a v6.1 -m v6.1 && git branch next",
        dir_);
-    std::string yaml = "kci: {origin: test}\n"
-                       "trees:\n"
-                       "  up: {url: 'file://" + dir_ + "/up'}\n"
-                       "build_configs:\n"
-                       "  up_master: {tree: up, branch: master, frequency: 1h}\n"
-                       "  up_master_again: {tree: up, branch: master}\n"  // same branch once
-                       "  up_next: {tree: up, branch: next, frequency: 1d}\n";
+    std::string yaml =
+        "kci: {origin: test}\n"
+        "trees:\n"
+        "  up: {url: 'file://" +
+        dir_ +
+        "/up'}\n"
+        "build_configs:\n"
+        "  up_master: {tree: up, branch: master, frequency: 1h}\n"
+        "  up_master_again: {tree: up, branch: master}\n"  // same branch once
+        "  up_next: {tree: up, branch: next, frequency: 1d}\n";
     config_.add_document(load_yaml_string(yaml, "test.yaml"), "test.yaml");
     config_.finish();
     options_.state_dir = dir_ + "/state";
@@ -107,7 +110,8 @@ TEST_F(MonitorTest, NewHeadsOnlyAndFrequencyHonoured) {
 TEST_F(MonitorTest, FrequencyAloneLimitsPolling) {
   // Only up_master (1h): polled at t0, not at +30m, again at +61m.
   config_ = PipelineConfig();
-  std::string yaml = "trees: {up: {url: 'file://" + dir_ + "/up'}}\n"
+  std::string yaml = "trees: {up: {url: 'file://" + dir_ +
+                     "/up'}}\n"
                      "build_configs: {m: {tree: up, branch: master, frequency: 1h}}\n";
   config_.add_document(load_yaml_string(yaml, "t.yaml"), "t.yaml");
   config_.finish();
@@ -124,7 +128,8 @@ TEST_F(MonitorTest, FrequencyAloneLimitsPolling) {
 
 TEST_F(MonitorTest, MissingBranchIsAnErrorNotACheckout) {
   config_ = PipelineConfig();
-  std::string yaml = "trees: {up: {url: 'file://" + dir_ + "/up'}}\n"
+  std::string yaml = "trees: {up: {url: 'file://" + dir_ +
+                     "/up'}}\n"
                      "build_configs: {m: {tree: up, branch: nope}}\n";
   config_.add_document(load_yaml_string(yaml, "t.yaml"), "t.yaml");
   config_.finish();

@@ -26,7 +26,9 @@ namespace fs = std::filesystem;
 bool is_from_line(std::string_view line) {
   if (line.rfind("From ", 0) != 0) return false;
   for (std::size_t i = 0; i + 8 <= line.size(); ++i) {
-    auto digit = [&](std::size_t k) { return std::isdigit(static_cast<unsigned char>(line[i + k])); };
+    auto digit = [&](std::size_t k) {
+      return std::isdigit(static_cast<unsigned char>(line[i + k]));
+    };
     if (digit(0) && digit(1) && line[i + 2] == ':' && digit(3) && digit(4) && line[i + 5] == ':' &&
         digit(6) && digit(7)) {
       return true;
@@ -80,8 +82,8 @@ std::string find_message_id(const std::string& message) {
 }
 
 bool has_diff(const std::string& message) {
-  bool unified = message.find("\n+++ ") != std::string::npos &&
-                 message.find("\n@@ ") != std::string::npos;
+  bool unified =
+      message.find("\n+++ ") != std::string::npos && message.find("\n@@ ") != std::string::npos;
   return unified || message.find("\nGIT binary patch\n") != std::string::npos;
 }
 
@@ -160,8 +162,8 @@ std::string patchset_hash(const std::vector<std::string>& patches) {
 
 CheckoutFields apply_patchset(const PatchsetOptions& options) {
   if (options.mbox_files.empty()) throw UsageError("no patch series given (--mbox FILE)");
-  std::string repo = git::checked({"rev-parse", "--show-toplevel"}, options.repo,
-                                  std::chrono::seconds(60));
+  std::string repo =
+      git::checked({"rev-parse", "--show-toplevel"}, options.repo, std::chrono::seconds(60));
   std::optional<std::string> base = git::resolve_commit(repo, options.base);
   if (!base) throw InvalidInputError("--base " + options.base + ": no such commit in " + repo);
 

@@ -33,8 +33,8 @@ struct PatchsetOptions {
   std::string base;                     // revision to apply on
   std::string origin = "kci";
   std::string tree_name;
-  std::string branch;                   // git_repository_branch, if known
-  std::string repository_url;           // default: the repo's "origin" remote, else file://
+  std::string branch;          // git_repository_branch, if known
+  std::string repository_url;  // default: the repo's "origin" remote, else file://
   // Where the patches are published: url = patch_base_url + "/" + name.
   std::string patch_base_url;
   // Write each patch here as NNNN-<name>.patch and point the URLs at them

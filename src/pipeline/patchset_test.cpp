@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Patch series: mbox splitting, KCIDB's patchset_hash, and applying with a
 // real git in a temporary repository.
-#include <gtest/gtest.h>
+#include "pipeline/patchset.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "pipeline/git.h"
-#include "pipeline/patchset.h"
 #include "report/validate.h"
 #include "util/file.h"
 #include "util/sha256.h"
@@ -23,9 +23,12 @@ namespace fs = std::filesystem;
 std::string sh(const std::string& script, const std::string& cwd) {
   RunOptions options;
   options.cwd = cwd;
-  options.env = {{"GIT_AUTHOR_NAME", "Test Author"},   {"GIT_AUTHOR_EMAIL", "author@example.com"},
-                 {"GIT_COMMITTER_NAME", "Test"},      {"GIT_COMMITTER_EMAIL", "test@example.com"},
-                 {"GIT_CONFIG_GLOBAL", "/dev/null"},  {"GIT_CONFIG_NOSYSTEM", "1"},
+  options.env = {{"GIT_AUTHOR_NAME", "Test Author"},
+                 {"GIT_AUTHOR_EMAIL", "author@example.com"},
+                 {"GIT_COMMITTER_NAME", "Test"},
+                 {"GIT_COMMITTER_EMAIL", "test@example.com"},
+                 {"GIT_CONFIG_GLOBAL", "/dev/null"},
+                 {"GIT_CONFIG_NOSYSTEM", "1"},
                  {"LC_ALL", "C"}};
   return run_checked({"sh", "-ec", script}, options);
 }
@@ -126,8 +129,7 @@ TEST(ApplyPatchset, ThreePatchesApplyWithTheRightHash) {
   EXPECT_EQ(checkout.commit, s.base);
   EXPECT_EQ(checkout.commit_name, "v1.0");
   // What the issue asks it to equal, computed by coreutils.
-  std::string expected =
-      sh("sha256sum *.patch | cut -c-64 | sha256sum | cut -c-64", s.patches);
+  std::string expected = sh("sha256sum *.patch | cut -c-64 | sha256sum | cut -c-64", s.patches);
   EXPECT_EQ(checkout.patchset_hash, expected);
   ASSERT_EQ(checkout.patchset_files.size(), 3u);
   EXPECT_EQ(checkout.patchset_files[0].first, fs::path(options.mbox_files[0]).filename());
@@ -156,8 +158,7 @@ TEST(ApplyPatchset, ThreePatchesApplyWithTheRightHash) {
 TEST(ApplyPatchset, ConflictingSeriesIsInvalidWithGitAmError) {
   SeriesRepo s;
   // Another base where the file's last line differs: the series cannot apply.
-  sh("git checkout -q -b other && printf 'x\\ny\\nz\\n' > file && git commit -q -am other",
-     s.repo);
+  sh("git checkout -q -b other && printf 'x\\ny\\nz\\n' > file && git commit -q -am other", s.repo);
   std::string head_before = sh("git rev-parse HEAD", s.repo);
   PatchsetOptions options;
   options.mbox_files = s.patch_files();

@@ -20,8 +20,8 @@ struct MergeResolver {
 
   void resolve(YAML::Node node, std::size_t depth) {
     if (depth > max_depth) {
-      yaml_fail(source, node, "nesting deeper than " + std::to_string(max_depth) +
-                                  " levels (an alias cycle?)");
+      yaml_fail(source, node,
+                "nesting deeper than " + std::to_string(max_depth) + " levels (an alias cycle?)");
     }
     if (node.IsSequence()) {
       for (YAML::Node child : node) resolve(child, depth + 1);
@@ -30,7 +30,8 @@ struct MergeResolver {
     if (!node.IsMap()) return;
     // Collect first: the map is modified below.
     std::vector<std::pair<YAML::Node, YAML::Node>> entries;
-    for (auto it = node.begin(); it != node.end(); ++it) entries.emplace_back(it->first, it->second);
+    for (auto it = node.begin(); it != node.end(); ++it)
+      entries.emplace_back(it->first, it->second);
     std::vector<std::pair<YAML::Node, YAML::Node>> merges;
     for (auto& [key, value] : entries) {
       resolve(value, depth + 1);
@@ -42,7 +43,8 @@ struct MergeResolver {
         sources.push_back(value);
       } else if (value.IsSequence()) {
         for (YAML::Node item : value) {
-          if (!item.IsMap()) yaml_fail(source, item, "a merge key (<<) list may hold only mappings");
+          if (!item.IsMap())
+            yaml_fail(source, item, "a merge key (<<) list may hold only mappings");
           sources.push_back(item);
         }
       } else {
@@ -117,7 +119,8 @@ std::vector<std::string> yaml_string_list(const YAML::Node& map, const char* key
     yaml_fail(source, value, std::string("'") + key + "' must be a list of strings");
   }
   for (const YAML::Node& item : value) {
-    if (!item.IsScalar()) yaml_fail(source, item, std::string("'") + key + "' items must be strings");
+    if (!item.IsScalar())
+      yaml_fail(source, item, std::string("'") + key + "' items must be strings");
     out.push_back(item.Scalar());
   }
   return out;

@@ -3,9 +3,8 @@
 // the kci binary, real git, a git daemon serving an upstream repository on
 // 127.0.0.1, and the YAML fixtures beside this file. Every report kci
 // prints is checked with the KCIDB v5.3 validator.
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -26,11 +25,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::map<std::string, std::string> kGitEnv = {
-    {"GIT_AUTHOR_NAME", "Test Author"}, {"GIT_AUTHOR_EMAIL", "author@example.com"},
-    {"GIT_COMMITTER_NAME", "Test"},     {"GIT_COMMITTER_EMAIL", "test@example.com"},
-    {"GIT_CONFIG_GLOBAL", "/dev/null"}, {"GIT_CONFIG_NOSYSTEM", "1"},
-    {"LC_ALL", "C"}};
+const std::map<std::string, std::string> kGitEnv = {{"GIT_AUTHOR_NAME", "Test Author"},
+                                                    {"GIT_AUTHOR_EMAIL", "author@example.com"},
+                                                    {"GIT_COMMITTER_NAME", "Test"},
+                                                    {"GIT_COMMITTER_EMAIL", "test@example.com"},
+                                                    {"GIT_CONFIG_GLOBAL", "/dev/null"},
+                                                    {"GIT_CONFIG_NOSYSTEM", "1"},
+                                                    {"LC_ALL", "C"}};
 
 std::string sh(const std::string& script, const std::string& cwd) {
   RunOptions options;
@@ -164,9 +165,11 @@ TEST(ConfigFragment, PrintsTheConfigLines) {
 }
 
 TEST(Help, EveryCommandHasHelp) {
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"config", "--help"}, {"config", "matrix", "--help"},
-        {"config", "fragment", "--help"}, {"monitor", "--help"}, {"checkout", "--help"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"config", "--help"},
+                                        {"config", "matrix", "--help"},
+                                        {"config", "fragment", "--help"},
+                                        {"monitor", "--help"},
+                                        {"checkout", "--help"}}) {
     RunResult r = kci(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
@@ -204,8 +207,8 @@ class MonitorE2E : public ::testing::Test {
     ASSERT_GT(port, 0);
     pid_file_ = dir_.path() + "/daemon.pid";
     sh("git daemon --detach --reuseaddr --export-all --listen=127.0.0.1 --port=" +
-           std::to_string(port) + " --pid-file=" + pid_file_ + " --base-path=" + dir_.path() +
-           " " + dir_.path(),
+           std::to_string(port) + " --pid-file=" + pid_file_ + " --base-path=" + dir_.path() + " " +
+           dir_.path(),
        dir_.path());
     url_ = "git://127.0.0.1:" + std::to_string(port) + "/up";
     // Wait (at most 10 s) until the daemon answers.
@@ -274,8 +277,7 @@ TEST_F(MonitorE2E, OneCheckoutPerNewHeadOverGitDaemon) {
   Reports r3 = parse_reports(third.out);
   ASSERT_EQ(r3.checkouts(), 1u);
   EXPECT_EQ(json::str(r3.checkout(0)["git_commit_hash"]), head("master"));
-  EXPECT_EQ(json::str(r3.checkout(0)["git_commit_name"]),
-            "v1.0-1-g" + head("master").substr(0, 7));
+  EXPECT_EQ(json::str(r3.checkout(0)["git_commit_name"]), "v1.0-1-g" + head("master").substr(0, 7));
   EXPECT_NE(third.err.find("up/stable: not due"), std::string::npos) << third.err;
 
   // The output is a stream kci validate accepts as is.
@@ -286,9 +288,9 @@ TEST_F(MonitorE2E, OneCheckoutPerNewHeadOverGitDaemon) {
 }
 
 TEST_F(MonitorE2E, UnreachableTreeFailsThePass) {
-  RunResult r = kci({"monitor", "-c", KCI_FIXTURES "/monitor.yaml", "--tree-url",
-                     "up=" + dir_.path() + "/missing", "--state", dir_.path() + "/state2",
-                     "--once"});
+  RunResult r =
+      kci({"monitor", "-c", KCI_FIXTURES "/monitor.yaml", "--tree-url",
+           "up=" + dir_.path() + "/missing", "--state", dir_.path() + "/state2", "--once"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("2 failed"), std::string::npos) << r.err;
@@ -310,8 +312,8 @@ class CheckoutE2E : public ::testing::Test {
     patches_ = sh("ls -1 patches/*.patch | sort | tr '\\n' ' '", dir_.path());
   }
   std::vector<std::string> checkout_args(const std::string& base) {
-    std::vector<std::string> args{"checkout", "--repo", repo_, "--base", base, "--tree-name",
-                                  "demo", "--indent", "0"};
+    std::vector<std::string> args{"checkout",    "--repo", repo_,      "--base", base,
+                                  "--tree-name", "demo",   "--indent", "0"};
     std::istringstream files(patches_);
     std::string file;
     while (files >> file) {
@@ -340,8 +342,8 @@ TEST_F(CheckoutE2E, SeriesAppliesWithKcidbPatchsetHash) {
   EXPECT_EQ(json::str(c["tree_name"]), "demo");
   ASSERT_EQ(c["patchset_files"].Size(), 3u);
   EXPECT_EQ(json::str(c["patchset_files"][0]["url"]).rfind("file:///", 0), 0u);
-  std::string first_id = sh("sed -n 's/^Message-I[dD]: <\\(.*\\)>$/\\1/p' patches/0001-*.patch",
-                            dir_.path());
+  std::string first_id =
+      sh("sed -n 's/^Message-I[dD]: <\\(.*\\)>$/\\1/p' patches/0001-*.patch", dir_.path());
   EXPECT_EQ(json::str(c["message_id"]), first_id);
   // The user's branch is untouched.
   EXPECT_EQ(sh("git rev-parse --abbrev-ref HEAD && git status --porcelain", repo_), "main");
