@@ -21,11 +21,12 @@ void register_checkout(CLI::App& root, RunContext&) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = root.add_subcommand(
-      "checkout",
-      "Apply a patch series (git am in a temporary worktree; your branches are not touched) "
-      "and print a KCIDB v5.3 checkout with patchset_files, patchset_hash and message_id. A "
-      "series that does not apply gives valid: false with git am's error in log_excerpt, and "
-      "exit status 0: the report is a valid result");
+      "checkout", "Apply a patch series on a base commit and print it as a KCIDB checkout");
+  cmd->footer(
+      "The series is applied with git am in a temporary detached worktree: your branches and\n"
+      "working tree are not touched. The checkout has patchset_files, patchset_hash (KCIDB's\n"
+      "definition) and message_id. A series that does not apply gives valid: false with git am's\n"
+      "error in log_excerpt, and exit status 0: the report is a valid result.");
   cmd->add_option("--mbox", o->patchset.mbox_files,
                   "mbox or patch file (git format-patch output), repeatable, in order")
       ->required();

@@ -33,10 +33,11 @@ struct MonitorCliOptions {
 void register_monitor(CLI::App& root, RunContext& ctx) {
   auto o = std::make_shared<MonitorCliOptions>();
   auto* cmd = root.add_subcommand(
-      "monitor",
-      "Follow the configured trees and branches: when a branch head is new, fetch it into a "
-      "mirror under the state directory and print a KCIDB v5.3 checkout report on stdout "
-      "(progress on stderr)");
+      "monitor", "Follow the configured trees and branches; print a KCIDB checkout per new head");
+  cmd->footer(
+      "For each configured (tree, branch) that is due (its build config's frequency), the branch\n"
+      "head is looked up with git ls-remote; a new head is fetched into a bare mirror under the\n"
+      "state directory and printed as a KCIDB v5.3 report on stdout. Progress goes to stderr.");
   cmd->add_option("--config,-c", o->config_files,
                   "Pipeline YAML file or directory, repeatable (default: $KCI_CONFIG, else "
                   "config/kci.yaml)");
