@@ -326,6 +326,9 @@ struct Server::Impl {
     http.set_write_timeout(static_cast<time_t>(options.write_timeout.count()));
     http.set_keep_alive_timeout(static_cast<time_t>(options.keep_alive_timeout.count()));
     http.set_keep_alive_max_count(10000);
+    // Answers are written in several pieces: without TCP_NODELAY Nagle and
+    // delayed ACKs add ~40 ms to every request on a kept-alive connection.
+    http.set_tcp_nodelay(true);
     http.set_payload_max_length(options.max_body_bytes);
 
     http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {

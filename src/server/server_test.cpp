@@ -59,6 +59,31 @@ TEST(Spool, RecoverDropsUnfinishedWritesAndKeepsReadyOnes) {
   EXPECT_EQ(spool.state("cccc"), SubmissionState::kNotFound);
 }
 
+TEST(Spool, RecoverRewritesAcknowledgedSubmissionsFromTheJournal) {
+  fs::path dir = fresh_dir("journal");
+  {
+    Spool spool(dir);
+    spool.write("aaaa", "first");
+    spool.write("bbbb", "second");
+    spool.archive("aaaa");
+  }
+  // A crash lost the ready file's data (it is written without fsync).
+  fs::remove(dir / "submission-bbbb.json");
+  write_file_atomic((dir / "submission-cccc.json").string(), "no journal record");
+  Spool spool(dir);
+  auto ready = spool.recover();
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_EQ(spool.read("bbbb"), "second");
+  EXPECT_EQ(spool.state("aaaa"), SubmissionState::kProcessed);
+  // Once everything in it is stored, the old segment goes.
+  spool.archive("bbbb");
+  spool.archive("cccc");
+  spool.write("dddd", "next");
+  std::size_t segments = 0;
+  for (const auto& e : fs::directory_iterator(dir / "journal")) segments += e.is_regular_file();
+  EXPECT_EQ(segments, 1u);
+}
+
 TEST(SubmissionId, RefusesWhatIsNotAlphanumeric) {
   EXPECT_FALSE(valid_submission_id(""));
   EXPECT_FALSE(valid_submission_id("../etc"));

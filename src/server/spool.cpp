@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
@@ -61,47 +62,141 @@ bool valid_submission_id(std::string_view id) {
 
 std::string new_submission_id() { return random_hex(16); }
 
-Spool::Spool(fs::path dir) : dir_(std::move(dir)) {
+Spool::Spool(fs::path dir) : dir_(std::move(dir)), journal_dir_(dir_ / "journal") {
   std::error_code ec;
-  for (const fs::path& p : {dir_, dir_ / "archive", dir_ / "failed"}) {
+  for (const fs::path& p : {dir_, dir_ / "archive", dir_ / "failed", journal_dir_}) {
     fs::create_directories(p, ec);
     if (ec) throw FileError(p.string() + ": cannot create the spool folder: " + ec.message());
   }
-  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0) throw FileError(reason_of_errno("cannot open the spool folder", dir_));
 }
 
 Spool::~Spool() {
-  if (dir_fd_ >= 0) ::close(dir_fd_);
+  if (segment_fd_ >= 0) ::close(segment_fd_);
 }
 
 fs::path Spool::ready_path(const std::string& id) const { return dir_ / file_name(id); }
 
-void Spool::write(const std::string& id, std::string_view body) {
-  fs::path temp = dir_ / (std::string(kPrefix) + id + std::string(kTempSuffix));
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) throw FileError(reason_of_errno("cannot create", temp));
-  const char* p = body.data();
-  std::size_t left = body.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
+namespace {
+
+constexpr std::string_view kRecordMagic = "KCI-SPOOL-1 ";
+// A new segment is started past this size.
+constexpr std::uint64_t kSegmentBytes = std::uint64_t{64} << 20;
+
+fs::path segment_path(const fs::path& journal_dir, std::uint64_t number) {
+  char name[64];
+  std::snprintf(name, sizeof name, "segment-%012llu.log", static_cast<unsigned long long>(number));
+  return journal_dir / name;
+}
+
+void write_all(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::string why = reason_of_errno("write failed", temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw FileError(why);
+      throw FileError(reason_of_errno("write failed", path));
     }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+    data.remove_prefix(static_cast<std::size_t>(n));
   }
-  // fdatasync: the size and data are what matter; the rename below is made
-  // durable by the folder's fsync.
-  if (::fdatasync(fd) != 0) {
-    std::string why = reason_of_errno("fdatasync failed", temp);
+}
+
+void fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw FileError(reason_of_errno("cannot open", dir));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw FileError(reason_of_errno("fsync failed", dir));
+}
+
+}  // namespace
+
+void Spool::open_segment(std::uint64_t number) {
+  if (segment_fd_ >= 0) ::close(segment_fd_);
+  segment_fd_ = -1;
+  if (auto old = outstanding_.find(segment_);
+      old != outstanding_.end() && old->second == 0 && !keep_segments_) {
+    std::error_code ec;
+    fs::remove(segment_path(journal_dir_, segment_), ec);
+    outstanding_.erase(old);
+  }
+  fs::path path = segment_path(journal_dir_, number);
+  segment_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (segment_fd_ < 0) throw FileError(reason_of_errno("cannot create", path));
+  // The new name must survive a crash as much as the records in it.
+  fsync_dir(journal_dir_);
+  segment_ = number;
+  segment_bytes_ = 0;
+  outstanding_.try_emplace(number, 0);
+}
+
+void Spool::journal(const std::string& id, std::string_view body) {
+  std::unique_lock lock(mutex_);
+  if (segment_fd_ < 0 || segment_bytes_ > kSegmentBytes) open_segment(segment_ + 1);
+  pending_ += kRecordMagic;
+  pending_ += id;
+  pending_ += ' ';
+  pending_ += std::to_string(body.size());
+  pending_ += '\n';
+  pending_.append(body);
+  pending_ += '\n';
+  std::uint64_t mine = ++appended_;
+  segment_of_[id] = segment_;
+  ++outstanding_[segment_];
+  // Whoever finds no flush running writes and syncs everything pending,
+  // its own record and those of the threads that queued meanwhile.
+  while (synced_ < mine) {
+    if (flushing_) {
+      flushed_.wait(lock);
+      continue;
+    }
+    flushing_ = true;
+    std::string batch = std::move(pending_);
+    pending_.clear();
+    std::uint64_t last = appended_;
+    std::uint64_t first = synced_ + 1;
+    int fd = segment_fd_;
+    fs::path path = segment_path(journal_dir_, segment_);
+    segment_bytes_ += batch.size();
+    lock.unlock();
+    std::string error;
+    try {
+      write_all(fd, batch, path);
+      if (::fdatasync(fd) != 0) throw FileError(reason_of_errno("fdatasync failed", path));
+    } catch (const FileError& e) {
+      error = e.what();
+    }
+    lock.lock();
+    if (!error.empty()) {
+      failed_from_ = first;
+      failed_to_ = last;
+      flush_error_ = error;
+      // The segment may end in a partial record, after which recovery
+      // reads nothing: continue in a new one, and stop deleting segments
+      // (their bookkeeping is no longer exact) until the next start.
+      ::close(segment_fd_);
+      segment_fd_ = -1;
+      keep_segments_ = true;
+    }
+    synced_ = last;
+    flushing_ = false;
+    flushed_.notify_all();
+  }
+  if (mine >= failed_from_ && mine <= failed_to_ && failed_to_ != 0) {
+    --outstanding_[segment_of_[id]];
+    segment_of_.erase(id);
+    throw FileError(flush_error_);
+  }
+}
+
+void Spool::write_ready_file(const std::string& id, std::string_view body) const {
+  fs::path temp = dir_ / (std::string(kPrefix) + id + std::string(kTempSuffix));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) throw FileError(reason_of_errno("cannot create", temp));
+  try {
+    write_all(fd, body, temp);
+  } catch (...) {
     ::close(fd);
     ::unlink(temp.c_str());
-    throw FileError(why);
+    throw;
   }
   ::close(fd);
   try {
@@ -110,18 +205,94 @@ void Spool::write(const std::string& id, std::string_view body) {
     ::unlink(temp.c_str());
     throw;
   }
-  if (::fsync(dir_fd_) != 0) throw FileError(reason_of_errno("fsync failed", dir_));
+}
+
+void Spool::write(const std::string& id, std::string_view body) {
+  journal(id, body);
+  // No fsync: the journal holds it; recover() rewrites it after a crash.
+  write_ready_file(id, body);
+}
+
+void Spool::release(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = segment_of_.find(id);
+  if (it == segment_of_.end()) return;
+  std::uint64_t segment = it->second;
+  segment_of_.erase(it);
+  if (--outstanding_[segment] == 0 && segment != segment_ && !keep_segments_) {
+    outstanding_.erase(segment);
+    std::error_code ec;
+    fs::remove(segment_path(journal_dir_, segment), ec);
+  }
 }
 
 std::vector<Spool::Ready> Spool::recover() {
+  std::lock_guard journal_lock(mutex_);
+  std::vector<std::pair<std::uint64_t, fs::path>> segments;
+  for (const auto& entry : fs::directory_iterator(journal_dir_)) {
+    std::string name = entry.path().filename().string();
+    unsigned long long number = 0;
+    if (std::sscanf(name.c_str(), "segment-%llu.log", &number) == 1) {
+      segments.emplace_back(number, entry.path());
+    }
+  }
+  std::sort(segments.begin(), segments.end());
+  std::uint64_t last_segment = segments.empty() ? 0 : segments.back().first;
+  std::error_code ec;
+  for (const auto& [number, path] : segments) {
+    std::string text = read_file(path.string());
+    std::size_t pos = 0;
+    std::size_t& count = outstanding_[number];
+    // Records up to the first incomplete one (a crash mid-append: that one
+    // was never acknowledged).
+    while (pos < text.size()) {
+      if (text.compare(pos, kRecordMagic.size(), kRecordMagic) != 0) break;
+      std::size_t eol = text.find('\n', pos);
+      if (eol == std::string::npos) break;
+      std::string header = text.substr(pos + kRecordMagic.size(), eol - pos - kRecordMagic.size());
+      std::size_t space = header.find(' ');
+      if (space == std::string::npos) break;
+      std::string id = header.substr(0, space);
+      std::size_t length = 0;
+      try {
+        length = std::stoull(header.substr(space + 1));
+      } catch (const std::exception&) {
+        break;
+      }
+      if (!valid_submission_id(id) || eol + 1 + length + 1 > text.size()) break;
+      std::string_view body(text.data() + eol + 1, length);
+      pos = eol + 1 + length + 1;
+      if (fs::exists(dir_ / "archive" / file_name(id), ec) ||
+          fs::exists(dir_ / "failed" / file_name(id), ec)) {
+        continue;
+      }
+      std::error_code size_ec;
+      auto size = fs::file_size(ready_path(id), size_ec);
+      if (size_ec || size != length) write_ready_file(id, body);
+      segment_of_[id] = number;
+      ++count;
+    }
+  }
+  // Restored ready files need no fsync: their segment stays until the
+  // ingester has stored them (the store's commit is durable).
+  for (auto it = outstanding_.begin(); it != outstanding_.end();) {
+    if (it->second == 0) {
+      fs::remove(segment_path(journal_dir_, it->first), ec);
+      it = outstanding_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  segment_ = last_segment;  // the next write opens segment_ + 1
+
   std::vector<Ready> ready;
   for (const auto& entry : fs::directory_iterator(dir_)) {
     if (!entry.is_regular_file()) continue;
     std::string name = entry.path().filename().string();
     if (!name.starts_with(kPrefix)) continue;
     if (name.ends_with(kTempSuffix)) {
-      // Written but never acknowledged: the client was not told it is safe.
-      std::error_code ec;
+      // A ready file being written when the process died: its journal
+      // record (if it was acknowledged) was replayed above.
       fs::remove(entry.path(), ec);
       continue;
     }
@@ -148,6 +319,7 @@ std::string Spool::read(const std::string& id) const { return read_file(ready_pa
 
 void Spool::archive(const std::string& id) {
   rename_or_throw(ready_path(id), dir_ / "archive" / file_name(id));
+  release(id);
 }
 
 void Spool::fail(const std::string& id, const std::string& reason) {
@@ -157,6 +329,7 @@ void Spool::fail(const std::string& id, const std::string& reason) {
   write_file_atomic((dir_ / "failed" / (std::string(kPrefix) + id + ".reason")).string(),
                     reason.substr(0, kMaxReasonBytes));
   rename_or_throw(ready_path(id), failed);
+  release(id);
 }
 
 SubmissionState Spool::state(const std::string& id, std::string* reason) const {
