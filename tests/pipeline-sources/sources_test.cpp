@@ -287,6 +287,29 @@ TEST_F(MonitorE2E, OneCheckoutPerNewHeadOverGitDaemon) {
   EXPECT_EQ(validated.exit_code, 0) << validated.err;
 }
 
+TEST_F(MonitorE2E, WithoutOnceItKeepsPolling) {
+  // Passes every second until stopped (here by the timeout): the first
+  // pass reports both heads, the next one the commit made meanwhile.
+  std::vector<std::string> argv{
+      KCI_BINARY,   "monitor",    "-c",       KCI_FIXTURES "/monitor.yaml",
+      "--tree-url", "up=" + url_, "--state",  dir_.path() + "/state",
+      "--interval", "1",          "--indent", "0"};
+  RunOptions options;
+  options.env = kGitEnv;
+  options.timeout = std::chrono::milliseconds(6000);
+  std::thread committer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    commit("master", "later");
+  });
+  RunResult r = run_process(argv, options);
+  committer.join();
+  EXPECT_TRUE(r.timed_out);
+  Reports reports = parse_reports(r.out);
+  ASSERT_EQ(reports.checkouts(), 3u) << r.err;
+  EXPECT_EQ(json::str(reports.checkout(2)["git_commit_hash"]), head("master"));
+  EXPECT_NE(r.err.find("pass done"), std::string::npos);
+}
+
 TEST_F(MonitorE2E, UnreachableTreeFailsThePass) {
   RunResult r =
       kci({"monitor", "-c", KCI_FIXTURES "/monitor.yaml", "--tree-url",
