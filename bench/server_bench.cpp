@@ -6,7 +6,11 @@
 // time the spool takes to drain afterwards and the objects stored per
 // second over the whole run.
 //
-//   server_bench [--seconds N] [--clients N] [--database SPEC]
+//   server_bench [--seconds N] [--clients N] [--database SPEC | --postgresql]
+//
+// --postgresql runs over a throw-away PostgreSQL cluster (the store tests'
+// one, which runs with fsync=off: its figures leave out the database's own
+// flushes; the spool's are included).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +24,9 @@
 
 #include "server/http_client.h"
 #include "server_process.h"
+#ifdef KCI_BENCH_POSTGRESQL
+#include "store/pg_test_cluster.h"
+#endif
 #include "util/subprocess.h"
 
 namespace {
@@ -66,19 +73,44 @@ int main(int argc, char** argv) {
   int seconds = 10;
   int clients = 8;
   std::string database;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool postgresql = false;
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--seconds") seconds = std::atoi(argv[i + 1]);
-    else if (a == "--clients") clients = std::atoi(argv[i + 1]);
-    else if (a == "--database") database = argv[i + 1];
+    if (a == "--postgresql") {
+      postgresql = true;
+      continue;
+    }
+    if (i + 1 >= argc) a = "--help";
+    else ++i;
+    if (a == "--seconds") seconds = std::atoi(argv[i]);
+    else if (a == "--clients") clients = std::atoi(argv[i]);
+    else if (a == "--database") database = argv[i];
     else {
-      std::fprintf(stderr, "usage: server_bench [--seconds N] [--clients N] [--database SPEC]\n");
+      std::fprintf(stderr,
+                   "usage: server_bench [--seconds N] [--clients N] [--database SPEC | "
+                   "--postgresql]\n");
       return 2;
     }
   }
   fs::path dir = fs::path(KCI_BINARY_DIR) / "bench-server";
   fs::remove_all(dir);
   fs::create_directories(dir);
+#ifdef KCI_BENCH_POSTGRESQL
+  kci::store::testing::PgTestCluster cluster;
+  if (postgresql) {
+    if (!cluster.start()) {
+      std::fprintf(stderr, "server_bench: no PostgreSQL: %s\n",
+                   kci::store::testing::PgTestCluster::skip_reason().c_str());
+      return 1;
+    }
+    database = cluster.create_database();
+  }
+#else
+  if (postgresql) {
+    std::fprintf(stderr, "server_bench: built without the PostgreSQL test cluster\n");
+    return 1;
+  }
+#endif
   if (database.empty()) database = "sqlite:" + (dir / "bench.db").string();
 
   std::string token = kci::run_checked({KCI_BINARY, "token", "add", "-d", database, "--origin",
@@ -129,7 +161,12 @@ int main(int argc, char** argv) {
     objects += metric(client, url,
                       std::string("kci_objects_loaded_total{type=\"") + type + "\"}");
   }
+  double handled = metric(client, url, "kci_request_duration_seconds_count");
+  double handling_s = metric(client, url, "kci_request_duration_seconds_sum");
   server.kill(SIGTERM);
+#ifdef KCI_BENCH_POSTGRESQL
+  if (postgresql) cluster.stop();
+#endif
 
   std::sort(latencies_ms.begin(), latencies_ms.end());
   double accepted = static_cast<double>(latencies_ms.size());
@@ -140,6 +177,8 @@ int main(int argc, char** argv) {
   std::printf("  acknowledgement latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               percentile(latencies_ms, 0.50), percentile(latencies_ms, 0.99),
               latencies_ms.empty() ? 0 : latencies_ms.back());
+  std::printf("  server-side handling: mean %.2f ms over %.0f requests\n",
+              handled > 0 ? handling_s / handled * 1000.0 : 0.0, handled);
   std::printf("  spool drained %.1f s after the load stopped\n", drain_s);
   std::printf("  stored: %.0f objects, %.0f objects/s over load + drain\n", objects,
               objects / (send_s + drain_s));
