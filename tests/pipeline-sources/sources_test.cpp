@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -288,23 +289,32 @@ TEST_F(MonitorE2E, OneCheckoutPerNewHeadOverGitDaemon) {
 }
 
 TEST_F(MonitorE2E, WithoutOnceItKeepsPolling) {
-  // Passes every second until stopped (here by the timeout): the first
-  // pass reports both heads, the next one the commit made meanwhile.
+  // Passes every second until stopped: once the first pass has reported
+  // both heads, a commit is made, and a later pass reports it; then kci is
+  // stopped. Driven by the output, not by sleeps, so a slow machine only
+  // makes it slower.
   std::vector<std::string> argv{
       KCI_BINARY,   "monitor",    "-c",       KCI_FIXTURES "/monitor.yaml",
       "--tree-url", "up=" + url_, "--state",  dir_.path() + "/state",
       "--interval", "1",          "--indent", "0"};
   RunOptions options;
   options.env = kGitEnv;
-  options.timeout = std::chrono::milliseconds(6000);
-  std::thread committer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-    commit("master", "later");
-  });
+  options.timeout = std::chrono::seconds(120);
+  std::string output;
+  bool committed = false;
+  options.on_output = [&](std::string_view chunk) {
+    output.append(chunk);
+    // --indent 0: each report is one whole line.
+    auto reports = static_cast<std::size_t>(std::count(output.begin(), output.end(), '\n'));
+    if (reports >= 2 && !committed) {
+      commit("master", "later");
+      committed = true;
+    }
+    return reports < 3;
+  };
   RunResult r = run_process(argv, options);
-  committer.join();
-  EXPECT_TRUE(r.timed_out);
-  Reports reports = parse_reports(r.out);
+  EXPECT_TRUE(r.stopped) << r.err;
+  Reports reports = parse_reports(output);
   ASSERT_EQ(reports.checkouts(), 3u) << r.err;
   EXPECT_EQ(json::str(reports.checkout(2)["git_commit_hash"]), head("master"));
   EXPECT_NE(r.err.find("pass done"), std::string::npos);
