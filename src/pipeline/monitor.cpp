@@ -89,6 +89,43 @@ struct Watched {
   std::optional<std::chrono::seconds> frequency;
 };
 
+// Text from git (commit messages, git am errors) is not always UTF-8, and a
+// report must be: bytes that are not part of a valid UTF-8 sequence become
+// U+FFFD. NUL is not allowed in KCIDB text either.
+std::string valid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char c = byte(i);
+    std::size_t length = c < 0x80           ? 1
+                         : (c >> 5) == 0x6  ? 2
+                         : (c >> 4) == 0xE  ? 3
+                         : (c >> 3) == 0x1E ? 4
+                                            : 0;
+    bool ok =
+        length > 0 && i + length <= text.size() && c != 0 && c != 0xC0 && c != 0xC1 && c < 0xF5;
+    for (std::size_t k = 1; ok && k < length; ++k) ok = (byte(i + k) & 0xC0) == 0x80;
+    if (ok) {
+      out.append(text, i, length);
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+// KCIDB checks message_id as an e-mail address; a Message-ID that is not
+// one goes to misc instead of making the report invalid.
+bool looks_like_address(const std::string& text) {
+  std::size_t at = text.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < text.size() &&
+         text.find_first_of(" \t<>\"") == std::string::npos;
+}
+
 }  // namespace
 
 std::string branch_checkout_id(const std::string& origin, const std::string& tree,
@@ -116,7 +153,7 @@ json::Value checkout_object(const CheckoutFields& f, json::Allocator& alloc) {
   add_if("git_repository_branch", f.branch);
   add_if("git_commit_hash", f.commit);
   add_if("git_commit_name", f.commit_name);
-  if (f.commit_message) add("git_commit_message", *f.commit_message);
+  if (f.commit_message) add("git_commit_message", valid_utf8(*f.commit_message));
   if (f.commit_tags) {
     json::Value tags(rapidjson::kArrayType);
     for (const std::string& tag : *f.commit_tags) tags.PushBack(json::Value(tag, alloc), alloc);
@@ -134,11 +171,15 @@ json::Value checkout_object(const CheckoutFields& f, json::Allocator& alloc) {
     obj.AddMember("patchset_files", files, alloc);
   }
   if (f.patchset_hash) add("patchset_hash", *f.patchset_hash);
-  add_if("message_id", f.message_id);
+  if (looks_like_address(f.message_id)) {
+    add("message_id", f.message_id);
+  } else if (!f.message_id.empty()) {
+    misc.AddMember("message_id", json::Value(valid_utf8(f.message_id), alloc), alloc);
+  }
   add_if("start_time", f.start_time);
   if (f.valid) obj.AddMember("valid", *f.valid, alloc);
   if (!f.log_excerpt.empty()) {
-    std::string excerpt = f.log_excerpt;
+    std::string excerpt = valid_utf8(f.log_excerpt);
     if (excerpt.size() > kMaxLogExcerpt) {
       excerpt.erase(0, excerpt.size() - kMaxLogExcerpt);
       // Do not start in the middle of a UTF-8 sequence.

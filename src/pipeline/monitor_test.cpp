@@ -152,6 +152,12 @@ TEST(CheckoutObject, OnlyHttpsUrlsAreGitRepositoryUrls) {
   json::Value local = checkout_object(f, doc.GetAllocator());
   EXPECT_FALSE(local.HasMember("git_repository_url"));
   EXPECT_EQ(json::str(local["misc"]["git_repository_url"]), "/srv/linux");
+  f.message_id = "no-at-sign";
+  f.commit_message = std::string("caf\xE9 \xC3\xA9");  // latin-1 e-acute, then UTF-8 one
+  json::Value odd = checkout_object(f, doc.GetAllocator());
+  EXPECT_FALSE(odd.HasMember("message_id"));
+  EXPECT_EQ(json::str(odd["misc"]["message_id"]), "no-at-sign");
+  EXPECT_EQ(json::str(odd["git_commit_message"]), "caf\xEF\xBF\xBD \xC3\xA9");
   f.log_excerpt = std::string(20000, 'x') + "end";
   json::Value cut = checkout_object(f, doc.GetAllocator());
   EXPECT_EQ(cut["log_excerpt"].GetStringLength(), 16384u);
