@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "report/model.h"
 #include "server/ingest.h"
@@ -17,6 +18,7 @@
 #include "server/tokens.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace kci::server {
 
@@ -97,11 +99,44 @@ struct Server::Impl {
   httplib::Server http;
   int bound_port = -1;
 
+  // Known tokens for a second, by their hash: every request would otherwise
+  // be a database round trip on the token store's one connection, which
+  // serialises the request threads. A revocation thus takes effect within
+  // a second. Unknown tokens are not cached (a flood of them must not grow
+  // memory).
+  struct CachedToken {
+    TokenInfo info;
+    Clock::time_point expires;
+  };
+  static constexpr std::chrono::seconds kTokenCacheTime{1};
+  static constexpr std::size_t kTokenCacheMax = 10000;
+  std::mutex token_cache_mutex;
+  std::unordered_map<std::string, CachedToken> token_cache;
+
+  std::optional<TokenInfo> lookup_token(const std::string& token) {
+    std::string key = sha256_hex(token);
+    Clock::time_point now = Clock::now();
+    {
+      std::lock_guard lock(token_cache_mutex);
+      auto it = token_cache.find(key);
+      if (it != token_cache.end() && it->second.expires > now) return it->second.info;
+    }
+    std::optional<TokenInfo> info = tokens->authenticate(token);
+    std::lock_guard lock(token_cache_mutex);
+    if (token_cache.size() >= kTokenCacheMax) token_cache.clear();
+    if (info) {
+      token_cache[key] = {*info, now + kTokenCacheTime};
+    } else {
+      token_cache.erase(key);
+    }
+    return info;
+  }
+
   // The token's record, or nullopt after answering 401.
   std::optional<TokenInfo> authenticate(const httplib::Request& req, httplib::Response& res) {
     std::string token = bearer_token(req.get_header_value("Authorization"));
     std::optional<TokenInfo> info;
-    if (!token.empty()) info = tokens->authenticate(token);
+    if (!token.empty()) info = lookup_token(token);
     if (!info) {
       answer(res, 401, "0", "error",
              token.empty() ? "Missing bearer token (Authorization: Bearer TOKEN)"
