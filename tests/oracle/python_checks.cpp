@@ -70,7 +70,7 @@ bool python_is_date_time(std::string_view s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   static const std::regex kRfc3339(
-      "([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+      "([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
       "(\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])");
   std::string_view body = strip_final_newline(upper);
   std::match_results<std::string_view::const_iterator> m;
@@ -84,13 +84,14 @@ bool python_is_date_time(std::string_view s) {
 
 namespace {
 
-// RFC 3986 appendix A, with the character sets rfc3987 uses.
+// RFC 3986 appendix A, with the character sets rfc3987 1.3.8 uses.
 std::string uri_regex() {
+  const std::string hexdig = "[0-9A-Fa-f]";
   const std::string unreserved = "[a-zA-Z0-9._~-]";
-  const std::string pct = "%[0-9A-F][0-9A-F]";
+  const std::string pct = "%" + hexdig + hexdig;
   const std::string sub_delims = "[!$&'()*+,;=]";
   const std::string pchar = "(?:" + unreserved + "|" + pct + "|" + sub_delims + "|:|@)";
-  const std::string h16 = "[0-9A-F]{1,4}";
+  const std::string h16 = hexdig + "{1,4}";
   const std::string dec_octet = "(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)";
   const std::string ipv4 = "(?:" + dec_octet + "\\.){3}" + dec_octet;
   const std::string ls32 = "(?:" + h16 + ":" + h16 + "|" + ipv4 + ")";
@@ -104,7 +105,7 @@ std::string uri_regex() {
                            "|" + upto(4) + "::" + ls32 +                     //
                            "|" + upto(5) + "::" + h16 +                      //
                            "|" + upto(6) + "::)";
-  const std::string ipvfuture = "v[0-9A-F]+\\.(?:" + unreserved + "|" + sub_delims + "|:)+";
+  const std::string ipvfuture = "v" + hexdig + "+\\.(?:" + unreserved + "|" + sub_delims + "|:)+";
   const std::string ip_literal = "\\[(?:" + ipv6 + "|" + ipvfuture + ")\\]";
   const std::string reg_name = "(?:" + unreserved + "|" + pct + "|" + sub_delims + ")*";
   const std::string userinfo = "(?:" + unreserved + "|" + pct + "|" + sub_delims + "|:)*";

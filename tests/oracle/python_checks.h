@@ -23,14 +23,13 @@ namespace kci::oracle {
 std::string python_pattern_to_ecma(std::string_view pattern);
 bool python_pattern_search(const std::string& pattern, std::string_view s);
 
-// rfc3339_validator.validate_rfc3339(s.upper()), as jsonschema's date-time
-// checker calls it: a leap-year-aware calendar, year 0000 rejected, and a
-// final "\n" accepted (Python's `$`).
+// rfc3339_validator 0.1.4 validate_rfc3339(s.upper()), as jsonschema's
+// date-time checker calls it: a leap-year-aware calendar, year 0000 and
+// leap seconds (:60) rejected, and a final "\n" accepted (Python's `$`).
 bool python_is_date_time(std::string_view s);
 
-// rfc3987.parse(s, rule="URI"): RFC 3986 URI syntax with rfc3987's own
-// quirks (upper-case-only hex digits in %-escapes and IPv6 addresses, a
-// final "\n" accepted).
+// rfc3987 1.3.8 parse(s, rule="URI"): RFC 3986 URI syntax (ASCII only, a
+// scheme required), and a final "\n" accepted (Python's `$`).
 bool python_is_uri(std::string_view s);
 
 // jsonschema's email checker: "@" in s.
