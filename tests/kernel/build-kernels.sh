@@ -6,7 +6,8 @@
 #   OUT/reports/NAME.json     the KCIDB report kci build printed
 #   OUT/logs/NAME.stderr      its progress output
 #   OUT/store/...             the artifact store (KernelCI layout)
-#   OUT/build/NAME/           the O= build directories (vmlinux, incremental)
+#   OUT/build/DIR/            the O= build directories, kept for incremental builds
+#   OUT/snapshots/NAME/       a copy of a shared build directory right after NAME
 # Kernels are built from the cached linux-6.1 git import (prepare-linux.sh)
 # with ccache under the same cache directory, so a second run on a machine
 # takes seconds per kernel. The verdicts are checked by kernel_build_test;
@@ -23,7 +24,7 @@ export CCACHE_DIR=$cache/ccache
 jobs=${KCI_KERNEL_JOBS:-2}
 base=v6.1-debian-import
 
-mkdir -p "$out"/{reports,logs,build,store} "$cache"
+mkdir -p "$out"/{reports,logs,build,snapshots,store} "$cache"
 rm -f "$out/index.json"
 linux=$("$here/prepare-linux.sh")
 
@@ -84,18 +85,18 @@ write_index() {
   mv "$out/index.json.tmp" "$out/index.json"
 }
 
-# build NAME COMMIT ARCH TOOLCHAIN CONFIG [BUILD_DIR_TO_START_FROM]
+# build NAME COMMIT ARCH TOOLCHAIN CONFIG [SHARED_BUILD_DIR]
+# With SHARED_BUILD_DIR, kernels of one arch and config share one O=
+# directory so that each is built incrementally from the previous one (a
+# copy of a build directory is no help: kbuild records absolute paths and
+# rebuilds everything). The state right after each such build is kept as a
+# snapshot in OUT/snapshots/NAME, which the index names as its build_dir.
 build() {
-  local name=$1 commit=$2 arch=$3 toolchain=$4 config=$5 from=${6:-}
-  local dir=$out/build/$name report=$out/reports/$name.json start end branch=$commit
+  local name=$1 commit=$2 arch=$3 toolchain=$4 config=$5 shared=${6:-}
+  local dir=$out/build/${shared:-$name} report=$out/reports/$name.json start end branch=$commit
+  local recorded_dir=$dir
   # The base tag is the tip of the import's main branch.
   [ "$commit" = "$base" ] && branch=main
-  if [ -n "$from" ]; then
-    # Incremental: start from a copy of a finished build of the base commit
-    # (mtimes kept), so only the files the commit changes are rebuilt.
-    mkdir -p "$dir"
-    rsync -a --delete "$out/build/$from/" "$dir/"
-  fi
   echo "build-kernels: $name ($arch $toolchain $config @ $commit)" >&2
   start=$(date +%s.%N)
   if ! (cd "$out" && "$kci" build --source "$linux" --commit "$commit" --branch "$branch" \
@@ -114,19 +115,25 @@ build() {
   status=$(sed -n 's/^kci build: \(PASS\|FAIL\|ERROR\) .*/\1/p' "$out/logs/$name.stderr")
   artifacts=$(sed -n 's/^kci build: artifacts in //p' "$out/logs/$name.stderr")
   image=$(sed -n 's/^ *"kernel_image": "\(.*\)",$/\1/p' "$artifacts/bmeta.json")
+  if [ -n "$shared" ]; then
+    recorded_dir=$out/snapshots/$name
+    mkdir -p "$recorded_dir"
+    rsync -a --delete "$dir/" "$recorded_dir/"
+  fi
   printf 'build-kernels: %s %s in %.1f s\n' "$name" "$status" "$(echo "$end - $start" | bc)" >&2
   index_entries+=("$(printf '    "%s": {\n        "status": "%s",\n        "arch": "%s",\n        "toolchain": "%s",\n        "config": "%s",\n        "commit": "%s",\n        "artifacts": "%s",\n        "image": "%s",\n        "report": "%s",\n        "build_dir": "%s",\n        "wall_seconds": %.1f\n    }' \
     "$name" "$status" "$arch" "$toolchain" "$config" \
     "$(git -C "$linux" rev-parse "$commit^{commit}")" "$artifacts" \
-    "${image:+$artifacts/$image}" "$report" "$dir" "$(echo "$end - $start" | bc)")")
+    "${image:+$artifacts/$image}" "$report" "$recorded_dir" "$(echo "$end - $start" | bc)")")
   write_index
 }
 
 frag=$here/fragments
 # The missing toolchain first: it must fail fast, before any compiler runs.
 build x86_64-missing-toolchain "$base" x86_64 gcc-99 "tinyconfig+x86_64-boot"
-build x86_64-gcc "$base" x86_64 gcc "tinyconfig+x86_64-boot+$frag/kunit.config"
-# The two variants of x86_64-gcc right after it: incremental, seconds each.
+# x86_64-gcc and its two variants share a build directory: after the first
+# cold build, each is an incremental build of init/main.c (seconds).
+build x86_64-gcc "$base" x86_64 gcc "tinyconfig+x86_64-boot+$frag/kunit.config" x86_64-gcc
 build x86_64-panic kci-test/init-panic x86_64 gcc "tinyconfig+x86_64-boot+$frag/kunit.config" \
   x86_64-gcc
 build x86_64-compile-error kci-test/compile-error x86_64 gcc \
