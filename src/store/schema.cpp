@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "store/schema.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace kci::store {
 
 using report::FieldKind;
@@ -10,7 +13,13 @@ namespace {
 
 std::vector<IndexInfo> plain(const std::string& table, std::vector<std::string> columns) {
   std::vector<IndexInfo> out;
-  for (const auto& c : columns) out.push_back({table + "_" + c, c, false});
+  // Columns kci's queries select by, indexed in SQLite too.
+  static const char* const kQueried[] = {"_timestamp", "checkout_id", "build_id", "test_id",
+                                         "issue_id"};
+  for (const auto& c : columns) {
+    bool queried = std::find(std::begin(kQueried), std::end(kQueried), c) != std::end(kQueried);
+    out.push_back({table + "_" + c, c, false, queried});
+  }
   return out;
 }
 
@@ -70,7 +79,7 @@ std::string create_table(const TableInfo& t, bool postgres) {
   for (std::size_t i = 0; i < t.key.size(); ++i) sql += (i ? ", " : "") + t.key[i];
   sql += "));\n";
   for (const auto& ix : t.indexes) {
-    if (ix.gin && !postgres) continue;  // arrays are JSON text in SQLite
+    if (!postgres && !ix.sqlite) continue;
     sql += "CREATE INDEX IF NOT EXISTS " + ix.name + " ON " + t.name +
            (ix.gin ? " USING GIN (" : " (") + ix.columns + ");\n";
   }

@@ -17,6 +17,11 @@ struct IndexInfo {
   std::string name;     // e.g. "checkouts__timestamp"
   std::string columns;  // e.g. "git_commit_hash, patchset_hash"
   bool gin = false;     // PostgreSQL GIN (array columns); not created in SQLite
+  // Also created in SQLite. kcidb's SQLite schema has no secondary indexes;
+  // kci's has only those its own queries use (dump windows and purge by
+  // _timestamp, children by parent id), since each index costs loads a
+  // B-tree insert per row.
+  bool sqlite = false;
 };
 
 struct TableInfo {
