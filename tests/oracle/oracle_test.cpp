@@ -69,12 +69,11 @@ json::Document trimmed(const json::Document& full, std::size_t n) {
   return doc;
 }
 
-// libstdc++'s std::regex (used by valijson for "pattern", and here for
-// Python's patterns) recurses once or more per character matched, so a
-// 16385-character log_excerpt overflows the default 8 MB stack. Running
-// the checks on a thread with a large (lazily committed) stack keeps them
-// alive; docs/compatibility.md notes this valijson limit.
-// Runs body(0) .. body(threads - 1) on as many threads with 1 GB stacks.
+// Runs body(0) .. body(threads - 1) on as many threads with 1 GB stacks
+// (reserved, committed only as used). libstdc++'s std::regex (valijson's
+// "pattern", and Python's patterns here) recurses once or more per
+// character matched: a log_excerpt of 16385 four-byte characters overflows
+// the default 8 MB stack. docs/compatibility.md notes this valijson limit.
 void on_big_stacks(std::size_t threads, const std::function<void(std::size_t)>& body) {
   struct Task {
     const std::function<void(std::size_t)>* body;
@@ -92,7 +91,7 @@ void on_big_stacks(std::size_t threads, const std::function<void(std::size_t)>& 
       (*task->body)(task->index);
       return nullptr;
     };
-    if (pthread_create(&ids[i], &attr, trampoline, &tasks[i]) != 0) throw std::runtime_error("pthread_create");
+    if (pthread_create(&ids[i], &attr, trampoline, &tasks[i]) != 0) std::abort();
   }
   for (pthread_t id : ids) pthread_join(id, nullptr);
   pthread_attr_destroy(&attr);
