@@ -172,7 +172,8 @@ PostgresStore::PostgresStore(const DatabaseSpec& spec) : Store(spec) {
     PQfinish(conn_);
     conn_ = nullptr;
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw StoreError("cannot connect to PostgreSQL (" + spec.str() + "): " + msg);
+    // The conninfo may hold a password: not repeated in the message.
+    throw StoreError("cannot connect to PostgreSQL: " + msg);
   }
   // "NOTICE: relation already exists" and the like are not for users.
   PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
