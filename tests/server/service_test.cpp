@@ -301,6 +301,48 @@ TEST_F(ServiceTest, RefusesMissingWrongRevokedAndForeignTokensWhole) {
   EXPECT_NE(log.find("POST /submit 200"), std::string::npos) << log;
 }
 
+TEST_F(ServiceTest, ResumesTheSpoolAndAnswersStatus) {
+  std::string token = add_token({"lab"});
+  std::string revoked_id;
+  std::string later_revoked = add_token({"lab"}, false, &revoked_id);
+  // Left in the spool by a previous run: one good submission, one that
+  // cannot be loaded, one half-written (never acknowledged).
+  fs::path spool = dir_ / "spool";
+  fs::create_directories(spool);
+  std::string good = "0123456789abcdef0123456789abcdef";
+  std::string bad = "fedcba9876543210fedcba9876543210";
+  write_file_atomic((spool / ("submission-" + good + ".json")).string(),
+                    small_report("lab", "left", 1, 2));
+  write_file_atomic((spool / ("submission-" + bad + ".json")).string(), "{\"version\":");
+  write_file_atomic((spool / "submission-aaaa.json.temp").string(), "{");
+  start_server();
+  wait_drained();
+  EXPECT_FALSE(fs::exists(spool / "submission-aaaa.json.temp"));
+
+  HttpClient client;
+  auto status = [&](const std::string& id, const std::string& with) {
+    return client.get(server_->base_url() + "/status?id=" + id, with);
+  };
+  HttpResponse processed = status(good, token);
+  EXPECT_EQ(processed.status, 200);
+  EXPECT_NE(processed.body.find("\"status\":\"processed\""), std::string::npos) << processed.body;
+  HttpResponse failed = status(bad, token);
+  EXPECT_EQ(failed.status, 200);
+  EXPECT_NE(failed.body.find("\"status\":\"failed\""), std::string::npos) << failed.body;
+  EXPECT_NE(failed.body.find("not valid JSON"), std::string::npos) << failed.body;
+  EXPECT_EQ(status("0000", token).status, 404);
+  EXPECT_EQ(status("../x", token).status, 400);
+  EXPECT_EQ(status(good, "").status, 401);
+  EXPECT_EQ(dump().size(), 1u + 1u + 2u);
+
+  // A token revoked while the server runs is refused within a second or so.
+  std::string report = small_report("lab", "live", 1, 1);
+  EXPECT_EQ(submit(report, later_revoked).status, 200);
+  ASSERT_EQ(kci({"token", "revoke", "-d", db_, revoked_id}).exit_code, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(submit(report, later_revoked).status, 401);
+}
+
 // Sends raw bytes on a new connection; returns what the server answered
 // before closing, waiting at most `wait`; *answered_after is when the first
 // answer byte or the close came.
