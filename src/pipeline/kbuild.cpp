@@ -484,6 +484,9 @@ BuildResult run_kbuild(const BuildRequest& request) {
   std::FILE* log = std::fopen(log_path.c_str(), "w");
   if (!log) throw Error("cannot write " + log_path);
   BuildRun run{request, result, log, {}, source_dir, Clock::now()};
+  // The C locale keeps compiler messages in English and ASCII (quotes as
+  // 'x', not typographic ones), as the log scanner and readers expect.
+  run.environment["LC_ALL"] = "C";
   // Fixed build user, host and time make the image depend on the source
   // only (and let ccache hit across build directories).
   run.environment["KBUILD_BUILD_USER"] = "KernelCI";

@@ -227,6 +227,7 @@ TEST(KernelBuild, CompileErrorFailsWithTheErrorLine) {
   EXPECT_EQ(k->status(), "FAIL");
   std::string excerpt = text(k->build(), "log_excerpt");
   EXPECT_NE(excerpt.find("init/main.c:"), std::string::npos) << excerpt;
+  // kci build runs make in the C locale: ASCII quotes.
   EXPECT_NE(excerpt.find("error: 'kci_test_undeclared_identifier' undeclared"),
             std::string::npos)
       << excerpt;
