@@ -2,10 +2,11 @@
 // Store throughput, run by hand (never a timed assertion in tests):
 //   store_bench [--copies N] [--sqlite PATH] [--postgresql CONNINFO] [--skip-sqlite]
 // Loads the v5.3 CKI sample scaled to >= 1,000,000 objects (N copies with
-// "-xK" id suffixes, one report per copy) into each database: a fresh load,
+// "-xK" id suffixes; --batch copies per report, default 1) into each database: a fresh load,
 // then a full re-load of the same ids (the merge path); then queries 1,000
 // checkout ids with their children. Prints objects/s and ms.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,11 +29,13 @@ void suffix(report::Text& t, const std::string& s) {
   if (t) *t += s;
 }
 
-std::vector<report::Report> scaled(const report::Report& base, int copies) {
+// `copies` suffixed copies of base, `batch` copies per report (= per load
+// and transaction).
+std::vector<report::Report> scaled(const report::Report& base, int copies, int batch) {
   std::vector<report::Report> out;
-  out.reserve(static_cast<std::size_t>(copies));
   for (int k = 0; k < copies; ++k) {
     std::string s = "-x" + std::to_string(k);
+    if (k % batch == 0) out.emplace_back();
     report::Report r = base;
     for (auto& o : r.checkouts) suffix(o.id, s);
     for (auto& o : r.builds) suffix(o.id, s), suffix(o.checkout_id, s);
@@ -41,7 +44,13 @@ std::vector<report::Report> scaled(const report::Report& base, int copies) {
     for (auto& o : r.incidents) {
       suffix(o.id, s), suffix(o.issue_id, s), suffix(o.build_id, s), suffix(o.test_id, s);
     }
-    out.push_back(std::move(r));
+    report::Report::each_list(r, [&](auto& list) {
+      report::Report::each_list(out.back(), [&](auto& into) {
+        if constexpr (std::is_same_v<decltype(list), decltype(into)>) {
+          into.insert(into.end(), list.begin(), list.end());
+        }
+      });
+    });
   }
   return out;
 }
@@ -55,24 +64,54 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU seconds of every local process named "postgres" (the server's
+// backends, WAL writer, checkpointer): the server side of a PostgreSQL load
+// when the server runs on this machine; 0 otherwise.
+double postgres_cpu_seconds() {
+  double ticks = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream f(e.path() / "stat");
+    std::string line;
+    if (!f || !std::getline(f, line)) continue;
+    auto open = line.find('(');
+    auto close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if (line.substr(open + 1, close - open - 1) != "postgres") continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    // Fields after the name: state(3) ... utime(14) stime(15).
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    ticks += utime + stime;
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void run(const std::string& spec, const report::Report& base, int copies) {
+void run(const std::string& spec, const report::Report& base, int copies, int batch) {
   auto store = store::open_store(spec);
   store->cleanup();
   store->init();
   std::size_t objects = base.size() * static_cast<std::size_t>(copies);
   for (const char* phase : {"fresh load", "re-load (merge)"}) {
-    std::vector<report::Report> reports = scaled(base, copies);
+    std::vector<report::Report> reports = scaled(base, copies, batch);
     auto t0 = Clock::now();
     double c0 = cpu_seconds();
+    double p0 = postgres_cpu_seconds();
     for (auto& r : reports) store->load(std::move(r));
     double s = seconds_since(t0);
     double c = cpu_seconds() - c0;
-    std::printf("%-12s %-16s %9zu objects %8.2f s wall %10.0f objects/s; kci CPU %.2f s\n",
-                spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c);
+    double p = postgres_cpu_seconds() - p0;
+    std::printf("%-12s %-16s %9zu objects %8.2f s wall %9.0f objects/s | CPU kci %.2f s + "
+                "postgres %.2f s = %9.0f objects/CPU-s\n",
+                spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c, p,
+                objects / (c + p));
     std::fflush(stdout);
   }
   store::QueryIds ids;
@@ -93,6 +132,7 @@ void run(const std::string& spec, const report::Report& base, int copies) {
 
 int main(int argc, char** argv) {
   int copies = 0;
+  int batch = 1;
   std::string sqlite = "/tmp/kci-store-bench.db";
   std::string postgresql;
   bool skip_sqlite = false;
@@ -105,9 +145,10 @@ int main(int argc, char** argv) {
     else if (a == "--postgresql") postgresql = next();
     else if (a == "--skip-sqlite") skip_sqlite = true;
     else if (a == "--sample") sample = next();
+    else if (a == "--batch") batch = std::max(1, std::stoi(next()));
     else {
       std::fprintf(stderr, "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
-                           "[--skip-sqlite] [--sample FILE]\n", argv[0]);
+                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT]\n", argv[0]);
       return 2;
     }
   }
@@ -122,14 +163,14 @@ int main(int argc, char** argv) {
   doc.Parse(ss.str().c_str());
   report::Report base = report::from_json(doc);
   if (copies == 0) copies = static_cast<int>((1000000 + base.size() - 1) / base.size());
-  std::printf("sample %zu objects x %d copies = %zu objects\n", base.size(), copies,
-              base.size() * static_cast<std::size_t>(copies));
+  std::printf("sample %zu objects x %d copies = %zu objects, %d copies per report\n",
+              base.size(), copies, base.size() * static_cast<std::size_t>(copies), batch);
   try {
     if (!skip_sqlite) {
       for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
-      run("sqlite:" + sqlite, base, copies);
+      run("sqlite:" + sqlite, base, copies, batch);
     }
-    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies);
+    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "store_bench: %s\n", e.what());
     return 1;
