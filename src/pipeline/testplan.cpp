@@ -292,7 +292,9 @@ echo "KCI-LOGIN: ok"
 done
 )INIT";
   }
+  // kci.hold (LAVA jobs): keep a shell, LAVA ends the boot itself.
   script += R"INIT(echo "KCI-DONE"
+if grep -q kci.hold /proc/cmdline; then exec /bin/sh; fi
 poweroff -f
 )INIT";
   return script;

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kci lava: LAVA job definitions and LAVA results as KCIDB tests.
+//   kci lava job       print a job definition for a platform and plan
+//   kci lava callback  turn a LAVA notify callback body into a KCIDB report
+//   kci lava results   the same from lava-run's output.yaml
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "pipeline/lava.h"
+#include "pipeline/testplan.h"
+#include "report/json.h"
+#include "util/error.h"
+#include "util/file.h"
+
+namespace kci::cli {
+
+namespace {
+
+struct LavaJobOptions {
+  std::string platform = "qemu-x86_64";
+  std::string platforms_file;
+  pipeline::LavaJobRequest request;
+  std::string build_id;
+};
+
+struct LavaResultOptions {
+  std::string file;
+  std::string definition;
+  pipeline::LavaCallbackOptions parse;
+  std::string token;
+  std::string header_value;
+  int indent = 4;
+};
+
+void print_report(const pipeline::LavaJobResults& job, int indent, RunContext& ctx) {
+  for (const auto& t : job.outcomes) {
+    std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(), t.status.c_str(),
+                 t.comment.empty() ? "" : "  ", t.comment.c_str());
+  }
+  std::string out = json::write(job.report, indent) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  ctx.exit_status = kExitOk;
+}
+
+void add_job(CLI::App* lava) {
+  auto o = std::make_shared<LavaJobOptions>();
+  auto* cmd = lava->add_subcommand("job", "Print a LAVA job definition (YAML) for a platform");
+  cmd->add_option("--platform", o->platform, "Platform name (qemu-x86_64, qemu-arm64, "
+                  "qemu-riscv64, or one of --platforms)")->default_val("qemu-x86_64");
+  cmd->add_option("--platforms", o->platforms_file, "Platforms configuration (YAML)");
+  cmd->add_option("--plan", o->request.plan, "Test plan")
+      ->check(CLI::IsMember(pipeline::known_plans()))->default_val("baseline");
+  cmd->add_option("--kernel-url", o->request.kernel_url, "URL of the kernel image")->required();
+  cmd->add_option("--ramdisk-url", o->request.ramdisk_url, "URL of the kci initramfs")->required();
+  cmd->add_option("--dtb-url", o->request.dtb_url, "URL of the device tree blob (boards)");
+  cmd->add_option("--callback-url", o->request.callback_url, "Where LAVA posts the results");
+  cmd->add_option("--callback-token", o->request.callback_token,
+                  "Name of the LAVA token whose secret LAVA sends")->default_val("kci-callback");
+  cmd->add_option("--build-id", o->build_id, "KCIDB build id (kept in the job metadata)");
+  cmd->add_option("--job-name", o->request.job_name, "Job name");
+  cmd->add_option("--timeout", o->request.timeout_minutes, "Job timeout in minutes")
+      ->default_val(10)->check(CLI::Range(1, 1440));
+  cmd->add_option("--priority", o->request.priority, "high, medium, low or 0-100")
+      ->default_val("medium");
+  cmd->callback([o] {
+    std::vector<pipeline::LavaPlatform> platforms =
+        o->platforms_file.empty()
+            ? pipeline::builtin_lava_platforms()
+            : pipeline::load_lava_platforms(read_file(o->platforms_file), o->platforms_file);
+    const pipeline::LavaPlatform* platform = nullptr;
+    for (const auto& p : platforms) {
+      if (p.name == o->platform) platform = &p;
+    }
+    if (!platform) throw UsageError("unknown platform " + o->platform);
+    if (platform->boot_method == "u-boot" && o->request.dtb_url.empty() && !platform->dtb.empty()) {
+      throw UsageError("platform " + o->platform + " boots with a dtb: pass --dtb-url");
+    }
+    o->request.platform = *platform;
+    if (!o->build_id.empty()) o->request.metadata["kci.build_id"] = o->build_id;
+    std::string job = pipeline::generate_lava_job(o->request);
+    std::fwrite(job.data(), 1, job.size(), stdout);
+  });
+}
+
+void add_result_options(CLI::App* cmd, LavaResultOptions& o) {
+  cmd->add_option("--build-id", o.parse.build_id,
+                  "KCIDB build id (default: the job's kci.build_id metadata)");
+  cmd->add_option("--plan", o.parse.plan, "Test plan (default: the job's test.plan metadata)");
+  cmd->add_option("--origin", o.parse.origin, "KCIDB origin of the tests")->default_val("kci");
+  cmd->add_option("--log-url", o.parse.log_url, "URL where the console log is published");
+  cmd->add_option("--indent", o.indent, "Indent output by N spaces, 0 = one line")
+      ->default_val(4)->check(CLI::Range(0, 16));
+}
+
+void add_callback(CLI::App* lava, RunContext& ctx) {
+  auto o = std::make_shared<LavaResultOptions>();
+  auto* cmd = lava->add_subcommand(
+      "callback", "Print the KCIDB tests of a LAVA notify callback body (JSON, dataset all)");
+  cmd->add_option("file", o->file, "Callback body (- = stdin)")->required();
+  cmd->add_option("--token", o->token, "Expected token secret (checked against --header)");
+  cmd->add_option("--header", o->header_value,
+                  "Value of the Authorization header the callback came with");
+  add_result_options(cmd, *o);
+  cmd->callback([o, &ctx] {
+    if (!o->token.empty() && !pipeline::verify_callback_token(o->header_value, o->token)) {
+      throw InvalidInputError("the callback's token does not match");
+    }
+    print_report(pipeline::parse_lava_callback(read_file(o->file), o->parse), o->indent, ctx);
+  });
+}
+
+void add_results(CLI::App* lava, RunContext& ctx) {
+  auto o = std::make_shared<LavaResultOptions>();
+  auto* cmd = lava->add_subcommand(
+      "results", "Print the KCIDB tests of a lava-run job from its output.yaml log");
+  cmd->add_option("log", o->file, "lava-run's output.yaml")->required();
+  cmd->add_option("--definition", o->definition, "The job definition lava-run ran")->required();
+  add_result_options(cmd, *o);
+  cmd->callback([o, &ctx] {
+    print_report(pipeline::parse_lava_run_output(read_file(o->file), read_file(o->definition),
+                                                 o->parse),
+                 o->indent, ctx);
+  });
+}
+
+void register_lava(CLI::App& root, RunContext& ctx) {
+  auto* lava = root.add_subcommand("lava", "LAVA job definitions and results");
+  lava->require_subcommand(1);
+  add_job(lava);
+  add_callback(lava, ctx);
+  add_results(lava, ctx);
+}
+
+}  // namespace
+
+KCI_COMMAND(61, register_lava);
+
+}  // namespace kci::cli
