@@ -17,14 +17,14 @@ std::size_t count_objects(const json::Value& report) {
 
 void merge_reports(std::vector<json::Document*>& inputs, json::Document& out) {
   Version newest{0, 0};
-  for (json::Document* doc : inputs) newest = std::max(newest, declared_version(*doc));
+  for (json::Document* doc : inputs) newest = std::max(newest, schema_version_of(*doc));
   out.SetObject();
   auto& alloc = out.GetAllocator();
   if (inputs.empty()) {
     newest = latest_version();
   }
   for (json::Document* doc : inputs) {
-    upgrade_report(*doc, schema_version_for(newest));
+    upgrade_report(*doc, newest);
   }
   // Take the version object from the first upgraded input, so its exact
   // form (string for v1, object later) is what that version expects.

@@ -300,7 +300,7 @@ void set_version(Value& report, Version v, Allocator& a) {
 }  // namespace
 
 void upgrade_report(json::Document& report, Version target) {
-  const Version from = schema_version_for(declared_version(report));
+  const Version from = schema_version_of(report);
   bool known = false;
   for (const Version& v : known_versions()) known = known || v == target;
   if (!known) throw VersionError("/version: unknown target version " + target.str());

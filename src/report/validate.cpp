@@ -346,15 +346,6 @@ class Validator {
   PathStack path_;
 };
 
-// Splits a VersionError message "<pointer>: <what>" (see version.cpp).
-ValidationError version_error(const VersionError& e) {
-  std::string_view what = e.what();
-  std::size_t colon = what.find(": ");
-  if (colon == std::string_view::npos || what.empty() || what[0] != '/')
-    return {"/version", std::string(what)};
-  return {std::string(what.substr(0, colon)), std::string(what.substr(colon + 2))};
-}
-
 }  // namespace
 
 ValidationResult validate_report(const json::Value& report, const ValidateOptions& options) {
@@ -363,20 +354,14 @@ ValidationResult validate_report(const json::Value& report, const ValidateOption
     result.errors.push_back({"", "expected a report (a JSON object), got " + describe(report)});
     return result;
   }
-  Version schema_version;
-  try {
-    Version declared = declared_version(report);
-    if (options.max_major && declared.major > *options.max_major) {
-      result.errors.push_back({"/version", "version " + declared.str() +
-                                               " is newer than the newest accepted major, " +
-                                               std::to_string(*options.max_major)});
-      return result;
-    }
-    schema_version = schema_version_for(declared);
-  } catch (const VersionError& e) {
-    result.errors.push_back(version_error(e));
-    return result;
+  // As kcidb-validate MAJOR: versions of newer majors are not candidates,
+  // so such a report is checked (and refused) by the newest accepted schema.
+  Version newest = latest_version();
+  if (options.max_major) {
+    std::optional<Version> of_major = latest_of_major(*options.max_major);
+    if (of_major) newest = *of_major;
   }
+  const Version schema_version = schema_version_of(report, newest);
   result.version = schema_version;
   const model::Schema& schema = model::schema_of(schema_version);
   Validator(schema, options, result.errors)

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "report/version.h"
 
-#include <cmath>
-
-#include "report/patterns.h"
+#include <algorithm>
+#include <cstdint>
 
 namespace kci::report {
 
@@ -27,58 +26,77 @@ std::optional<Version> latest_of_major(int major) {
 
 namespace {
 
-// JSON Schema's idea of an integer: a number with no fractional part
-// (so 1.0 counts, as it does for kcidb-io's jsonschema).
-std::optional<long long> as_integer(const json::Value& v) {
-  if (v.IsInt64()) return v.GetInt64();
-  if (v.IsUint64()) return std::nullopt;  // too big to be a version
-  if (v.IsDouble()) {
-    double d = v.GetDouble();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
-      return static_cast<long long>(d);
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// A non-negative JSON integer literal as Python's isinstance(x, int) sees it
+// (floats such as 1.0 are not), clamped to int range.
+std::optional<int> python_int(const json::Value& v) {
+  if (v.IsUint64()) return static_cast<int>(std::min<std::uint64_t>(v.GetUint64(), 1u << 30));
+  return std::nullopt;  // negative, float, or not a number
+}
+
+// v1's string form, "^([0-9]+)(\.([0-9]+))?$" under re.match: "$" also
+// matches before one final newline. The minor defaults to 1.
+std::optional<Version> string_version(std::string_view s) {
+  if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+  std::size_t i = 0;
+  auto number = [&](int& out) {
+    std::size_t start = i;
+    long long n = 0;
+    while (i < s.size() && is_digit(s[i])) {
+      n = std::min<long long>(n * 10 + (s[i] - '0'), 1 << 30);
+      ++i;
     }
+    out = static_cast<int>(n);
+    return i > start;
+  };
+  Version v{0, 1};
+  if (!number(v.major)) return std::nullopt;
+  if (i < s.size()) {
+    if (s[i] != '.') return std::nullopt;
+    ++i;
+    if (!number(v.minor)) return std::nullopt;
   }
-  return std::nullopt;
+  if (i != s.size()) return std::nullopt;
+  return v;
+}
+
+bool is_known(Version v) {
+  for (const Version& known : known_versions()) {
+    if (known == v) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-Version declared_version(const json::Value& report) {
-  if (!report.IsObject()) throw VersionError("/: a report must be a JSON object");
+std::optional<Version> exact_version(const json::Value& report) {
+  if (!report.IsObject()) return std::nullopt;
   auto it = report.FindMember("version");
-  if (it == report.MemberEnd()) throw VersionError("/version: missing (required)");
+  if (it == report.MemberEnd()) return std::nullopt;
   const json::Value& v = it->value;
+  std::optional<Version> named;
   if (v.IsString()) {
-    // As kcidb-io's v1 schema has it: "^1(\.0)?$", Python's "$" included.
-    if (matches(Pattern::kVersionStringV1, json::str(v))) return {1, 0};
-    throw VersionError("/version: unknown version string " + json::write(v) +
-                       " (only v1 reports may give it as a string: \"1\" or \"1.0\")");
+    named = string_version(json::str(v));
+    // Only v1's schema reads the string form.
+    if (named && named->major != 1) named.reset();
+  } else if (v.IsObject()) {
+    auto major = v.FindMember("major");
+    if (major == v.MemberEnd()) return std::nullopt;
+    std::optional<int> major_number = python_int(major->value);
+    std::optional<int> minor_number = 0;
+    auto minor = v.FindMember("minor");
+    if (minor != v.MemberEnd()) minor_number = python_int(minor->value);
+    if (major_number && minor_number) named = Version{*major_number, *minor_number};
   }
-  if (!v.IsObject()) throw VersionError("/version: expected an object {major, minor}");
-  auto major_it = v.FindMember("major");
-  if (major_it == v.MemberEnd()) throw VersionError("/version/major: missing (required)");
-  std::optional<long long> major = as_integer(major_it->value);
-  if (!major) throw VersionError("/version/major: expected an integer");
-  long long minor = 0;
-  auto minor_it = v.FindMember("minor");
-  if (minor_it != v.MemberEnd()) {
-    std::optional<long long> m = as_integer(minor_it->value);
-    if (!m) throw VersionError("/version/minor: expected an integer");
-    minor = *m;
-  }
-  if (*major < 1 || *major > 1000 || minor < 0 || minor > 1000) {
-    throw VersionError("/version: unknown version " + std::to_string(*major) + "." +
-                       std::to_string(minor));
-  }
-  return {static_cast<int>(*major), static_cast<int>(minor)};
+  if (named && is_known(*named)) return named;
+  return std::nullopt;
 }
 
-Version schema_version_for(Version declared) {
-  for (const Version& v : known_versions()) {
-    if (v.major == declared.major && v.minor >= declared.minor) return v;
-  }
-  throw VersionError("/version: unknown version " + declared.str() + " (kci knows 1.0 to " +
-                     latest_version().str() + ")");
+Version schema_version_of(const json::Value& report, Version newest) {
+  std::optional<Version> exact = exact_version(report);
+  if (exact && *exact <= newest) return *exact;
+  return newest;
 }
 
 }  // namespace kci::report

@@ -31,15 +31,18 @@ class VersionError : public InvalidInputError {
   using InvalidInputError::InvalidInputError;
 };
 
-// The version a report declares, as kcidb-io reads it: v1 data may say "1",
-// "1.0" or {major:1, minor:N}; later data {major:M[, minor:N]} (a missing
-// minor is 0). Throws VersionError for a missing or unknown version, naming
-// the JSON pointer (/version).
-Version declared_version(const json::Value& report);
+// The known version a report's "version" names exactly, read as kcidb-io's
+// _get_version() does: an object {major, minor} of JSON integers (a missing
+// minor is 0; 1.0 is not an integer here), or for v1 only a string matching
+// "^([0-9]+)(\.([0-9]+))?$" whose missing minor reads as 1 ("1" is v1.1,
+// "1.0" is v1.0, which no schema has). nullopt when it names no known
+// version.
+std::optional<Version> exact_version(const json::Value& report);
 
-// The schema version that validates data declaring `declared`: the known
-// version with the same major whose minor is >= the declared one (v1.0 ->
-// v1.1). Throws VersionError when no known version accepts it.
-Version schema_version_for(Version declared);
+// The version whose schema a report is checked against, as kcidb-io's
+// Version.validate() picks it: the exactly named version when it is known
+// and no newer than `newest`, otherwise `newest` itself, whose schema then
+// says what is wrong with /version.
+Version schema_version_of(const json::Value& report, Version newest = latest_version());
 
 }  // namespace kci::report
