@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "report/validate.h"
 #include "util/file.h"
 
 namespace kci::pipeline {
@@ -61,6 +62,8 @@ TEST(LavaCallback, RealBaselineCallback) {
   EXPECT_EQ(r["baseline.bootrr.deferred-probe-empty"].status, "PASS");
   // The console is the target lines.
   EXPECT_NE(job.console.find("Connected to 127.0.0.1."), std::string::npos);
+  report::ValidationResult valid = report::validate_report(job.report);
+  EXPECT_TRUE(valid.ok()) << (valid.ok() ? "" : valid.errors.front().str());
   const json::Value& tests = job.report["tests"];
   ASSERT_EQ(tests.Size(), 5u);
   EXPECT_EQ(json::str(tests[0]["build_id"]), options.build_id);
@@ -83,6 +86,7 @@ TEST(LavaCallback, InfrastructureErrorIsMissNeverFail) {
   EXPECT_EQ(job.outcomes[0].path, "baseline.login");
   EXPECT_EQ(job.outcomes[0].status, "MISS");
   EXPECT_NE(job.outcomes[0].comment.find("Infrastructure"), std::string::npos);
+  EXPECT_TRUE(report::validate_report(job.report).ok());
 }
 
 // A kci initramfs under LAVA: the console markers decide, as with QEMU.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "pipeline/testplan_report.h"
+#include "report/validate.h"
 #include "util/file.h"
 
 namespace kci::pipeline {
@@ -128,6 +129,8 @@ TEST(TestPlanReport, KcidbTestFields) {
   EXPECT_EQ(json::str(alert["environment"]["comment"]), "qemu-x86_64 in lab kci-qemu");
   EXPECT_EQ(json::str(alert["misc"]["qemu_command"]), "qemu-system-x86_64 ...");
   EXPECT_EQ(doc["version"]["minor"].GetInt(), 3);
+  report::ValidationResult valid = report::validate_report(doc);
+  EXPECT_TRUE(valid.ok()) << (valid.ok() ? "" : valid.errors.front().str());
   EXPECT_EQ(file_url_of_path("/a b/c"), "file:///a%20b/c");
 }
 
