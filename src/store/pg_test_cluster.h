@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // For tests: a throw-away PostgreSQL 15 cluster (initdb + pg_ctl as the
-// postgres user on a free 127.0.0.1 port), started once per test binary as
-// a GoogleTest environment and removed afterwards. Only test binaries
+// postgres user on a free 127.0.0.1 port), started once per test process on
+// first use and removed after the last test (a GoogleTest environment). Only test binaries
 // include this (the implementation lives in pg_test_cluster_test.cpp).
 #pragma once
 
@@ -9,8 +9,8 @@
 
 namespace kci::store::testing {
 
-// The running cluster, or nullptr when PostgreSQL is not installed or did
-// not start; skip_reason() then says why.
+// get(): the running cluster (started on the first call), or nullptr when
+// PostgreSQL is not installed or did not start; skip_reason() then says why.
 class PgTestCluster {
  public:
   static PgTestCluster* get();

@@ -39,16 +39,13 @@ int free_port() {
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
+bool g_tried = false;
+
+// Stops the cluster after the last test. The cluster itself starts on the
+// first PgTestCluster::get(), so that a process running only SQLite tests
+// (ctest runs each test in its own process) starts no PostgreSQL.
 class PgEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override {
-    auto* c = new PgTestCluster();
-    if (c->start()) {
-      g_cluster = c;
-    } else {
-      delete c;
-    }
-  }
   void TearDown() override {
     if (g_cluster) g_cluster->stop();
     delete g_cluster;
@@ -60,7 +57,19 @@ class PgEnvironment : public ::testing::Environment {
 
 }  // namespace
 
-PgTestCluster* PgTestCluster::get() { return g_cluster; }
+PgTestCluster* PgTestCluster::get() {
+  if (!g_tried) {
+    g_tried = true;
+    auto* c = new PgTestCluster();
+    if (c->start()) {
+      g_cluster = c;
+    } else {
+      c->stop();
+      delete c;
+    }
+  }
+  return g_cluster;
+}
 const std::string& PgTestCluster::skip_reason() { return g_skip_reason; }
 
 bool PgTestCluster::start() {
@@ -114,6 +123,7 @@ bool PgTestCluster::start() {
 }
 
 void PgTestCluster::stop() {
+  if (dir_.empty()) return;
   std::string cmd = bin_ + "/pg_ctl -D " + quote(dir_ + "/data") + " -m immediate -w stop";
   std::vector<std::string> argv = as_postgres_user_
                                       ? std::vector<std::string>{"su", "postgres", "-c", cmd}
