@@ -51,6 +51,12 @@ std::optional<KernelIssueKind> issue_start(std::string_view line) {
 bool looks_like_trace(std::string_view line) {
   std::string_view msg = message_of(line);
   if (msg.empty()) return false;
+  // Indented after the stamp ("[    0.03]  ? 0xffffffff811b78ed",
+  // "[    0.03]  <TASK>"): a frame of the trace. message_of() has eaten the
+  // indentation, so look at the raw line.
+  std::size_t stamp_end = line.size() - msg.size();
+  if (stamp_end >= 2 && line[stamp_end - 1] == ' ' && line[stamp_end - 2] == ' ') return true;
+  if (stamp_end == 0 && (line.front() == ' ' || line.front() == '\t')) return true;
   if (msg.front() == ' ' || msg.front() == '\t') return true;
   static constexpr std::string_view kTraceStarts[] = {
       "CPU:", "Hardware name:", "Call Trace:", "Call trace:", "RIP:", "RSP:", "RAX:", "RDX:",

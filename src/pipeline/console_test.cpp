@@ -50,6 +50,22 @@ TEST(Console, OopsAndBugOnArm64) {
   EXPECT_EQ(issues[1].kind, KernelIssueKind::kBug);
 }
 
+// What a real x86_64 tinyconfig kernel (no KALLSYMS) prints.
+TEST(Console, TraceWithoutSymbols) {
+  auto issues = find_kernel_issues(
+      "[    0.037648] Kernel panic - not syncing: kci test: injected init panic\n"
+      "[    0.037949] CPU: 0 PID: 1 Comm: swapper Not tainted 6.1.192 #2 \n"
+      "[    0.038264] Call Trace:\n"
+      "[    0.038683]  <TASK>\n"
+      "[    0.038773]  ? 0xffffffff811b78ed\n"
+      "[    0.039311]  </TASK>\n"
+      "[    0.040000] Kernel Offset: disabled\n"
+      "[    0.040001] ---[ end Kernel panic - not syncing: kci test: injected init panic ]---\n"
+      "[    0.050000] reboot: Restarting system\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].lines.size(), 8u);
+}
+
 TEST(Console, CleansEscapesAndCarriageReturns) {
   EXPECT_EQ(clean_console("\x1b" "c\x1b[2J\x1b[?7lSeaBIOS\r\nok\r\n"), "SeaBIOS\nok\n");
 }
