@@ -3,13 +3,17 @@
 //   kci lava job       print a job definition for a platform and plan
 //   kci lava callback  turn a LAVA notify callback body into a KCIDB report
 //   kci lava results   the same from lava-run's output.yaml
+//   kci lava submit    send a job to a LAVA server unless its queue is deep
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
 #include "pipeline/lava.h"
+#include "pipeline/lava_submit.h"
 #include "pipeline/testplan.h"
 #include "report/json.h"
 #include "util/error.h"
@@ -126,12 +130,53 @@ void add_results(CLI::App* lava, RunContext& ctx) {
   });
 }
 
+struct LavaSubmitOptions {
+  std::string job_file;
+  std::string device_type;
+  std::string token_file;
+  pipeline::LavaServer server;
+};
+
+void add_submit(CLI::App* lava, RunContext& ctx) {
+  auto o = std::make_shared<LavaSubmitOptions>();
+  auto* cmd = lava->add_subcommand(
+      "submit", "Submit a job definition to a LAVA server (REST API v0.2), skipping a device "
+                "type whose queue is already deep; prints the job id");
+  cmd->add_option("job", o->job_file, "Job definition (YAML)")->required();
+  cmd->add_option("--url", o->server.url, "LAVA server, e.g. https://lava.example.org")->required();
+  cmd->add_option("--token-file", o->token_file,
+                  "File holding the API token (default: $KCI_LAVA_TOKEN)");
+  cmd->add_option("--device-type", o->device_type, "Device type of the job")->required();
+  cmd->add_option("--max-queue-depth", o->server.max_queue_depth,
+                  "Queued jobs per online device before skipping")->default_val(10)
+      ->check(CLI::Range(1, 10000));
+  cmd->callback([o, &ctx] {
+    if (!o->token_file.empty()) {
+      o->server.token = read_file(o->token_file);
+      while (!o->server.token.empty() && std::isspace(static_cast<unsigned char>(o->server.token.back()))) {
+        o->server.token.pop_back();
+      }
+    } else if (const char* env = std::getenv("KCI_LAVA_TOKEN")) {
+      o->server.token = env;
+    }
+    if (o->server.token.empty()) throw UsageError("no LAVA token: --token-file or KCI_LAVA_TOKEN");
+    auto s = pipeline::submit_lava_job(o->server, o->device_type, read_file(o->job_file));
+    if (!s.submitted) {
+      std::fprintf(stderr, "kci: not submitted: %s\n", s.reason.c_str());
+      ctx.exit_status = kExitFailure;
+      return;
+    }
+    for (long long id : s.job_ids) std::printf("%lld\n", id);
+  });
+}
+
 void register_lava(CLI::App& root, RunContext& ctx) {
   auto* lava = root.add_subcommand("lava", "LAVA job definitions and results");
   lava->require_subcommand(1);
   add_job(lava);
   add_callback(lava, ctx);
   add_results(lava, ctx);
+  add_submit(lava, ctx);
 }
 
 }  // namespace
