@@ -20,6 +20,7 @@ test_pkgs=(
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang lld llvm
   qemu-system-x86 qemu-system-arm qemu-system-misc opensbi busybox-static
+  curl python3
 )
 
 case "$group" in
