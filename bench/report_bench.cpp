@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     auto start = Clock::now();
     rapidjson::InsituStringStream stream(buffer.data());
     constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag |
-                                rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+                                rapidjson::kParseValidateEncodingFlag;
     d.ParseStream<kFlags>(stream);
     double s = seconds_since(start);
     if (d.HasParseError()) std::abort();

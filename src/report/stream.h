@@ -68,6 +68,7 @@ class JsonStreamReader {
   std::size_t pos_ = 0;
   std::size_t index_ = 0;
   std::size_t line_ = 1;  // line of pos_
+  bool checked_nul_ = false;
 };
 
 // Reads every value of the named files in order ("-" = stdin; no files =

@@ -21,7 +21,8 @@ namespace kci::report {
 struct ValidationError {
   std::string pointer;
   std::string message;
-  std::string str() const { return pointer + ": " + message; }
+  // "pointer: message"; the whole report (pointer "") is named by its caller.
+  std::string str() const { return pointer.empty() ? message : pointer + ": " + message; }
 };
 
 struct ValidateOptions {
