@@ -485,8 +485,12 @@ BuildResult run_kbuild(const BuildRequest& request) {
   if (!log) throw Error("cannot write " + log_path);
   BuildRun run{request, result, log, {}, source_dir, Clock::now()};
   // The C locale keeps compiler messages in English and ASCII (quotes as
-  // 'x', not typographic ones), as the log scanner and readers expect.
+  // 'x', not typographic ones), as the log scanner and readers expect. The
+  // kernel's Makefile unexports LC_ALL, so LANG and LC_CTYPE are set too.
   run.environment["LC_ALL"] = "C";
+  run.environment["LANG"] = "C";
+  run.environment["LC_CTYPE"] = "C";
+  run.environment["LC_MESSAGES"] = "C";
   // Fixed build user, host and time make the image depend on the source
   // only (and let ccache hit across build directories).
   run.environment["KBUILD_BUILD_USER"] = "KernelCI";
