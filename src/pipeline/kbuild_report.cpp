@@ -2,6 +2,7 @@
 #include "pipeline/kbuild_report.h"
 
 #include "pipeline/artifacts.h"
+#include "pipeline/monitor.h"
 #include "util/sha256.h"
 
 namespace kci::pipeline {
@@ -14,10 +15,15 @@ json::Value text(const std::string& s, json::Allocator& a) { return json::Value(
 
 std::string kbuild_checkout_id(const std::string& origin, const BuildResult& r,
                                const std::string& source_dir) {
-  // Without git the source directory is all that names the checkout.
-  std::string identity = r.git.is_git
-                             ? r.tree + "\n" + r.git.url + "\n" + r.branch + "\n" + r.git.commit
-                             : "dir\n" + source_dir;
+  // A branch head gets the ID `kci monitor` gives it, so a build of what
+  // the monitor found joins the monitor's checkout in the store.
+  if (r.git.is_git && !r.branch.empty()) {
+    return branch_checkout_id(origin, r.tree, r.branch, r.git.commit);
+  }
+  // Without a branch (a detached commit, or no git) the checkout is named
+  // by what identifies the source.
+  std::string identity =
+      r.git.is_git ? r.tree + "\n" + r.git.url + "\n" + r.git.commit : "dir\n" + source_dir;
   return origin + ":checkout-" + sha256_hex(identity).substr(0, 24);
 }
 

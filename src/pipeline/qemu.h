@@ -22,6 +22,7 @@ struct QemuPlatform {
   std::vector<std::string> machine_args;  // -machine/-cpu/-bios ...
   std::string console;   // ttyS0 / ttyAMA0
   std::vector<std::string> kernel_images;  // names to look for, best first
+  std::string kernel_args;  // added to the kernel command line
 };
 
 const std::vector<QemuPlatform>& qemu_platforms();
