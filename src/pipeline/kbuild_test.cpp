@@ -14,6 +14,7 @@
 #include "pipeline/bmeta.h"
 #include "pipeline/kbuild_log.h"
 #include "pipeline/kbuild_report.h"
+#include "pipeline/monitor.h"
 #include "report/validate.h"
 #include "util/subprocess.h"
 
@@ -306,7 +307,12 @@ TEST(KbuildReport, IdsAreStableForACheckoutAndUniquePerBuild) {
   EXPECT_EQ(kbuild_checkout_id("kci", a, "/src"), kbuild_checkout_id("kci", b, "/src"));
   std::string checkout = kbuild_checkout_id("kci", a, "/src");
   EXPECT_NE(kbuild_build_id("kci", checkout, a), kbuild_build_id("kci", checkout, b));
-  EXPECT_TRUE(checkout.starts_with("kci:checkout-"));
+  // A branch head has the ID kci monitor gives it.
+  EXPECT_EQ(checkout, branch_checkout_id("kci", a.tree, a.branch, a.git.commit));
+  // A detached commit has a hash of what names the source.
+  BuildResult detached = a;
+  detached.branch.clear();
+  EXPECT_TRUE(kbuild_checkout_id("kci", detached, "/src").starts_with("kci:checkout-"));
 }
 
 }  // namespace
