@@ -21,6 +21,9 @@ test_pkgs=(
   clang lld llvm
   qemu-system-x86 qemu-system-arm qemu-system-misc opensbi busybox-static
   curl python3
+  # lava-run for the LAVA end-to-end test (tests/runtime/run-lava.sh);
+  # about 3 minutes to install.
+  lava-dispatcher
 )
 
 case "$group" in
