@@ -4,26 +4,14 @@
 #include <algorithm>
 #include <array>
 
+#include "util/text.h"
+
 namespace kci::pipeline {
 
 namespace {
 
 bool contains(std::string_view line, std::string_view what) {
   return line.find(what) != std::string_view::npos;
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  return lines;
 }
 
 // Messages of a machine that could not do the work. A compiler killed by

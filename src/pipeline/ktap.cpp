@@ -5,6 +5,8 @@
 #include <charconv>
 #include <memory>
 
+#include "util/text.h"
+
 namespace kci::pipeline {
 
 const char* to_string(KtapStatus status) {
@@ -20,20 +22,6 @@ const char* to_string(KtapStatus status) {
 }
 
 namespace {
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  return lines;
-}
 
 // A printk prefix such as "[    0.060000]" or "[    T1]": digits, dots,
 // spaces and a caller letter between brackets.

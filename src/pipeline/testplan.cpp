@@ -7,6 +7,7 @@
 
 #include "pipeline/console.h"
 #include "pipeline/ktap.h"
+#include "util/text.h"
 
 namespace kci::pipeline {
 
@@ -19,20 +20,6 @@ struct LogLevel {
   const char* name;
 };
 constexpr LogLevel kBaselineLevels[] = {{0, "emerg"}, {1, "alert"}, {2, "crit"}};
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
-    start = end + 1;
-  }
-  return lines;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
