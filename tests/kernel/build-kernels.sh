@@ -21,6 +21,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
 cache=${KCI_TEST_CACHE:-$HOME/.cache/kci-test}
 export CCACHE_DIR=$cache/ccache
+# Every CI run builds in a fresh clone, so the build directories (O=) have
+# new absolute paths: rewrite paths under $out to relative ones and leave
+# the working directory out of the hash, so the cache still hits.
+export CCACHE_BASEDIR=$out CCACHE_NOHASHDIR=1
 jobs=${KCI_KERNEL_JOBS:-2}
 base=v6.1-debian-import
 
