@@ -8,8 +8,9 @@
 #  2. A local KernelCI: Debian's linux-source-6.1 as a git tree; `kci serve`
 #     on SQLite; `kci monitor` finds the branch head, `kci build` builds an
 #     x86_64 tinyconfig kernel, `kci test` boots it in QEMU and runs the
-#     baseline plan; every result goes to the server with `kci submit`, the
-#     one door into the store; the results are read back through the API.
+#     baseline plan; each sends its result to the server (--submit, through
+#     `kci submit`), the one door into the store; the results are read back
+#     through the API.
 #
 # Everything lands in $KCI_OUT (default: out/). Needs the packages of
 # `scripts/install-deps.sh all`.
@@ -61,30 +62,27 @@ echo "-- kci serve is up on 127.0.0.1:$PORT (SQLite $OUT/kci.db)"
 
 echo "-- kci monitor: the head of linux/master"
 "$KCI" monitor --once --config config/kci.yaml --tree-url "linux=file://$linux" \
-  --state "$OUT/monitor" >"$OUT/checkout.json"
-"$KCI" submit --wait "$OUT/checkout.json" >/dev/null
+  --state "$OUT/monitor" --submit env >"$OUT/checkout.json"
 checkout_id=$(sed -n 's/^ *"id": "\(.*\)",$/\1/p' "$OUT/checkout.json" | head -n 1)
 echo "   checkout $checkout_id"
 
 echo "-- kci build: x86_64 tinyconfig+x86_64-boot with gcc (a few minutes the first time)"
 "$KCI" build --source "$linux" --tree linux --arch x86_64 --toolchain gcc \
   --config tinyconfig+x86_64-boot --pipeline-config config/kci.yaml --ccache \
-  --artifacts "$OUT/artifacts" --build-dir "$OUT/kbuild/x86_64" >"$OUT/build.json" \
-  2>"$OUT/build.stderr" || { tail -n 20 "$OUT/build.stderr" >&2; exit 1; }
-"$KCI" submit --wait "$OUT/build.json" >/dev/null
+  --artifacts "$OUT/artifacts" --build-dir "$OUT/kbuild/x86_64" --submit env \
+  >"$OUT/build.json" 2>"$OUT/build.stderr" || { tail -n 20 "$OUT/build.stderr" >&2; exit 1; }
 artifacts=$(sed -n 's/^kci build: artifacts in //p' "$OUT/build.stderr" | tail -n 1)
 build_id=$(sed -n 's/^ *"id": "\(.*:kbuild-.*\)",$/\1/p' "$OUT/build.json" | head -n 1)
 echo "   $(grep -o '"status": "[A-Z]*"' "$OUT/build.json" | head -n 1), artifacts in $artifacts"
 
 echo "-- kci test: boot it in QEMU (TCG) and run the baseline plan"
 status=0
-"$KCI" test --kernel "$artifacts" --build-id "$build_id" --plan baseline --platform qemu-x86_64 --timeout 120 \
-  >"$OUT/test-baseline.json" 2>"$OUT/test.stderr" || status=$?
+"$KCI" test --kernel "$artifacts" --build-id "$build_id" --plan baseline --platform qemu-x86_64 \
+  --timeout 120 --submit env >"$OUT/test-baseline.json" 2>"$OUT/test.stderr" || status=$?
 if [ ! -s "$OUT/test-baseline.json" ]; then
   tail -n 20 "$OUT/test.stderr" >&2
   exit 1
 fi
-"$KCI" submit --wait "$OUT/test-baseline.json" >/dev/null
 
 echo "-- the results, read back from the server's API"
 curl -sf "http://127.0.0.1:$PORT/api/v1/checkouts/$checkout_id?children=1" >"$OUT/results.json"

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/submit_output.h"
 #include "pipeline/artifacts.h"
 #include "pipeline/config.h"
 #include "pipeline/kbuild.h"
@@ -23,6 +24,7 @@ namespace kci::cli {
 namespace {
 
 struct BuildOptions {
+  std::string submit_url;  // --submit
   pipeline::BuildRequest request;
   std::string origin = "kci";
   int indent = 4;
@@ -75,6 +77,7 @@ void add_build(CLI::App& root, RunContext& ctx) {
       "build",
       "Build a kernel as KernelCI does (out of tree, fragments merged with merge_config.sh),\n"
       "publish its artifacts and print its KCIDB v5.3 report (checkout + build)");
+  add_submit_option(cmd, o->submit_url);
   cmd->add_option("--source", r.source_dir, "Kernel source tree (a git checkout or not)")
       ->required();
   cmd->add_option("--commit", r.commit,
@@ -138,6 +141,7 @@ void add_build(CLI::App& root, RunContext& ctx) {
     report::write_value(doc, o->indent, false, out);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
+    if (!o->submit_url.empty()) submit_report_text(o->submit_url, out);
     if (!o->quiet) {
       std::fprintf(stderr, "kci build: %s %s %s %s in %.1f s%s%s\nkci build: artifacts in %s\n",
                    pipeline::status_name(result.status), result.arch.arch.c_str(),

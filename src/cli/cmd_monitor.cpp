@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/submit_output.h"
 #include "pipeline/config.h"
 #include "pipeline/monitor.h"
 #include "report/stream.h"
@@ -19,6 +20,7 @@ namespace kci::cli {
 namespace {
 
 struct MonitorCliOptions {
+  std::string submit_url;  // --submit
   std::vector<std::string> config_files;
   std::vector<std::string> tree_urls;
   std::string state_dir = "kci-state";
@@ -38,6 +40,7 @@ void register_monitor(CLI::App& root, RunContext& ctx) {
       "For each configured (tree, branch) that is due (its build config's frequency), the branch\n"
       "head is looked up with git ls-remote; a new head is fetched into a bare mirror under the\n"
       "state directory and printed as a KCIDB v5.3 report on stdout. Progress goes to stderr.");
+  add_submit_option(cmd, o->submit_url);
   cmd->add_option("--config,-c", o->config_files,
                   "Pipeline YAML file or directory, repeatable (default: $KCI_CONFIG, else "
                   "config/kci.yaml)");
@@ -72,6 +75,7 @@ void register_monitor(CLI::App& root, RunContext& ctx) {
       report::write_value(report, o->indent, o->seq_out, out);
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
+      if (!o->submit_url.empty()) submit_report_text(o->submit_url, out);
     };
     while (true) {
       pipeline::MonitorPassResult pass =

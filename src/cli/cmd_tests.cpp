@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/submit_output.h"
 #include "pipeline/qemu.h"
 #include "pipeline/testplan.h"
 #include "report/json.h"
@@ -18,6 +19,7 @@ namespace kci::cli {
 namespace {
 
 struct TestCommandOptions {
+  std::string submit_url;  // --submit
   pipeline::QemuTestOptions run;
   std::string build_id;
   std::string init_file;
@@ -42,6 +44,7 @@ void add_test(CLI::App& root, RunContext& ctx) {
       "test",
       "Boot a kernel from an artifact directory in QEMU (TCG), run a test plan and print the "
       "results as a KCIDB v5.3 report");
+  add_submit_option(cmd, o->submit_url);
   cmd->add_option("--kernel", o->run.artifact_dir,
                   "Artifact directory of a build (kernel image, bmeta.json, build report)")
       ->required();
@@ -84,6 +87,8 @@ void add_test(CLI::App& root, RunContext& ctx) {
     std::string out = json::write(run.report, o->indent);
     out += '\n';
     std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    if (!o->submit_url.empty()) submit_report_text(o->submit_url, out);
     ctx.exit_status = exit_status_of(run.outcomes);
   });
 }
