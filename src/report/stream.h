@@ -61,14 +61,14 @@ class JsonStreamReader {
   void skip_whitespace();
   [[noreturn]] void fail(std::size_t offset, const std::string& what) const;
 
-  std::string original_;  // pristine text, for error positions
-  std::string work_;      // text parsed (and modified) in place
+  std::string text_;  // pristine text, for error positions and lines
+  std::string work_;  // text parsed (and modified) in place
   std::string source_;
   bool seq_;
   std::size_t pos_ = 0;
   std::size_t index_ = 0;
-  std::size_t line_ = 1;  // line of pos_
-  bool checked_nul_ = false;
+  std::size_t line_ = 1;       // line of uncounted_
+  std::size_t uncounted_ = 0;  // newlines before this offset are in line_
 };
 
 // Reads every value of the named files in order ("-" = stdin; no files =
