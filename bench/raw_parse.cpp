@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "raw_parse.h"
 
-#include "report/json.h"
-
 namespace kci::bench {
 
 bool raw_parse(std::string& text) {
@@ -12,6 +10,11 @@ bool raw_parse(std::string& text) {
                               rapidjson::kParseValidateEncodingFlag;
   d.ParseStream<kFlags>(stream);
   return !d.HasParseError();
+}
+
+bool copying_parse(const std::string& text, rapidjson::Document& doc) {
+  doc.Parse(text.c_str(), text.size());
+  return !doc.HasParseError();
 }
 
 }  // namespace kci::bench
