@@ -2,7 +2,7 @@
 // kci lava: LAVA job definitions and LAVA results as KCIDB tests.
 //   kci lava job       print a job definition for a platform and plan
 //   kci lava callback  turn a LAVA notify callback body into a KCIDB report
-//   kci lava results   the same from lava-run's output.yaml
+//   kci lava results   the same from lava-run's log
 //   kci lava submit    send a job to a LAVA server unless its queue is deep
 #include <cctype>
 #include <cstdio>
@@ -119,8 +119,9 @@ void add_callback(CLI::App* lava, RunContext& ctx) {
 void add_results(CLI::App* lava, RunContext& ctx) {
   auto o = std::make_shared<LavaResultOptions>();
   auto* cmd = lava->add_subcommand(
-      "results", "Print the KCIDB tests of a lava-run job from its output.yaml log");
-  cmd->add_option("log", o->file, "lava-run's output.yaml")->required();
+      "results", "Print the KCIDB tests of a lava-run job from its log (output.yaml or stderr)");
+  cmd->add_option("log", o->file, "lava-run's output.yaml, or what it printed on stderr")
+      ->required();
   cmd->add_option("--definition", o->definition, "The job definition lava-run ran")->required();
   add_result_options(cmd, *o);
   cmd->callback([o, &ctx] {

@@ -117,12 +117,43 @@ struct ParsedLog {
   std::string first_time, last_time;
 };
 
-ParsedLog parse_log(std::string_view log_yaml) {
+// lava-run prints its log on stderr as one JSON object a line, mixed with
+// whatever else the dispatcher's Python writes there (warnings); a LAVA
+// server keeps the same entries as a YAML sequence (output.yaml). Either is
+// accepted: a text that does not start as a YAML sequence ("- " or "---")
+// is taken as lava-run's stderr, and its lines that are JSON objects become
+// the sequence (a JSON object is a YAML flow mapping).
+std::string log_as_yaml_sequence(std::string_view text) {
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  std::string_view head = text.substr(first);
+  if (head.starts_with("- ") || head.starts_with("-\n") || head.starts_with("---")) {
+    return std::string(text);
+  }
+  std::string yaml;
+  yaml.reserve(text.size() + text.size() / 32);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.front() == '{') {
+      yaml += "- ";
+      yaml += line;
+      yaml += '\n';
+    }
+    pos = end + 1;
+  }
+  return yaml;
+}
+
+ParsedLog parse_log(std::string_view log_text) {
   ParsedLog out;
+  std::string log_yaml = log_as_yaml_sequence(log_text);
   if (log_yaml.empty()) return out;
   YAML::Node log;
   try {
-    log = YAML::Load(std::string(log_yaml));
+    log = YAML::Load(log_yaml);
   } catch (const YAML::Exception& e) {
     throw InvalidInputError(std::string("LAVA log is not YAML: ") + e.what());
   }

@@ -89,9 +89,9 @@ struct LavaJobResults {
 // Throws InvalidInputError when it is not one.
 LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOptions& options);
 
-// The same from what lava-run wrote: its output.yaml log (a YAML list of
-// {dt, lvl, msg}; results are the lvl "results" entries) and the job
-// definition it ran.
+// The same from what lava-run wrote: its log, either as output.yaml (a YAML
+// list of {dt, lvl, msg}; results are the lvl "results" entries) or as the
+// JSON lines lava-run prints on stderr, and the job definition it ran.
 LavaJobResults parse_lava_run_output(std::string_view log_yaml, std::string_view definition_yaml,
                                      const LavaCallbackOptions& options);
 

@@ -100,6 +100,39 @@ TEST(LavaCallback, KciMarkersOnTheConsoleAreEvaluatedLikeQemu) {
   EXPECT_EQ(r["baseline.dmesg.crit"].status, "ERROR");  // started, never reported
 }
 
+// What lava-run wrote for a kci job: the same entries as output.yaml and as
+// the JSON lines it prints on stderr (with a Python warning between them).
+const char* kRunDefinition = "device_type: qemu\nmetadata: {kci.build_id: 'kci:b1', test.plan: baseline}\n";
+const char* kRunEntries[] = {
+    R"({"dt": "2026-11-24T01:00:01.000000", "lvl": "target", "msg": "KCI-INIT: plan=baseline"})",
+    R"({"dt": "2026-11-24T01:00:01.500000", "lvl": "target", "msg": "KCI-LOGIN: ok"})",
+    R"({"dt": "2026-11-24T01:00:02.000000", "lvl": "target", "msg": "KCI-CASE: dmesg.emerg fail 2 lines"})",
+    R"({"dt": "2026-11-24T01:00:03.000000", "lvl": "results", "msg": {"definition": "lava", "case": "job", "result": "pass"}})",
+};
+
+TEST(LavaRun, StderrLinesAndOutputYamlGiveTheSameResults) {
+  std::string yaml;
+  std::string stderr_log = "/usr/lib/python3/dist-packages/x.py:1: DeprecationWarning: old\n";
+  for (const char* entry : kRunEntries) {
+    yaml += std::string("- ") + entry + "\n";
+    stderr_log += std::string(entry) + "\n";
+  }
+  LavaJobResults from_yaml = parse_lava_run_output(yaml, kRunDefinition, {});
+  LavaJobResults from_stderr = parse_lava_run_output(stderr_log, kRunDefinition, {});
+  auto a = by_path(from_yaml.outcomes);
+  auto b = by_path(from_stderr.outcomes);
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [path, outcome] : a) EXPECT_EQ(b[path].status, outcome.status) << path;
+  EXPECT_EQ(a["baseline.login"].status, "PASS");
+  EXPECT_EQ(a["baseline.dmesg.emerg"].status, "FAIL");
+  EXPECT_EQ(from_stderr.status, "complete");
+  EXPECT_EQ(from_stderr.start_time, from_yaml.start_time);
+  EXPECT_DOUBLE_EQ(from_stderr.duration, 2.0);
+  EXPECT_NE(from_stderr.console.find("KCI-LOGIN: ok"), std::string::npos);
+  EXPECT_EQ(from_stderr.console.find("DeprecationWarning"), std::string::npos);
+  EXPECT_TRUE(report::validate_report(from_stderr.report).ok());
+}
+
 TEST(LavaCallback, Token) {
   EXPECT_TRUE(verify_callback_token("s3cret", "s3cret"));
   EXPECT_FALSE(verify_callback_token("s3cre", "s3cret"));

@@ -72,12 +72,9 @@ if [ "$status" != 0 ]; then
   tail -n 40 "$work/lava.log" >&2
   exit 1
 fi
-# lava-run prints its log on stderr, one JSON object a line; a LAVA server
-# keeps the same entries as a YAML sequence (output.yaml), which
-# `kci lava results` reads. Lines that are not log entries (Python warnings)
-# are left out.
-grep '^{' "$work/lava.log" | sed 's/^/- /' >"$work/output.yaml"
-"$kci" lava results "$work/output.yaml" --definition "$work/job.yaml" \
+# lava-run prints its log on stderr, one JSON object a line (a LAVA server
+# keeps the same entries as output.yaml); `kci lava results` reads either.
+"$kci" lava results "$work/lava.log" --definition "$work/job.yaml" \
   >"$work/lava.json" 2>"$work/results.err" || { cat "$work/results.err" >&2; exit 1; }
 "$kci" validate "$work/lava.json" >/dev/null
 
