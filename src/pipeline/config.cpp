@@ -208,6 +208,21 @@ void PipelineConfig::add_document(const YAML::Node& root, const std::string& sou
                    add_build_config(name, node, source);
                  });
 
+  // Newer pipeline: a later job or runtime of the same name replaces the
+  // earlier one; scheduler lists add up.
+  for_each_entry(root, "jobs", source, [&](const std::string& name, const YAML::Node& node) {
+    jobs_[name] = parse_job(name, node, source);
+  });
+  for_each_entry(root, "runtimes", source, [&](const std::string& name, const YAML::Node& node) {
+    runtimes_[name] = parse_runtime(name, node, source);
+  });
+  if (YAML::Node scheduler = root["scheduler"]; present(scheduler)) {
+    if (!scheduler.IsSequence()) yaml_fail(source, scheduler, "'scheduler' must be a list");
+    for (const YAML::Node& entry : scheduler) {
+      scheduler_.push_back(parse_scheduler_entry(entry, source));
+    }
+  }
+
   YAML::Node kci = root["kci"];
   if (present(kci) && kci.IsMap()) {
     origin_ = yaml_string(kci, "origin", source, origin_);

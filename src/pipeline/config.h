@@ -7,6 +7,7 @@
 //  - the newer kernelci-pipeline files (the same sections, with the
 //    defaults under build_variants, build configs that may only name a tree
 //    and branch, and split over many files);
+//  - the newer pipeline's jobs, runtimes and scheduler (jobs.h);
 //  - kci's own additions in a "kci:" section (see docs/pipeline-config.md).
 // Several files are merged section by section; a later entry of the same
 // name replaces an earlier one.
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/jobs.h"
 #include "pipeline/yaml_util.h"
 
 namespace kci::pipeline {
@@ -111,6 +113,11 @@ class PipelineConfig {
   // In the order of the files (a later redefinition keeps its first place).
   const std::vector<BuildConfig>& build_configs() const { return build_configs_; }
   const BuildConfig* build_config(const std::string& name) const;
+  // Newer pipeline: jobs (every kind), runtimes and the scheduler entries,
+  // in the order of the files (see jobs.h).
+  const std::map<std::string, Job>& jobs() const { return jobs_; }
+  const std::map<std::string, Runtime>& runtimes() const { return runtimes_; }
+  const std::vector<SchedulerEntry>& scheduler() const { return scheduler_; }
   const Tree* tree(const std::string& name) const;
   const Fragment* fragment(const std::string& name) const;
 
@@ -133,6 +140,9 @@ class PipelineConfig {
   std::map<std::string, Fragment> fragments_;
   std::map<std::string, BuildEnvironment> build_environments_;
   std::vector<BuildConfig> build_configs_;
+  std::map<std::string, Job> jobs_;
+  std::map<std::string, Runtime> runtimes_;
+  std::vector<SchedulerEntry> scheduler_;
   // Build configs without variants take these (build_configs_defaults or
   // build_variants "variants:").
   std::vector<BuildVariant> default_variants_;
