@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci config: reading the pipeline configuration (KernelCI's legacy
 // build-configs.yaml or the newer pipeline YAML) and showing what it asks
-// for: the build matrix, and the contents of a config fragment.
+// for: the build matrix (build_configs variants and kbuild jobs), and the
+// contents of a config fragment.
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -50,6 +51,8 @@ std::string matrix_json(const std::vector<pipeline::MatrixEntry>& entries) {
     add("cc", e.cc);
     add("cc_version", e.cc_version);
     add("arch", e.arch);
+    add("cross_compile", e.cross_compile);
+    add("job", e.job);
     add("defconfig", e.defconfig);
     doc.PushBack(obj, alloc);
   }
@@ -64,7 +67,10 @@ std::string matrix_text(const std::vector<pipeline::MatrixEntry>& entries) {
     // both only when they differ.
     std::string env =
         e.variant == e.build_environment ? e.variant : e.variant + "/" + e.build_environment;
-    rows.push_back({e.tree, e.branch, e.build_config, env, e.arch, e.defconfig});
+    // A kbuild job's build is shown with the job's name: that is where it
+    // comes from (the JSON has both).
+    rows.push_back(
+        {e.tree, e.branch, e.job.empty() ? e.build_config : e.job, env, e.arch, e.defconfig});
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -101,15 +107,31 @@ void add_matrix(CLI::App* config_cmd) {
   cmd->add_option("--kernel-dir", o->matrix.kernel_dir,
                   "Kernel source tree: add its arch/*/configs/*defconfig as KernelCI does");
   cmd->add_option("--kernel-version", o->matrix.kernel_version,
-                  "Kernel version (git describe) for 'kernel' filters");
+                  "Kernel version (git describe, or 6.1) for 'kernel' filters and the "
+                  "min_version/max_version rules of kbuild jobs");
   cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   cmd->callback([o] {
     pipeline::PipelineConfig config =
         pipeline::load_pipeline_config(o->config.files, o->config.tree_urls);
-    std::vector<pipeline::MatrixEntry> entries = pipeline::expand_matrix(config, o->matrix);
-    std::string out = o->format == "json" ? matrix_json(entries) : matrix_text(entries);
+    pipeline::Matrix matrix = pipeline::expand_build_matrix(config, o->matrix);
+    std::string out =
+        o->format == "json" ? matrix_json(matrix.entries) : matrix_text(matrix.entries);
     std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fprintf(stderr, "%zu builds\n", entries.size());
+    std::fprintf(stderr, "%zu builds\n", matrix.entries.size());
+    if (matrix.duplicates) {
+      std::fprintf(stderr, "%zu kbuild job builds left out: the same build is listed already\n",
+                   matrix.duplicates);
+    }
+    if (!matrix.needs_version.empty()) {
+      std::string jobs;
+      for (const auto& [build_config, job] : matrix.needs_version) {
+        jobs += (jobs.empty() ? "" : ", ") + build_config + ":" + job;
+      }
+      std::fprintf(stderr,
+                   "%zu kbuild jobs left out: their min_version/max_version rules need the "
+                   "kernel version (--kernel-version): %s\n",
+                   matrix.needs_version.size(), jobs.c_str());
+    }
   });
 }
 
