@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "store/timestamp.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
+#include <cstring>
 
 #include "store/store.h"
 
@@ -35,7 +36,16 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y += m <= 2;
 }
 
-std::string format_micros(std::int64_t micros) {
+// Writes n decimal digits of v (zero-padded) at p.
+char* put_digits(char* p, std::uint64_t v, int n) {
+  for (int k = n - 1; k >= 0; --k) {
+    p[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + n;
+}
+
+std::size_t format_micros(std::int64_t micros, char* out) {
   std::int64_t secs = micros / 1000000;
   std::int64_t frac = micros % 1000000;
   if (frac < 0) {
@@ -51,18 +61,45 @@ std::string format_micros(std::int64_t micros) {
   std::int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lld+00:00",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(frac));
-  return buf;
+  char* p = out;
+  // As printf's "%04lld": at least 4 characters, the '-' of a negative year
+  // included.
+  if (y < 0) *p++ = '-';
+  std::uint64_t ay = static_cast<std::uint64_t>(y < 0 ? -y : y);
+  int digits = 1;
+  for (std::uint64_t v = ay / 10; v; v /= 10) ++digits;
+  p = put_digits(p, ay, std::max(digits, y < 0 ? 3 : 4));
+  *p++ = '-';
+  p = put_digits(p, m, 2);
+  *p++ = '-';
+  p = put_digits(p, d, 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<std::uint64_t>(rem / 3600), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<std::uint64_t>(rem / 60 % 60), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<std::uint64_t>(rem % 60), 2);
+  *p++ = '.';
+  p = put_digits(p, static_cast<std::uint64_t>(frac), 6);
+  std::memcpy(p, "+00:00", 6);
+  p += 6;
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string format_micros(std::int64_t micros) {
+  char buf[kTimestampBufferSize];
+  return std::string(buf, format_micros(micros, buf));
 }
 
 }  // namespace
 
 std::string normalize_timestamp(std::string_view t) {
-  auto fail = [&]() -> std::string {
+  char buf[kTimestampBufferSize];
+  return std::string(buf, normalize_timestamp(t, buf));
+}
+
+std::size_t normalize_timestamp(std::string_view t, char* buf) {
+  auto fail = [&]() -> std::size_t {
     throw StoreError("not an RFC 3339 date-time: \"" + std::string(t) + "\"");
   };
   std::size_t i = 0;
@@ -120,7 +157,7 @@ std::string normalize_timestamp(std::string_view t) {
   std::int64_t secs = days_from_civil(year, static_cast<unsigned>(month),
                                       static_cast<unsigned>(day)) * 86400 +
                       hour * 3600 + minute * 60 + second - offset;
-  return format_micros(secs * 1000000 + micros);
+  return format_micros(secs * 1000000 + micros, buf);
 }
 
 std::string now_timestamp() {

@@ -5,6 +5,7 @@
 // both drivers dump the same strings.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,11 @@ namespace kci::store {
 // number of fraction digits: truncated to microseconds) to UTC in the
 // canonical form. Throws StoreError for text that is not a date-time.
 std::string normalize_timestamp(std::string_view text);
+
+// The same into a caller's buffer of at least kTimestampBufferSize chars
+// (no allocation, for bulk loads); returns the length written (no NUL).
+inline constexpr std::size_t kTimestampBufferSize = 48;
+std::size_t normalize_timestamp(std::string_view text, char* out);
 
 // The current time in the canonical form.
 std::string now_timestamp();
