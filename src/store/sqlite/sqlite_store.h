@@ -49,7 +49,15 @@ class SqliteStore : public Store {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   bool checked_initialized_ = false;
-  std::map<report::ObjectType, sqlite3_stmt*> upserts_;  // prepared once, reused
+  // Upserts of one type, prepared once and reused: `rows` objects per
+  // statement, and one for the rest.
+  struct Upserts {
+    sqlite3_stmt* multi = nullptr;
+    sqlite3_stmt* single = nullptr;
+    int rows = 1;
+  };
+  static constexpr int kRowsPerStatement = 32;
+  std::map<report::ObjectType, Upserts> upserts_;
 };
 
 }  // namespace kci::store
