@@ -1,20 +1,26 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Store throughput, run by hand (never a timed assertion in tests):
-//   store_bench [--copies N] [--sqlite PATH] [--postgresql CONNINFO] [--skip-sqlite]
+//   store_bench [--copies N] [--batch COPIES_PER_REPORT] [--threads N] [--sqlite PATH]
+//               [--postgresql CONNINFO] [--skip-sqlite]
 // Loads the v5.3 CKI sample scaled to >= 1,000,000 objects (N copies with
-// "-xK" id suffixes; --batch copies per report, default 1) into each database: a fresh load,
+// "-xK" id suffixes; --batch copies per report, default 1; --threads loaders,
+// default 1) into each database: a fresh load,
 // then a full re-load of the same ids (the merge path); then queries 1,000
 // checkout ids with their children. Prints objects/s and ms.
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "report/model.h"
@@ -94,7 +100,45 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-void run(const std::string& spec, const report::Report& base, int copies, int batch) {
+// Loads every report, from `threads` threads pulling the next report in
+// turn. PostgreSQL: one Store (connection) per thread, as kci serve's ingest
+// workers. SQLite: the threads share one Store (one connection, one writer
+// at a time), so one thread prepares its report (dedup, id order) while
+// the other's transaction runs.
+void load_all(const std::string& spec, store::Store& shared, std::vector<report::Report>& reports,
+              int threads) {
+  if (threads <= 1) {
+    for (auto& r : reports) shared.load(std::move(r));
+    return;
+  }
+  bool own = spec.rfind("postgresql:", 0) == 0;
+  std::vector<std::unique_ptr<store::Store>> stores;
+  for (int i = 0; own && i < threads; ++i) {
+    stores.push_back(store::open_store(spec));
+    stores.back()->init();
+  }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&, i] {
+      store::Store& s = own ? *stores[static_cast<std::size_t>(i)] : shared;
+      try {
+        for (std::size_t k; (k = next++) < reports.size();) s.load(std::move(reports[k]));
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        error = std::current_exception();
+        next = reports.size();
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+void run(const std::string& spec, const report::Report& base, int copies, int batch,
+         int threads) {
   auto store = store::open_store(spec);
   store->cleanup();
   store->init();
@@ -104,7 +148,7 @@ void run(const std::string& spec, const report::Report& base, int copies, int ba
     auto t0 = Clock::now();
     double c0 = cpu_seconds();
     double p0 = postgres_cpu_seconds();
-    for (auto& r : reports) store->load(std::move(r));
+    load_all(spec, *store, reports, threads);
     double s = seconds_since(t0);
     double c = cpu_seconds() - c0;
     double p = postgres_cpu_seconds() - p0;
@@ -133,6 +177,7 @@ void run(const std::string& spec, const report::Report& base, int copies, int ba
 int main(int argc, char** argv) {
   int copies = 0;
   int batch = 1;
+  int threads = 1;
   std::string sqlite = "/tmp/kci-store-bench.db";
   std::string postgresql;
   bool skip_sqlite = false;
@@ -146,9 +191,10 @@ int main(int argc, char** argv) {
     else if (a == "--skip-sqlite") skip_sqlite = true;
     else if (a == "--sample") sample = next();
     else if (a == "--batch") batch = std::max(1, std::stoi(next()));
+    else if (a == "--threads") threads = std::max(1, std::stoi(next()));
     else {
       std::fprintf(stderr, "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
-                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT]\n", argv[0]);
+                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N]\n", argv[0]);
       return 2;
     }
   }
@@ -163,14 +209,14 @@ int main(int argc, char** argv) {
   doc.Parse(ss.str().c_str());
   report::Report base = report::from_json(doc);
   if (copies == 0) copies = static_cast<int>((1000000 + base.size() - 1) / base.size());
-  std::printf("sample %zu objects x %d copies = %zu objects, %d copies per report\n",
-              base.size(), copies, base.size() * static_cast<std::size_t>(copies), batch);
+  std::printf("sample %zu objects x %d copies = %zu objects, %d copies per report, %d thread(s)\n",
+              base.size(), copies, base.size() * static_cast<std::size_t>(copies), batch, threads);
   try {
     if (!skip_sqlite) {
       for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
-      run("sqlite:" + sqlite, base, copies, batch);
+      run("sqlite:" + sqlite, base, copies, batch, threads);
     }
-    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch);
+    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch, threads);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "store_bench: %s\n", e.what());
     return 1;
