@@ -194,6 +194,51 @@ TEST_P(StoreTest, NewerLoadWinsPerColumn) {
       "status": "PASS", "misc": {"a": 3}, "comment": "old"}])"));
 }
 
+// Re-loads of many objects (more than one statement's worth) where most are
+// stored already, some move to another parent and some are new: every
+// object is merged by the same rules, and parent-id queries follow moves.
+TEST_P(StoreTest, ReloadMixesStoredMovedAndNewObjects) {
+  auto test_id = [](int i) { return "o:t" + std::to_string(100 + i); };
+  std::string first, second;
+  for (int i = 0; i < 90; ++i) {
+    first += std::string(i ? "," : "") + R"({"id": ")" + test_id(i) +
+             R"(", "origin": "o", "build_id": "o:b1", "comment": "c)" + std::to_string(i) +
+             R"(", "status": "FAIL"})";
+  }
+  for (int i = 0; i < 110; ++i) {
+    // Every third object moves to o:b2; 90..109 are new; status changes.
+    std::string build = i % 3 == 0 ? "o:b2" : "o:b1";
+    second += std::string(i ? "," : "") + R"({"id": ")" + test_id(i) +
+              R"(", "origin": "o", "build_id": ")" + build + R"(", "status": "PASS"})";
+  }
+  load(report_of(R"("builds": [{"id": "o:b1", "origin": "o", "checkout_id": "o:c"},
+                               {"id": "o:b2", "origin": "o", "checkout_id": "o:c"}],
+                    "tests": [)" + first + "]"));
+  load(report_of(R"("tests": [)" + second + "]"));
+  Report all = dump();
+  ASSERT_EQ(all.tests.size(), 110u);
+  std::sort(all.tests.begin(), all.tests.end(),
+            [](const auto& a, const auto& b) { return *a.id < *b.id; });
+  for (int i = 0; i < 110; ++i) {
+    const report::Test& t = all.tests[static_cast<std::size_t>(i)];
+    ASSERT_EQ(*t.id, test_id(i));
+    EXPECT_EQ(*t.build_id, i % 3 == 0 ? "o:b2" : "o:b1") << *t.id;
+    EXPECT_EQ(*t.status, "PASS") << *t.id;
+    if (i < 90) {
+      EXPECT_EQ(t.comment.value_or(""), "c" + std::to_string(i)) << *t.id;
+    } else {
+      EXPECT_FALSE(t.comment) << *t.id;
+    }
+  }
+  QueryIds b2;
+  b2.builds = {"o:b2"};
+  Report children = store_->query(b2, {true, false, false});
+  EXPECT_EQ(children.tests.size(), 37u);  // 0, 3, ..., 108
+  QueryIds b1;
+  b1.builds = {"o:b1"};
+  EXPECT_EQ(store_->query(b1, {true, false, false}).tests.size(), 73u);
+}
+
 TEST_P(StoreTest, IssuesMergeByIdAndVersion) {
   load(report_of(R"("issues": [{"id": "o:i", "version": 1, "origin": "o", "comment": "v1"},
                                {"id": "o:i", "version": 2, "origin": "o", "comment": "v2"}])"));

@@ -59,6 +59,45 @@ std::string upsert_sql(const TableInfo& t, int rows) {
          ") DO UPDATE SET " + sets;
 }
 
+// The columns of a table that SQLite indexes besides _timestamp (the
+// parent ids: checkout_id, build_id, test_id, issue_id).
+std::vector<std::string> parent_columns(const TableInfo& t) {
+  std::vector<std::string> out;
+  for (const auto& ix : t.indexes) {
+    if (ix.sqlite && ix.columns != "_timestamp") out.push_back(ix.columns);
+  }
+  return out;
+}
+
+// The merge of one object into a stored row whose parent ids it does not
+// change (the common re-load: same object again): the same values as the
+// upsert's DO UPDATE, but SQLite leaves the parent-id indexes alone, as
+// those columns are not assigned. Matches no row (changes() == 0) when the
+// object is new or moves to another parent; the upsert handles those.
+// Parameters are numbered as the upsert's (one per column, in order).
+std::string refresh_sql(const TableInfo& t) {
+  const std::vector<std::string> parents = parent_columns(t);
+  std::string sets, where;
+  int n = 0;
+  for (const auto& f : *t.fields) {
+    std::string p = "?" + std::to_string(++n);
+    std::string c = f.column;
+    if (std::find(t.key.begin(), t.key.end(), c) != t.key.end()) {
+      where += (where.empty() ? "" : " AND ") + c + " = " + p;
+    } else if (std::find(parents.begin(), parents.end(), c) != parents.end()) {
+      where += (where.empty() ? "" : " AND ") + c + " IS COALESCE(" + p + ", " + c + ")";
+    } else {
+      if (!sets.empty()) sets += ", ";
+      if (f.metadata) {
+        sets += c + " = MAX(" + p + ", COALESCE(" + c + ", " + p + "))";
+      } else {
+        sets += c + " = COALESCE(" + p + ", " + c + ")";
+      }
+    }
+  }
+  return "UPDATE " + t.name + " SET " + sets + " WHERE " + where;
+}
+
 // Binds the members of objects to a prepared statement. Values the report
 // holds are bound without a copy (the report outlives the step); values made
 // here (canonical timestamps, JSON arrays) live in the binder's buffers until
@@ -194,6 +233,7 @@ void SqliteStore::finalize_statements() {
   for (auto& [type, u] : upserts_) {
     sqlite3_finalize(u.single);
     sqlite3_finalize(u.multi);
+    sqlite3_finalize(u.refresh);
   }
   upserts_.clear();
 }
@@ -391,24 +431,54 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
         u.single = prepare(upsert_sql(t, 1));
         u.multi = prepare(upsert_sql(t, u.rows));
       }
+      if (!u.refresh && !parent_columns(t).empty()) {
+        u.refresh = prepare(refresh_sql(t));
+      }
       const std::vector<std::size_t>& order = orders[static_cast<std::size_t>(T::kType)];
       const std::size_t rows = static_cast<std::size_t>(u.rows);
-      for (std::size_t next = 0; next < order.size();) {
-        sqlite3_stmt* stmt = order.size() - next >= rows ? u.multi : u.single;
-        std::size_t n = stmt == u.multi ? rows : 1;
-        binder.reset(n, columns);
-        int col = 0;
-        for (std::size_t k = 0; k < n; ++k) {
-          binder.bind_object(stmt, col, list[order[next + k]], options.with_metadata);
-        }
+      auto step = [&](sqlite3_stmt* stmt, std::size_t first) {
         int rc = sqlite3_step(stmt);
         sqlite3_reset(stmt);
         if (rc != SQLITE_DONE) {
-          fail("cannot store " + std::string(list_name(T::kType)) + " " + *list[order[next]].id +
-               (n > 1 ? " (or one of the next " + std::to_string(n - 1) + ")" : ""));
+          fail("cannot store " + std::string(list_name(T::kType)) + " " + *list[order[first]].id +
+               (stmt == u.multi ? " (or one of the next " + std::to_string(rows - 1) + ")" : ""));
+        }
+      };
+      // Refreshes order[i] in place; false if it needs the upsert.
+      auto refresh = [&](std::size_t i) {
+        binder.reset(1, columns);
+        int col = 0;
+        binder.bind_object(u.refresh, col, list[order[i]], options.with_metadata);
+        step(u.refresh, i);
+        return sqlite3_changes(db_) > 0;
+      };
+      auto upsert_one = [&](std::size_t i) {
+        binder.reset(1, columns);
+        int col = 0;
+        binder.bind_object(u.single, col, list[order[i]], options.with_metadata);
+        step(u.single, i);
+      };
+      for (std::size_t next = 0; next < order.size();) {
+        std::size_t n = std::min(rows, order.size() - next);
+        // A chunk whose first object is stored already is most likely a
+        // re-load: refreshed object by object.
+        if (u.refresh && refresh(next)) {
+          for (std::size_t k = next + 1; k < next + n; ++k) {
+            if (!refresh(k)) upsert_one(k);
+          }
+        } else if (n == rows) {
+          binder.reset(n, columns);
+          int col = 0;
+          for (std::size_t k = 0; k < n; ++k) {
+            binder.bind_object(u.multi, col, list[order[next + k]], options.with_metadata);
+          }
+          step(u.multi, next);
+        } else {
+          for (std::size_t k = next; k < next + n; ++k) upsert_one(k);
         }
         next += n;
       }
+      if (u.refresh) sqlite3_clear_bindings(u.refresh);
       sqlite3_clear_bindings(u.multi);
       sqlite3_clear_bindings(u.single);
     });

@@ -54,6 +54,7 @@ class SqliteStore : public Store {
   struct Upserts {
     sqlite3_stmt* multi = nullptr;
     sqlite3_stmt* single = nullptr;
+    sqlite3_stmt* refresh = nullptr;  // tables with parent ids only
     int rows = 1;
   };
   static constexpr int kRowsPerStatement = 32;
