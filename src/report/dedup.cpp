@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "report/dedup.h"
 
+#include <algorithm>
 #include <array>
+#include <numeric>
+#include <thread>
 #include <unordered_map>
 
 namespace kci::report {
@@ -55,6 +58,40 @@ std::size_t dedup_list(std::vector<T>& list) {
 }
 
 }  // namespace
+
+template <typename T>
+std::vector<std::size_t> dedup_in_key_order(std::vector<T>& list) {
+  std::vector<std::size_t> order(list.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // Stable, so objects with the same identity stay in list order and the
+  // later one's fields win, as in dedup().
+  auto less = [&](std::size_t a, std::size_t b) { return key_less(list[a], list[b]); };
+  if (order.size() >= kParallelSortMin) {
+    auto middle = order.begin() + static_cast<std::ptrdiff_t>(order.size() / 2);
+    std::thread first_half([&] { std::stable_sort(order.begin(), middle, less); });
+    std::stable_sort(middle, order.end(), less);
+    first_half.join();
+    std::inplace_merge(order.begin(), middle, order.end(), less);
+  } else {
+    std::stable_sort(order.begin(), order.end(), less);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (kept > 0 && !less(order[kept - 1], order[i])) {
+      merge_fields(list[order[kept - 1]], list[order[i]]);  // same identity
+    } else {
+      order[kept++] = order[i];
+    }
+  }
+  order.resize(kept);
+  return order;
+}
+
+template std::vector<std::size_t> dedup_in_key_order<Checkout>(std::vector<Checkout>&);
+template std::vector<std::size_t> dedup_in_key_order<Build>(std::vector<Build>&);
+template std::vector<std::size_t> dedup_in_key_order<Test>(std::vector<Test>&);
+template std::vector<std::size_t> dedup_in_key_order<Issue>(std::vector<Issue>&);
+template std::vector<std::size_t> dedup_in_key_order<Incident>(std::vector<Incident>&);
 
 std::size_t dedup(Report& report) {
   std::size_t merged = 0;

@@ -9,6 +9,9 @@
 //    kcidb's random pick).
 #pragma once
 
+#include <cstddef>
+#include <vector>
+
 #include "report/model.h"
 
 namespace kci::report {
@@ -22,5 +25,16 @@ void merge_fields(T& into, const T& from);
 // one (at the position of the first), in place. Returns how many objects
 // were merged away.
 std::size_t dedup(Report& report);
+
+// The same merge, for loading: merges the objects of `list` that share an
+// identity into the first of them (by the rule above, in list order) and
+// returns the indices of the objects that remain, in key order (id, then
+// version). `list` keeps its length; merged-away objects are only left out
+// of the result. Sorting replaces dedup()'s hash table, so a loader that
+// wants key order anyway pays for one pass instead of two; lists of more
+// than kParallelSortMin objects are sorted in two halves on two threads.
+template <typename T>
+std::vector<std::size_t> dedup_in_key_order(std::vector<T>& list);
+inline constexpr std::size_t kParallelSortMin = 50000;
 
 }  // namespace kci::report

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "report/dedup.h"
 
 namespace kci::report {
@@ -100,6 +102,41 @@ TEST(Dedup, IssuesByIdAndVersion) {
   ASSERT_EQ(r.issues.size(), 2u);
   EXPECT_EQ(*r.issues[1].comment, "x");
   EXPECT_EQ(*r.issues[1].report_url, "https://e.com");
+}
+
+// dedup_in_key_order merges as dedup() does, on lists small and large
+// (the large one is sorted in two halves on two threads).
+TEST(Dedup, InKeyOrderMergesLikeDedup) {
+  for (std::size_t n : {std::size_t{7}, kParallelSortMin + 1001}) {
+    std::vector<report::Test> tests;
+    for (std::size_t i = 0; i < n; ++i) {
+      report::Test t;
+      // Ids repeat every third object, in scrambled order; fields differ.
+      t.id = "o:t" + std::to_string((i * 7919) % (n / 3 + 1));
+      t.origin = "o";
+      if (i % 2 == 0) t.status = i % 4 == 0 ? "PASS" : "FAIL";
+      if (i % 5 == 0) t.comment = "c" + std::to_string(i);
+      tests.push_back(t);
+    }
+    Report r;
+    r.tests = tests;
+    dedup(r);
+    std::vector<report::Test> list = tests;
+    std::vector<std::size_t> order = dedup_in_key_order(list);
+    ASSERT_EQ(order.size(), r.tests.size()) << n;
+    std::sort(r.tests.begin(), r.tests.end(),
+              [](const report::Test& a, const report::Test& b) { return key_less(a, b); });
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const report::Test& got = list[order[k]];
+      const report::Test& want = r.tests[k];
+      ASSERT_EQ(got.id, want.id) << n << " " << k;
+      EXPECT_EQ(got.status, want.status) << *want.id;
+      EXPECT_EQ(got.comment, want.comment) << *want.id;
+      if (k > 0) {
+        EXPECT_TRUE(key_less(list[order[k - 1]], got));
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
-#include <numeric>
 
 #include "report/dedup.h"
 #include "store/schema.h"
@@ -400,18 +399,13 @@ std::size_t SqliteStore::purge(const std::string& before) {
 }
 
 void SqliteStore::load(report::Report report, const LoadOptions& options) {
-  report::dedup(report);
-  // Id order: the same order for every writer, and B-tree friendly. Sorted
-  // before taking the lock, so that another thread's load can run meanwhile.
+  // Id order: the same order for every writer, and B-tree friendly; the
+  // same sort merges objects that share an identity. Done before taking the
+  // lock, so that another thread's load can run meanwhile.
   std::vector<std::size_t> orders[std::size(report::kObjectTypes)];
   report::Report::each_list(report, [&](auto& list) {
     using T = typename std::decay_t<decltype(list)>::value_type;
-    std::vector<std::size_t>& order = orders[static_cast<std::size_t>(T::kType)];
-    order.resize(list.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return report::key_less(list[a], list[b]);
-    });
+    orders[static_cast<std::size_t>(T::kType)] = report::dedup_in_key_order(list);
   });
   const std::string now = now_timestamp();
   Binder binder(now);
