@@ -6,6 +6,7 @@
 #include <set>
 
 #include "report/dedup.h"
+#include "store/schema.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -14,6 +15,44 @@ namespace kci::store {
 using report::ObjectKey;
 using report::ObjectType;
 using report::Report;
+
+void Store::init(bool ignore_initialized) {
+  if (!ignore_initialized && initialized() &&
+      component_version(kStoreComponent) == store_migrations().back().version) {
+    throw StoreError(describe() + " is already initialized");
+  }
+  apply_migrations(kStoreComponent, store_migrations());
+  std::lock_guard lock(mutex_);
+  checked_initialized_ = true;
+}
+
+bool Store::initialized() { return component_version(kStoreComponent) > 0; }
+
+SchemaInfo Store::schema_info() {
+  SchemaInfo info;
+  info.store_version = component_version(kStoreComponent);
+  info.latest_store_version = store_migrations().back().version;
+  info.io_version = kIoVersion;
+  return info;
+}
+
+int Store::component_version(const std::string& component) {
+  std::lock_guard lock(mutex_);
+  return component_version_locked(component);
+}
+
+void Store::require_initialized() {
+  if (checked_initialized_) return;
+  int v = component_version_locked(kStoreComponent);
+  if (v == 0) {
+    throw StoreError(describe() + " is not initialized: run `kci db init -d " + spec_hint() + "`");
+  }
+  if (v < store_migrations().back().version) {
+    throw StoreError(describe() + " has an old schema (v" + std::to_string(v) +
+                     "): run `kci db init -d " + spec_hint() + "` to migrate it");
+  }
+  checked_initialized_ = true;
+}
 
 std::unique_ptr<Store> open_store(const DatabaseSpec& spec) {
   switch (spec.driver) {

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,9 +100,9 @@ class Store {
   // Creates the schema, or migrates an older one forward. With
   // ignore_initialized = false an already current database is an error
   // (as kcidb-db-init).
-  virtual void init(bool ignore_initialized = true) = 0;
-  virtual bool initialized() = 0;
-  virtual SchemaInfo schema_info() = 0;
+  void init(bool ignore_initialized = true);
+  bool initialized();
+  SchemaInfo schema_info();
   // Drops every table kci created (the store's and other components').
   virtual void cleanup() = 0;
   // Deletes every object, keeping the schema.
@@ -132,10 +133,25 @@ class Store {
   virtual int apply_migrations(const std::string& component,
                                const std::vector<Migration>& migrations) = 0;
   // The recorded version of a component (0 = none).
-  virtual int component_version(const std::string& component) = 0;
+  int component_version(const std::string& component);
 
  protected:
   explicit Store(DatabaseSpec spec) : spec_(std::move(spec)) {}
+
+  // What messages call the database, e.g. "database sqlite:kci.db" (never
+  // a password of the connection string).
+  virtual std::string describe() const = 0;
+  // The -d argument messages tell the user to give `kci db init`.
+  virtual std::string spec_hint() const = 0;
+  // component_version(), with mutex_ held by the caller.
+  virtual int component_version_locked(const std::string& component) = 0;
+  // With mutex_ held: throws a StoreError saying which command fixes it
+  // unless the store's schema is the current one (checked once).
+  void require_initialized();
+
+  // Serialises the use of the driver's one connection.
+  std::mutex mutex_;
+  bool checked_initialized_ = false;
 
  private:
   DatabaseSpec spec_;

@@ -187,6 +187,10 @@ std::string PostgresStore::where() const {
          PQport(conn_);
 }
 
+std::string PostgresStore::describe() const { return where(); }
+// Not the connection string: it may hold a password.
+std::string PostgresStore::spec_hint() const { return "postgresql:..."; }
+
 void PostgresStore::fail(const std::string& what) {
   std::string msg = PQerrorMessage(conn_);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
@@ -247,11 +251,6 @@ int PostgresStore::component_version_locked(const std::string& component) {
   return r.rows() ? std::atoi(r.value(0, 0)) : 0;
 }
 
-int PostgresStore::component_version(const std::string& component) {
-  std::lock_guard lock(mutex_);
-  return component_version_locked(component);
-}
-
 int PostgresStore::apply_migrations(const std::string& component,
                                     const std::vector<Migration>& migrations) {
   std::lock_guard lock(mutex_);
@@ -280,42 +279,6 @@ int PostgresStore::apply_migrations(const std::string& component,
     }
   });
   return current;
-}
-
-void PostgresStore::init(bool ignore_initialized) {
-  if (!ignore_initialized && initialized() &&
-      component_version(kStoreComponent) == store_migrations().back().version) {
-    throw StoreError(where() + " is already initialized");
-  }
-  apply_migrations(kStoreComponent, store_migrations());
-  std::lock_guard lock(mutex_);
-  checked_initialized_ = true;
-}
-
-bool PostgresStore::initialized() {
-  std::lock_guard lock(mutex_);
-  return component_version_locked(kStoreComponent) > 0;
-}
-
-SchemaInfo PostgresStore::schema_info() {
-  SchemaInfo info;
-  info.store_version = component_version(kStoreComponent);
-  info.latest_store_version = store_migrations().back().version;
-  info.io_version = kIoVersion;
-  return info;
-}
-
-void PostgresStore::require_initialized() {
-  if (checked_initialized_) return;
-  int v = component_version_locked(kStoreComponent);
-  if (v == 0) {
-    throw StoreError(where() + " is not initialized: run `kci db init -d postgresql:...`");
-  }
-  if (v < store_migrations().back().version) {
-    throw StoreError(where() + " has an old schema (v" + std::to_string(v) +
-                     "): run `kci db init` to migrate it");
-  }
-  checked_initialized_ = true;
 }
 
 void PostgresStore::cleanup() {

@@ -26,9 +26,6 @@ class PostgresStore : public Store {
   explicit PostgresStore(const DatabaseSpec& spec);
   ~PostgresStore() override;
 
-  void init(bool ignore_initialized) override;
-  bool initialized() override;
-  SchemaInfo schema_info() override;
   void cleanup() override;
   void empty() override;
   std::size_t purge(const std::string& before) override;
@@ -38,7 +35,11 @@ class PostgresStore : public Store {
               report::Report& out) override;
   int apply_migrations(const std::string& component,
                        const std::vector<Migration>& migrations) override;
-  int component_version(const std::string& component) override;
+
+ protected:
+  std::string describe() const override;
+  std::string spec_hint() const override;
+  int component_version_locked(const std::string& component) override;
 
  private:
   class Result;
@@ -47,14 +48,10 @@ class PostgresStore : public Store {
   void copy_in(const std::string& sql, const std::string& data);
   [[noreturn]] void fail(const std::string& what);
   std::string where() const;
-  int component_version_locked(const std::string& component);
-  void require_initialized();
   template <typename Fn>
   void transaction(Fn fn);
 
-  std::mutex mutex_;
   pg_conn* conn_ = nullptr;
-  bool checked_initialized_ = false;
   std::set<std::string> staging_created_;  // temporary tables of this connection
 };
 

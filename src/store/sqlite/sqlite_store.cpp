@@ -237,6 +237,9 @@ void SqliteStore::finalize_statements() {
   upserts_.clear();
 }
 
+std::string SqliteStore::describe() const { return "database " + spec().str(); }
+std::string SqliteStore::spec_hint() const { return spec().str(); }
+
 void SqliteStore::fail(const std::string& what) {
   throw StoreError("SQLite database " + spec().params + ": " + what + ": " + sqlite3_errmsg(db_));
 }
@@ -268,11 +271,6 @@ int SqliteStore::component_version_locked(const std::string& component) {
   sqlite3_bind_text(q.stmt, 1, component.data(), static_cast<int>(component.size()),
                     SQLITE_STATIC);
   return sqlite3_step(q.stmt) == SQLITE_ROW ? sqlite3_column_int(q.stmt, 0) : 0;
-}
-
-int SqliteStore::component_version(const std::string& component) {
-  std::lock_guard lock(mutex_);
-  return component_version_locked(component);
 }
 
 int SqliteStore::apply_migrations(const std::string& component,
@@ -308,43 +306,6 @@ int SqliteStore::apply_migrations(const std::string& component,
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-}
-
-void SqliteStore::init(bool ignore_initialized) {
-  if (!ignore_initialized && initialized() &&
-      component_version(kStoreComponent) == store_migrations().back().version) {
-    throw StoreError("database " + spec().str() + " is already initialized");
-  }
-  apply_migrations(kStoreComponent, store_migrations());
-  std::lock_guard lock(mutex_);
-  checked_initialized_ = true;
-}
-
-bool SqliteStore::initialized() {
-  std::lock_guard lock(mutex_);
-  return component_version_locked(kStoreComponent) > 0;
-}
-
-SchemaInfo SqliteStore::schema_info() {
-  SchemaInfo info;
-  info.store_version = component_version(kStoreComponent);
-  info.latest_store_version = store_migrations().back().version;
-  info.io_version = kIoVersion;
-  return info;
-}
-
-void SqliteStore::require_initialized() {
-  if (checked_initialized_) return;
-  int v = component_version_locked(kStoreComponent);
-  if (v == 0) {
-    throw StoreError("database " + spec().str() + " is not initialized: run `kci db init -d " +
-                     spec().str() + "`");
-  }
-  if (v < store_migrations().back().version) {
-    throw StoreError("database " + spec().str() + " has an old schema (v" + std::to_string(v) +
-                     "): run `kci db init -d " + spec().str() + "` to migrate it");
-  }
-  checked_initialized_ = true;
 }
 
 void SqliteStore::cleanup() {

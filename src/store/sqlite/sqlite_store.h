@@ -24,9 +24,6 @@ class SqliteStore : public Store {
   explicit SqliteStore(const DatabaseSpec& spec);
   ~SqliteStore() override;
 
-  void init(bool ignore_initialized) override;
-  bool initialized() override;
-  SchemaInfo schema_info() override;
   void cleanup() override;
   void empty() override;
   std::size_t purge(const std::string& before) override;
@@ -36,19 +33,19 @@ class SqliteStore : public Store {
               report::Report& out) override;
   int apply_migrations(const std::string& component,
                        const std::vector<Migration>& migrations) override;
-  int component_version(const std::string& component) override;
+
+ protected:
+  std::string describe() const override;
+  std::string spec_hint() const override;
+  int component_version_locked(const std::string& component) override;
 
  private:
   void exec(const std::string& sql);
   [[noreturn]] void fail(const std::string& what);
   sqlite3_stmt* prepare(const std::string& sql);
-  int component_version_locked(const std::string& component);
-  void require_initialized();
   void finalize_statements();
 
-  std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  bool checked_initialized_ = false;
   // Upserts of one type, prepared once and reused: `rows` objects per
   // statement, and one for the rest.
   struct Upserts {
