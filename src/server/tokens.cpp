@@ -36,7 +36,56 @@ TokenInfo make_info(std::string id, std::string_view origins_json, bool admin,
   return info;
 }
 
-class SqliteTokenStore final : public TokenStore {
+// The token queries, written once: SQLite and PostgreSQL both take $N
+// parameters (SQLite numbers them in order of appearance, so each must
+// appear once, in order). A driver runs one statement and turns its rows
+// into TokenInfo; everything else is here.
+class SqlTokenStore : public TokenStore {
+ public:
+  std::string add(const std::vector<std::string>& origins, bool admin,
+                  const std::string& comment, TokenInfo* info) final {
+    std::string token = new_token();
+    std::string id = random_hex(6);
+    std::string created = now_rfc3339();
+    std::string origins_json = report::text_array_json(origins);
+    exec("INSERT INTO kci_tokens (id, hash, origins, admin, comment, created_at) "
+         "VALUES ($1, $2, $3, $4, $5, $6)",
+         {id, sha256_hex(token), origins_json, boolean(admin), comment, created}, nullptr);
+    if (info) *info = make_info(id, origins_json, admin, comment, created, std::nullopt);
+    return token;
+  }
+
+  std::vector<TokenInfo> list() final {
+    std::vector<TokenInfo> out;
+    exec(std::string("SELECT ") + kColumns + " FROM kci_tokens ORDER BY created_at, id", {},
+         &out);
+    return out;
+  }
+
+  bool revoke(const std::string& id) final {
+    return exec("UPDATE kci_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                {now_rfc3339(), id}, nullptr) > 0;
+  }
+
+  std::optional<TokenInfo> authenticate(std::string_view token) final {
+    std::vector<TokenInfo> out;
+    exec(std::string("SELECT ") + kColumns +
+             " FROM kci_tokens WHERE hash = $1 AND revoked_at IS NULL",
+         {sha256_hex(token)}, &out);
+    if (out.empty()) return std::nullopt;
+    return out.front();
+  }
+
+ protected:
+  // Runs one statement with text parameters; appends the rows of a SELECT
+  // of kColumns to rows. Returns the rows changed or returned.
+  virtual std::size_t exec(const std::string& sql, const std::vector<std::string>& params,
+                           std::vector<TokenInfo>* rows) = 0;
+  // The text of a boolean parameter for the admin column.
+  virtual std::string boolean(bool b) const = 0;
+};
+
+class SqliteTokenStore final : public SqlTokenStore {
  public:
   explicit SqliteTokenStore(const std::string& path) {
     int rc = sqlite3_open_v2(path.c_str(), &db_,
@@ -51,46 +100,11 @@ class SqliteTokenStore final : public TokenStore {
   }
   ~SqliteTokenStore() override { sqlite3_close(db_); }
 
-  std::string add(const std::vector<std::string>& origins, bool admin,
-                  const std::string& comment, TokenInfo* info) override {
-    std::string token = new_token();
-    std::string id = random_hex(6);
-    std::string created = now_rfc3339();
-    std::string origins_json = report::text_array_json(origins);
-    exec("INSERT INTO kci_tokens (id, hash, origins, admin, comment, created_at) "
-         "VALUES (?, ?, ?, ?, ?, ?)",
-         {id, sha256_hex(token), origins_json, admin ? "1" : "0", comment, created},
-         nullptr);
-    if (info) *info = make_info(id, origins_json, admin, comment, created, std::nullopt);
-    return token;
-  }
-
-  std::vector<TokenInfo> list() override {
-    std::vector<TokenInfo> out;
-    exec(std::string("SELECT ") + kColumns + " FROM kci_tokens ORDER BY created_at, id", {},
-         &out);
-    return out;
-  }
-
-  bool revoke(const std::string& id) override {
-    exec("UPDATE kci_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-         {now_rfc3339(), id}, nullptr);
-    std::lock_guard lock(mutex_);
-    return sqlite3_changes(db_) > 0;
-  }
-
-  std::optional<TokenInfo> authenticate(std::string_view token) override {
-    std::vector<TokenInfo> out;
-    exec(std::string("SELECT ") + kColumns +
-             " FROM kci_tokens WHERE hash = ? AND revoked_at IS NULL",
-         {sha256_hex(token)}, &out);
-    if (out.empty()) return std::nullopt;
-    return out.front();
-  }
-
  private:
-  void exec(const std::string& sql, const std::vector<std::string>& params,
-            std::vector<TokenInfo>* rows) {
+  std::string boolean(bool b) const override { return b ? "1" : "0"; }  // INTEGER column
+
+  std::size_t exec(const std::string& sql, const std::vector<std::string>& params,
+                   std::vector<TokenInfo>* rows) override {
     std::lock_guard lock(mutex_);
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
@@ -100,8 +114,10 @@ class SqliteTokenStore final : public TokenStore {
       sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].data(),
                         static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
     }
+    std::size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      ++n;
       if (!rows) continue;
       auto text = [&](int col) -> std::optional<std::string> {
         const unsigned char* p = sqlite3_column_text(stmt, col);
@@ -114,15 +130,19 @@ class SqliteTokenStore final : public TokenStore {
                                 text(4).value_or(""), text(5)));
     }
     std::string why = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db_);
+    if (why.empty() && sqlite3_stmt_readonly(stmt) == 0) {
+      n = static_cast<std::size_t>(sqlite3_changes(db_));
+    }
     sqlite3_finalize(stmt);
     if (!why.empty()) throw StoreError("tokens: " + why);
+    return n;
   }
 
   sqlite3* db_ = nullptr;
   std::mutex mutex_;
 };
 
-class PostgresTokenStore final : public TokenStore {
+class PostgresTokenStore final : public SqlTokenStore {
  public:
   explicit PostgresTokenStore(const std::string& conninfo) {
     conn_ = PQconnectdb(conninfo.c_str());
@@ -134,45 +154,11 @@ class PostgresTokenStore final : public TokenStore {
   }
   ~PostgresTokenStore() override { PQfinish(conn_); }
 
-  std::string add(const std::vector<std::string>& origins, bool admin,
-                  const std::string& comment, TokenInfo* info) override {
-    std::string token = new_token();
-    std::string id = random_hex(6);
-    std::string created = now_rfc3339();
-    std::string origins_json = report::text_array_json(origins);
-    exec("INSERT INTO kci_tokens (id, hash, origins, admin, comment, created_at) "
-         "VALUES ($1, $2, $3, $4, $5, $6)",
-         {id, sha256_hex(token), origins_json, admin ? "true" : "false", comment, created},
-         nullptr);
-    if (info) *info = make_info(id, origins_json, admin, comment, created, std::nullopt);
-    return token;
-  }
-
-  std::vector<TokenInfo> list() override {
-    std::vector<TokenInfo> out;
-    exec(std::string("SELECT ") + kColumns + " FROM kci_tokens ORDER BY created_at, id", {},
-         &out);
-    return out;
-  }
-
-  bool revoke(const std::string& id) override {
-    return exec("UPDATE kci_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                {now_rfc3339(), id}, nullptr) > 0;
-  }
-
-  std::optional<TokenInfo> authenticate(std::string_view token) override {
-    std::vector<TokenInfo> out;
-    exec(std::string("SELECT ") + kColumns +
-             " FROM kci_tokens WHERE hash = $1 AND revoked_at IS NULL",
-         {sha256_hex(token)}, &out);
-    if (out.empty()) return std::nullopt;
-    return out.front();
-  }
-
  private:
-  // Returns the number of rows affected or returned.
+  std::string boolean(bool b) const override { return b ? "true" : "false"; }
+
   std::size_t exec(const std::string& sql, const std::vector<std::string>& params,
-                   std::vector<TokenInfo>* rows) {
+                   std::vector<TokenInfo>* rows) override {
     std::lock_guard lock(mutex_);
     if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);
     std::vector<const char*> values;
