@@ -288,7 +288,30 @@ struct Report {
     f(r.issues);
     f(r.incidents);
   }
+
+  // The list of objects of type T (report::Checkout ... report::Incident).
+  template <typename T>
+  std::vector<T>& list() {
+    if constexpr (std::is_same_v<T, Checkout>) return checkouts;
+    if constexpr (std::is_same_v<T, Build>) return builds;
+    if constexpr (std::is_same_v<T, Test>) return tests;
+    if constexpr (std::is_same_v<T, Issue>) return issues;
+    if constexpr (std::is_same_v<T, Incident>) return incidents;
+  }
 };
+
+// Calls f with a default-constructed object of the struct of `type`, for
+// code that picks its template by a run-time type.
+template <typename F>
+void with_object_type(ObjectType type, F&& f) {
+  switch (type) {
+    case ObjectType::kCheckout: f(Checkout{}); break;
+    case ObjectType::kBuild: f(Build{}); break;
+    case ObjectType::kTest: f(Test{}); break;
+    case ObjectType::kIssue: f(Issue{}); break;
+    case ObjectType::kIncident: f(Incident{}); break;
+  }
+}
 
 // Data the model cannot hold: not a v5.x report, or a field of the wrong
 // JSON type (i.e. the report was not validated). The message names the

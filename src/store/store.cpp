@@ -88,15 +88,6 @@ std::set<std::string>* seen_of(Collected& c) {
   return nullptr;
 }
 
-template <typename T>
-std::vector<T>& list_of(Report& r) {
-  if constexpr (std::is_same_v<T, report::Checkout>) return r.checkouts;
-  if constexpr (std::is_same_v<T, report::Build>) return r.builds;
-  if constexpr (std::is_same_v<T, report::Test>) return r.tests;
-  if constexpr (std::is_same_v<T, report::Issue>) return r.issues;
-  if constexpr (std::is_same_v<T, report::Incident>) return r.incidents;
-}
-
 // Selects objects of T whose `column` is one of `values`, keeps those that
 // `want` accepts and were not collected yet.
 template <typename T, typename Want>
@@ -108,7 +99,7 @@ void fetch(Store& store, Collected& c, const std::string& column,
   sel.values.assign(values.begin(), values.end());
   Report found;
   store.select(T::kType, sel, with_metadata, found);
-  for (T& o : list_of<T>(found)) {
+  for (T& o : found.list<T>()) {
     if (!want(o)) continue;
     bool fresh;
     if constexpr (std::is_same_v<T, report::Issue>) {
@@ -116,7 +107,7 @@ void fetch(Store& store, Collected& c, const std::string& column,
     } else {
       fresh = seen_of<T>(c)->insert(*o.id).second;
     }
-    if (fresh) list_of<T>(c.report).push_back(std::move(o));
+    if (fresh) c.report.list<T>().push_back(std::move(o));
   }
 }
 
@@ -215,7 +206,7 @@ void Store::dump(const Selection& window, bool with_metadata, std::size_t object
     Report::each_list(rows, [&](auto& list) {
       using T = typename std::decay_t<decltype(list)>::value_type;
       for (T& o : list) {
-        list_of<T>(current).push_back(std::move(o));
+        current.list<T>().push_back(std::move(o));
         if (objects_per_report != 0 && current.size() >= objects_per_report) {
           sink(current);
           current.clear();

@@ -141,25 +141,6 @@ void read(const std::string& s, report::Integer& v) { v = std::strtoll(s.c_str()
 void read(const std::string& s, report::Bool& v) { v = s == "t"; }
 void read(const std::string& s, report::TextArray& v) { v = report::parse_text_array(s); }
 
-template <typename T>
-std::vector<T>& list_of(report::Report& r) {
-  if constexpr (std::is_same_v<T, report::Checkout>) return r.checkouts;
-  if constexpr (std::is_same_v<T, report::Build>) return r.builds;
-  if constexpr (std::is_same_v<T, report::Test>) return r.tests;
-  if constexpr (std::is_same_v<T, report::Issue>) return r.issues;
-  if constexpr (std::is_same_v<T, report::Incident>) return r.incidents;
-}
-
-template <typename F>
-void with_type(ObjectType type, F&& f) {
-  switch (type) {
-    case ObjectType::kCheckout: f(report::Checkout{}); break;
-    case ObjectType::kBuild: f(report::Build{}); break;
-    case ObjectType::kTest: f(report::Test{}); break;
-    case ObjectType::kIssue: f(report::Issue{}); break;
-    case ObjectType::kIncident: f(report::Incident{}); break;
-  }
-}
 
 void ignore_notice(void*, const char*) {}
 
@@ -387,9 +368,9 @@ void PostgresStore::select(ObjectType type, const Selection& sel, bool with_meta
   std::lock_guard lock(mutex_);
   require_initialized();
   Result r = exec(sql, params);
-  with_type(type, [&](auto proto) {
+  report::with_object_type(type, [&](auto proto) {
     using T = decltype(proto);
-    auto& list = list_of<T>(out);
+    auto& list = out.list<T>();
     list.reserve(list.size() + static_cast<std::size_t>(r.rows()));
     for (int row = 0; row < r.rows(); ++row) {
       T& o = list.emplace_back();

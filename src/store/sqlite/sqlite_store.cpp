@@ -174,26 +174,6 @@ void read(sqlite3_stmt* s, int i, report::TextArray& v) {
   v = report::parse_text_array(column_text(s, i));
 }
 
-template <typename T>
-std::vector<T>& list_of(report::Report& r) {
-  if constexpr (std::is_same_v<T, report::Checkout>) return r.checkouts;
-  if constexpr (std::is_same_v<T, report::Build>) return r.builds;
-  if constexpr (std::is_same_v<T, report::Test>) return r.tests;
-  if constexpr (std::is_same_v<T, report::Issue>) return r.issues;
-  if constexpr (std::is_same_v<T, report::Incident>) return r.incidents;
-}
-
-// Calls f with a default-constructed T of the type's struct.
-template <typename F>
-void with_type(ObjectType type, F&& f) {
-  switch (type) {
-    case ObjectType::kCheckout: f(report::Checkout{}); break;
-    case ObjectType::kBuild: f(report::Build{}); break;
-    case ObjectType::kTest: f(report::Test{}); break;
-    case ObjectType::kIssue: f(report::Issue{}); break;
-    case ObjectType::kIncident: f(report::Incident{}); break;
-  }
-}
 
 }  // namespace
 
@@ -470,9 +450,9 @@ void SqliteStore::select(ObjectType type, const Selection& sel, bool with_metada
   if (!sel.column.empty()) sqlite3_bind_text(s.stmt, ++n, values_json.c_str(), -1, SQLITE_STATIC);
   if (sel.after) sqlite3_bind_text(s.stmt, ++n, after.c_str(), -1, SQLITE_STATIC);
   if (sel.until) sqlite3_bind_text(s.stmt, ++n, until.c_str(), -1, SQLITE_STATIC);
-  with_type(type, [&](auto proto) {
+  report::with_object_type(type, [&](auto proto) {
     using T = decltype(proto);
-    auto& list = list_of<T>(out);
+    auto& list = out.list<T>();
     int rc;
     while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
       T& o = list.emplace_back();
