@@ -23,49 +23,6 @@ std::span<const std::string_view> choice_values(Choice c) {
   return {};
 }
 
-namespace {
-
-std::size_t slot_of(std::string_view key) {
-  std::size_t n = key.size();
-  if (n == 0) return 0;
-  auto c = [&](std::size_t i) {
-    return static_cast<std::size_t>(static_cast<unsigned char>(key[i]));
-  };
-  return (n * 31 + c(0) * 7 + c(n - 1) * 13 + c(n / 2) * 3) & 63;
-}
-
-// Field names are short: comparing them in 8-byte words inline beats a call
-// to memcmp, which the lookup of every member of every object would pay.
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  const char* p = a.data();
-  const char* q = b.data();
-  std::size_t n = a.size();
-  for (; n >= 8; n -= 8, p += 8, q += 8) {
-    std::uint64_t x;
-    std::uint64_t y;
-    std::memcpy(&x, p, 8);
-    std::memcpy(&y, q, 8);
-    if (x != y) return false;
-  }
-  for (; n > 0; --n) {
-    if (*p++ != *q++) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-int ObjectSpec::find(std::string_view key) const {
-  for (std::size_t probe = 0, slot = slot_of(key); probe < slots_.size();
-       ++probe, slot = (slot + 1) & 63) {
-    std::uint8_t entry = slots_[slot];
-    if (entry == 0) return -1;
-    if (same_name(fields[entry - 1].name, key)) return entry - 1;
-  }
-  return -1;
-}
-
 void ObjectSpec::add(Field f) { fields.push_back(f); }
 
 void ObjectSpec::remove(std::string_view field_name) {
@@ -85,7 +42,7 @@ void ObjectSpec::index() {
   slots_.fill(0);
   required_mask_ = 0;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    std::size_t slot = slot_of(fields[i].name);
+    std::size_t slot = detail::slot_of(fields[i].name);
     while (slots_[slot] != 0) slot = (slot + 1) & 63;
     slots_[slot] = static_cast<std::uint8_t>(i + 1);
     if (fields[i].required) required_mask_ |= std::uint64_t{1} << i;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -107,6 +108,50 @@ struct Schema {
   const ObjectSpec& object(ObjectType t) const { return objects[static_cast<std::size_t>(t)]; }
   ObjectSpec& object(ObjectType t) { return objects[static_cast<std::size_t>(t)]; }
 };
+
+namespace detail {
+
+inline std::size_t slot_of(std::string_view key) {
+  std::size_t n = key.size();
+  if (n == 0) return 0;
+  auto c = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(key[i]));
+  };
+  return (n * 31 + c(0) * 7 + c(n - 1) * 13 + c(n / 2) * 3) & 63;
+}
+
+// Field names are short: comparing them in 8-byte words inline beats a call
+// to memcmp, which the lookup of every member of every object would pay.
+inline bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  std::size_t n = a.size();
+  for (; n >= 8; n -= 8, p += 8, q += 8) {
+    std::uint64_t x;
+    std::uint64_t y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, q, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; --n) {
+    if (*p++ != *q++) return false;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// Inline: the validator looks up every member of every object.
+inline int ObjectSpec::find(std::string_view key) const {
+  for (std::size_t probe = 0, slot = detail::slot_of(key); probe < slots_.size();
+       ++probe, slot = (slot + 1) & 63) {
+    std::uint8_t entry = slots_[slot];
+    if (entry == 0) return -1;
+    if (detail::same_name(fields[entry - 1].name, key)) return entry - 1;
+  }
+  return -1;
+}
 
 // The description of a known version (see known_versions()); throws
 // VersionError for any other. Built once, on first use; thread-safe.
