@@ -204,6 +204,7 @@ SqliteStore::SqliteStore(const DatabaseSpec& spec) : Store(spec) {
 }
 
 SqliteStore::~SqliteStore() {
+  checkpointer_.reset();  // before the last connection closes and checkpoints the rest
   finalize_statements();
   sqlite3_close(db_);
 }
@@ -352,6 +353,10 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
   Binder binder(now);
   std::lock_guard lock(mutex_);
   require_initialized();
+  if (!checkpointer_ && spec().params != ":memory:") {
+    checkpointer_ = std::make_unique<WalCheckpointer>(spec().params);
+    exec("PRAGMA wal_autocheckpoint = 0");
+  }
   exec("BEGIN IMMEDIATE");
   try {
     report::Report::each_list(report, [&](auto& list) {
@@ -418,6 +423,7 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
       sqlite3_clear_bindings(u.single);
     });
     exec("COMMIT");
+    if (checkpointer_) checkpointer_->poke();
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;

@@ -10,8 +10,10 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -56,6 +58,8 @@ class SqliteStore : public Store {
   };
   static constexpr int kRowsPerStatement = 32;
   std::map<report::ObjectType, Upserts> upserts_;
+  // File databases, from the first load on (see wal_checkpointer.h).
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace kci::store
