@@ -7,6 +7,7 @@
 #include "report/json.h"
 #include "util/error.h"
 #include "util/subprocess.h"
+#include "util/text.h"
 
 namespace kci::pipeline {
 
@@ -18,19 +19,7 @@ std::string base_url(const LavaServer& server) {
   return url + "/api/v0.2";
 }
 
-std::string query_escape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string query_escape(const std::string& text) { return percent_encode(text, "-_."); }
 
 // One HTTP request; the token goes through stdin (curl -H @-), not argv,
 // so other users of the machine cannot read it in the process list.

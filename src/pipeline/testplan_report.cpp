@@ -7,6 +7,7 @@
 #include <random>
 
 #include "util/sha256.h"
+#include "util/text.h"
 
 namespace kci::pipeline {
 
@@ -18,17 +19,7 @@ std::string make_run_id(const std::string& seed) {
 }
 
 std::string file_url_of_path(const std::string& absolute_path) {
-  std::string out = "file://";
-  for (unsigned char c : absolute_path) {
-    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
+  return "file://" + percent_encode(absolute_path, "/-_.~");
 }
 
 json::Document make_test_report(const std::vector<TestOutcome>& outcomes,

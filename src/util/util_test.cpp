@@ -3,10 +3,16 @@
 
 #include "util/sha256.h"
 #include "util/subprocess.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace kci {
 namespace {
+
+TEST(Text, PercentEncodeKeepsLettersDigitsAndTheGivenCharacters) {
+  EXPECT_EQ(percent_encode("a-b_c.d/e f~%\xc3\xa9", "/-_.~"), "a-b_c.d/e%20f~%25%C3%A9");
+  EXPECT_EQ(percent_encode("qemu x86/64", "-_."), "qemu%20x86%2F64");
+}
 
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
