@@ -239,6 +239,28 @@ TEST_P(StoreTest, ReloadMixesStoredMovedAndNewObjects) {
   EXPECT_EQ(store_->query(b1, {true, false, false}).tests.size(), 73u);
 }
 
+// One stored object among many new ones, where a loader that checks a
+// sample of the ids for stored ones (PostgreSQL's, before it COPies new rows
+// straight into the table) does not look: it is still merged, not
+// duplicated or refused, and the new objects are all stored.
+TEST_P(StoreTest, StoredIdAmongNewOnesIsMerged) {
+  auto test_id = [](int i) { return "o:t" + std::to_string(1000 + i); };
+  load(report_of(R"("tests": [{"id": ")" + test_id(1) +
+                 R"(", "origin": "o", "build_id": "o:b", "comment": "kept"}])"));
+  std::string tests;
+  for (int i = 0; i < 100; ++i) {
+    tests += std::string(i ? "," : "") + R"({"id": ")" + test_id(i) +
+             R"(", "origin": "o", "build_id": "o:b", "status": "PASS"})";
+  }
+  load(report_of(R"("tests": [)" + tests + "]"));
+  Report r = dump();
+  ASSERT_EQ(r.tests.size(), 100u);
+  for (const auto& t : r.tests) {
+    EXPECT_EQ(t.status.value_or(""), "PASS") << *t.id;
+    EXPECT_EQ(t.comment.value_or(""), *t.id == test_id(1) ? "kept" : "") << *t.id;
+  }
+}
+
 TEST_P(StoreTest, IssuesMergeByIdAndVersion) {
   load(report_of(R"("issues": [{"id": "o:i", "version": 1, "origin": "o", "comment": "v1"},
                                {"id": "o:i", "version": 2, "origin": "o", "comment": "v2"}])"));

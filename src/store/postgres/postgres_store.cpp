@@ -39,9 +39,15 @@ namespace {
 
 std::string staging_name(const TableInfo& t) { return "kci_stage_" + t.name; }
 
+constexpr const char* kUniqueViolation = "23505";
+
 std::string merge_sql(const TableInfo& t) {
   std::string cols, exprs, sets, key;
-  for (const auto& k : t.key) key += (key.empty() ? "" : ", ") + k;
+  std::string order;  // byte order, as the loader sorts
+  for (const auto& k : t.key) {
+    key += (key.empty() ? "" : ", ") + k;
+    order += (order.empty() ? "" : ", ") + k + (k == "id" ? " COLLATE \"C\"" : "");
+  }
   for (const auto& f : *t.fields) {
     std::string c = f.column;
     if (!cols.empty()) {
@@ -61,7 +67,7 @@ std::string merge_sql(const TableInfo& t) {
     }
   }
   return "INSERT INTO " + t.name + " AS o (" + cols + ") SELECT " + exprs + " FROM " +
-         staging_name(t) + " ORDER BY " + key + " ON CONFLICT (" + key + ") DO UPDATE SET " + sets;
+         staging_name(t) + " ORDER BY " + order + " ON CONFLICT (" + key + ") DO UPDATE SET " + sets;
 }
 
 std::string select_expr(const FieldInfo& f) {
@@ -194,7 +200,8 @@ PostgresStore::Result PostgresStore::exec(const std::string& sql,
   return r;
 }
 
-void PostgresStore::copy_in(const std::string& sql, const std::string& data) {
+bool PostgresStore::copy_in(const std::string& sql, const std::string& data,
+                            const char* tolerated_sqlstate) {
   Result start(PQexec(conn_, sql.c_str()));
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) fail("cannot start COPY");
   // Sent in slices so libpq never holds a second copy of a huge buffer.
@@ -205,11 +212,16 @@ void PostgresStore::copy_in(const std::string& sql, const std::string& data) {
   }
   if (PQputCopyEnd(conn_, nullptr) != 1) fail("COPY failed");
   bool ok = true;
+  bool tolerated = false;
   while (PGresult* r = PQgetResult(conn_)) {
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) ok = false;
-    PQclear(r);
+    Result result(r);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) continue;
+    ok = false;
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    tolerated = tolerated_sqlstate && state && std::string_view(state) == tolerated_sqlstate;
   }
-  if (!ok) fail("COPY failed");
+  if (!ok && !tolerated) fail("COPY failed");
+  return ok;
 }
 
 template <typename Fn>
@@ -304,39 +316,86 @@ std::size_t PostgresStore::purge(const std::string& before) {
 }
 
 void PostgresStore::load(report::Report report, const LoadOptions& options) {
-  report::dedup(report);
+  // Key order (byte order, as the merge's ORDER BY ... COLLATE "C"): every
+  // writer takes row locks in the same order, so concurrent loads of
+  // overlapping ids wait for each other instead of deadlocking; the same
+  // sort merges objects that share an identity. Done before the lock.
+  std::vector<std::size_t> orders[std::size(report::kObjectTypes)];
+  report::Report::each_list(report, [&](auto& list) {
+    using T = typename std::decay_t<decltype(list)>::value_type;
+    orders[static_cast<std::size_t>(T::kType)] = report::dedup_in_key_order(list);
+  });
   std::lock_guard lock(mutex_);
   require_initialized();
   std::string data;
   transaction([&] {
+    // The transaction's time, which now() gives every statement in it:
+    // written into the rows, so a COPY straight into a table stamps them
+    // as the merge would.
+    const std::string now = exec("SELECT now()").text(0, 0);
     report::Report::each_list(report, [&](auto& list) {
       using T = typename std::decay_t<decltype(list)>::value_type;
-      if (list.empty()) return;
+      const std::vector<std::size_t>& order = orders[static_cast<std::size_t>(T::kType)];
+      if (order.empty()) return;
       const TableInfo& t = table_info(T::kType);
-      std::string stage = staging_name(t);
-      if (!staging_created_.count(stage)) {
-        exec("CREATE TEMPORARY TABLE IF NOT EXISTS " + stage + " (LIKE " + t.name +
-             ") ON COMMIT DELETE ROWS");
-        staging_created_.insert(stage);
-      }
       data.clear();
-      for (const T& o : list) {
+      for (std::size_t i : order) {
         bool first = true;
-        T::visit(o, [&](const FieldInfo& f, const auto& member) {
+        T::visit(list[i], [&](const FieldInfo& f, const auto& member) {
           if (!first) data.push_back('\t');
           first = false;
-          if (f.metadata && !options.with_metadata) {
-            data += "\\N";
+          if (f.metadata && (!options.with_metadata || !member)) {
+            data += now;
           } else {
             copy_value(data, f, member);
           }
         });
         data.push_back('\n');
       }
-      copy_in("COPY " + stage + " FROM STDIN", data);
+      if (!any_stored(t, list, order) && copy_new_rows(t, data)) return;
+      std::string stage = staging_name(t);
+      if (!staging_created_.count(stage)) {
+        exec("CREATE TEMPORARY TABLE IF NOT EXISTS " + stage + " (LIKE " + t.name +
+             ") ON COMMIT DELETE ROWS");
+        staging_created_.insert(stage);
+      }
+      if (!copy_in("COPY " + stage + " FROM STDIN", data)) fail("COPY failed");
       exec(merge_sql(t));
     });
   });
+}
+
+// Whether any of a sample of the list's keys is stored already (then the
+// rows go through the merge, and COPY straight into the table is not tried).
+// Issues are looked up by id alone: a stored other version only sends them
+// through the merge.
+template <typename T>
+bool PostgresStore::any_stored(const TableInfo& t, const std::vector<T>& list,
+                               const std::vector<std::size_t>& order) {
+  constexpr std::size_t kSample = 16;
+  std::vector<std::string> ids;
+  std::size_t step = std::max<std::size_t>(1, order.size() / kSample);
+  for (std::size_t k = 0; k < order.size(); k += step) ids.push_back(*list[order[k]].id);
+  ids.push_back(*list[order.back()].id);
+  std::string literal = array_literal(ids);
+  Result r = exec("SELECT EXISTS (SELECT 1 FROM " + t.name + " WHERE id = ANY($1::text[]))",
+                  {literal.c_str()});
+  return std::string_view(r.value(0, 0)) == "t";
+}
+
+// COPY straight into the table, for rows whose keys are not stored: no
+// staging table, no merge, and PostgreSQL writes the heap in batches. In a
+// savepoint, so that a key stored meanwhile (another writer's commit, or
+// one the sample missed) only undoes this COPY: false, and the caller
+// merges the rows instead.
+bool PostgresStore::copy_new_rows(const TableInfo& t, const std::string& data) {
+  exec("SAVEPOINT kci_copy");
+  if (copy_in("COPY " + t.name + " FROM STDIN", data, kUniqueViolation)) {
+    exec("RELEASE SAVEPOINT kci_copy");
+    return true;
+  }
+  exec("ROLLBACK TO SAVEPOINT kci_copy");
+  return false;
 }
 
 void PostgresStore::select(ObjectType type, const Selection& sel, bool with_metadata,

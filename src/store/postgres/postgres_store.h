@@ -3,12 +3,13 @@
 // "postgresql:host=127.0.0.1 port=5432 dbname=kcidb user=kci"; empty =
 // libpq's defaults and PG* environment variables).
 //
-// Loads stream each object list into a per-connection temporary staging
-// table with COPY, then merge it into the real table with one
-// INSERT ... SELECT ... ORDER BY id ON CONFLICT DO UPDATE, all in one
-// transaction. The id order makes concurrent loads of overlapping ids lock
-// rows in the same order, so they wait for each other instead of
-// deadlocking.
+// A load is one transaction. Each object list whose ids are not stored is
+// COPied straight into its table (in a savepoint; a unique violation, from
+// an id stored meanwhile, rolls it back); the others stream with COPY into a
+// per-connection temporary staging table, merged into the real table with
+// one INSERT ... SELECT ... ORDER BY id ON CONFLICT DO UPDATE. Rows go in id
+// (byte) order on both paths, so concurrent loads of overlapping ids lock
+// rows in the same order and wait for each other instead of deadlocking.
 #pragma once
 
 #include <mutex>
@@ -20,6 +21,8 @@ struct pg_conn;
 struct pg_result;
 
 namespace kci::store {
+
+struct TableInfo;
 
 class PostgresStore : public Store {
  public:
@@ -45,7 +48,14 @@ class PostgresStore : public Store {
   class Result;
   Result exec(const std::string& sql);
   Result exec(const std::string& sql, const std::vector<const char*>& params);
-  void copy_in(const std::string& sql, const std::string& data);
+  // False when the COPY failed with `tolerated_sqlstate` (the transaction
+  // is then aborted up to the last savepoint); any other failure throws.
+  bool copy_in(const std::string& sql, const std::string& data,
+               const char* tolerated_sqlstate = nullptr);
+  bool copy_new_rows(const TableInfo& t, const std::string& data);
+  template <typename T>
+  bool any_stored(const TableInfo& t, const std::vector<T>& list,
+                  const std::vector<std::size_t>& order);
   [[noreturn]] void fail(const std::string& what);
   std::string where() const;
   template <typename Fn>
