@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Store throughput, run by hand (never a timed assertion in tests):
-//   store_bench [--copies N] [--batch COPIES_PER_REPORT] [--threads N] [--sqlite PATH]
-//               [--postgresql CONNINFO] [--skip-sqlite]
+//   store_bench [--copies N] [--batch COPIES_PER_REPORT] [--threads N] [--rounds N]
+//               [--sqlite PATH] [--postgresql CONNINFO] [--skip-sqlite]
 // Loads the v5.3 CKI sample scaled to >= 1,000,000 objects (N copies with
 // "-xK" id suffixes; --batch copies per report, default all of them: the
 // scaled sample is one report, as the issue puts it; --threads loaders,
 // default 1) into each database: a fresh load,
 // then a full re-load of the same ids (the merge path); then queries 1,000
-// checkout ids with their children. Prints objects/s and ms.
+// checkout ids with their children. Prints objects/s and ms. --rounds N
+// repeats the loads on the same server (tables dropped and created again
+// between rounds): on a new server, the first round also pays for touching
+// its memory and WAL files for the first time, which a running one has
+// done long ago (see docs/performance.md).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -139,25 +143,28 @@ void load_all(const std::string& spec, store::Store& shared, std::vector<report:
 }
 
 void run(const std::string& spec, const report::Report& base, int copies, int batch,
-         int threads) {
+         int threads, int rounds) {
   auto store = store::open_store(spec);
-  store->cleanup();
-  store->init();
   std::size_t objects = base.size() * static_cast<std::size_t>(copies);
-  for (const char* phase : {"fresh load", "re-load (merge)"}) {
-    std::vector<report::Report> reports = scaled(base, copies, batch);
-    auto t0 = Clock::now();
-    double c0 = cpu_seconds();
-    double p0 = postgres_cpu_seconds();
-    load_all(spec, *store, reports, threads);
-    double s = seconds_since(t0);
-    double c = cpu_seconds() - c0;
-    double p = postgres_cpu_seconds() - p0;
-    std::printf("%-12s %-16s %9zu objects %8.2f s wall %9.0f objects/s | CPU kci %.2f s + "
-                "postgres %.2f s = %9.0f objects/CPU-s\n",
-                spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c, p,
-                objects / (c + p));
-    std::fflush(stdout);
+  for (int round = 1; round <= rounds; ++round) {
+    store->cleanup();
+    store->init();
+    for (const char* phase : {"fresh load", "re-load (merge)"}) {
+      std::vector<report::Report> reports = scaled(base, copies, batch);
+      auto t0 = Clock::now();
+      double c0 = cpu_seconds();
+      double p0 = postgres_cpu_seconds();
+      load_all(spec, *store, reports, threads);
+      double s = seconds_since(t0);
+      double c = cpu_seconds() - c0;
+      double p = postgres_cpu_seconds() - p0;
+      std::printf("%-12s %-16s %9zu objects %8.2f s wall %9.0f objects/s | CPU kci %.2f s + "
+                  "postgres %.2f s = %9.0f objects/CPU-s%s\n",
+                  spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c, p,
+                  objects / (c + p),
+                  rounds > 1 ? (" | round " + std::to_string(round)).c_str() : "");
+      std::fflush(stdout);
+    }
   }
   store::QueryIds ids;
   for (int k = 0; ids.checkouts.size() < 1000 && k < copies; ++k) {
@@ -179,6 +186,7 @@ int main(int argc, char** argv) {
   int copies = 0;
   int batch = 0;  // 0 = every copy in one report
   int threads = 1;
+  int rounds = 1;
   std::string sqlite = "/tmp/kci-store-bench.db";
   std::string postgresql;
   bool skip_sqlite = false;
@@ -193,9 +201,11 @@ int main(int argc, char** argv) {
     else if (a == "--sample") sample = next();
     else if (a == "--batch") batch = std::max(1, std::stoi(next()));
     else if (a == "--threads") threads = std::max(1, std::stoi(next()));
+    else if (a == "--rounds") rounds = std::max(1, std::stoi(next()));
     else {
       std::fprintf(stderr, "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
-                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N]\n", argv[0]);
+                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N] "
+                           "[--rounds N]\n", argv[0]);
       return 2;
     }
   }
@@ -216,9 +226,9 @@ int main(int argc, char** argv) {
   try {
     if (!skip_sqlite) {
       for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
-      run("sqlite:" + sqlite, base, copies, batch, threads);
+      run("sqlite:" + sqlite, base, copies, batch, threads, rounds);
     }
-    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch, threads);
+    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch, threads, rounds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "store_bench: %s\n", e.what());
     return 1;
