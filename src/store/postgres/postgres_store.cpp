@@ -329,30 +329,37 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
   require_initialized();
   std::string data;
   transaction([&] {
-    // The transaction's time, which now() gives every statement in it:
-    // written into the rows, so a COPY straight into a table stamps them
-    // as the merge would.
-    const std::string now = exec("SELECT now()").text(0, 0);
+    // The transaction's time, as now() gives it to every statement in it:
+    // written into rows COPied straight into a table. Rows for the merge
+    // leave a missing _timestamp NULL, for the merge's COALESCE(..., now()).
+    std::string now;
     report::Report::each_list(report, [&](auto& list) {
       using T = typename std::decay_t<decltype(list)>::value_type;
       const std::vector<std::size_t>& order = orders[static_cast<std::size_t>(T::kType)];
       if (order.empty()) return;
       const TableInfo& t = table_info(T::kType);
-      data.clear();
-      for (std::size_t i : order) {
-        bool first = true;
-        T::visit(list[i], [&](const FieldInfo& f, const auto& member) {
-          if (!first) data.push_back('\t');
-          first = false;
-          if (f.metadata && (!options.with_metadata || !member)) {
-            data += now;
-          } else {
-            copy_value(data, f, member);
-          }
-        });
-        data.push_back('\n');
+      auto write_rows = [&](std::string_view missing_timestamp) {
+        data.clear();
+        for (std::size_t i : order) {
+          bool first = true;
+          T::visit(list[i], [&](const FieldInfo& f, const auto& member) {
+            if (!first) data.push_back('\t');
+            first = false;
+            if (f.metadata && (!options.with_metadata || !member)) {
+              data += missing_timestamp;
+            } else {
+              copy_value(data, f, member);
+            }
+          });
+          data.push_back('\n');
+        }
+      };
+      if (!any_stored(t, list, order)) {
+        if (now.empty()) now = exec("SELECT now()").text(0, 0);
+        write_rows(now);
+        if (copy_new_rows(t, data)) return;
       }
-      if (!any_stored(t, list, order) && copy_new_rows(t, data)) return;
+      write_rows("\\N");
       std::string stage = staging_name(t);
       if (!staging_created_.count(stage)) {
         exec("CREATE TEMPORARY TABLE IF NOT EXISTS " + stage + " (LIKE " + t.name +
