@@ -93,6 +93,15 @@ template std::vector<std::size_t> dedup_in_key_order<Test>(std::vector<Test>&);
 template std::vector<std::size_t> dedup_in_key_order<Issue>(std::vector<Issue>&);
 template std::vector<std::size_t> dedup_in_key_order<Incident>(std::vector<Incident>&);
 
+KeyOrders dedup_in_key_order(Report& report) {
+  KeyOrders orders;
+  Report::each_list(report, [&](auto& list) {
+    using T = typename std::decay_t<decltype(list)>::value_type;
+    orders[static_cast<std::size_t>(T::kType)] = dedup_in_key_order(list);
+  });
+  return orders;
+}
+
 std::size_t dedup(Report& report) {
   std::size_t merged = 0;
   Report::each_list(report, [&](auto& list) { merged += dedup_list(list); });

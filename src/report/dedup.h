@@ -9,7 +9,9 @@
 //    kcidb's random pick).
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <iterator>
 #include <vector>
 
 #include "report/model.h"
@@ -36,5 +38,9 @@ std::size_t dedup(Report& report);
 template <typename T>
 std::vector<std::size_t> dedup_in_key_order(std::vector<T>& list);
 inline constexpr std::size_t kParallelSortMin = 50000;
+
+// dedup_in_key_order() of every list of `report`, indexed by ObjectType.
+using KeyOrders = std::array<std::vector<std::size_t>, std::size(kObjectTypes)>;
+KeyOrders dedup_in_key_order(Report& report);
 
 }  // namespace kci::report

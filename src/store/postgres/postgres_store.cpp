@@ -320,11 +320,7 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
   // writer takes row locks in the same order, so concurrent loads of
   // overlapping ids wait for each other instead of deadlocking; the same
   // sort merges objects that share an identity. Done before the lock.
-  std::vector<std::size_t> orders[std::size(report::kObjectTypes)];
-  report::Report::each_list(report, [&](auto& list) {
-    using T = typename std::decay_t<decltype(list)>::value_type;
-    orders[static_cast<std::size_t>(T::kType)] = report::dedup_in_key_order(list);
-  });
+  const report::KeyOrders orders = report::dedup_in_key_order(report);
   std::lock_guard lock(mutex_);
   require_initialized();
   std::string data;

@@ -344,11 +344,7 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
   // Id order: the same order for every writer, and B-tree friendly; the
   // same sort merges objects that share an identity. Done before taking the
   // lock, so that another thread's load can run meanwhile.
-  std::vector<std::size_t> orders[std::size(report::kObjectTypes)];
-  report::Report::each_list(report, [&](auto& list) {
-    using T = typename std::decay_t<decltype(list)>::value_type;
-    orders[static_cast<std::size_t>(T::kType)] = report::dedup_in_key_order(list);
-  });
+  const report::KeyOrders orders = report::dedup_in_key_order(report);
   const std::string now = now_timestamp();
   Binder binder(now);
   std::lock_guard lock(mutex_);
