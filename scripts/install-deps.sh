@@ -13,6 +13,8 @@ build_pkgs=(
   rapidjson-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev sqlite3
   libpq-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev
+  # the dashboard's templates (header-only)
+  libkainjow-mustache-dev
 )
 test_pkgs=(
   postgresql-15 postgresql-client-15
@@ -24,6 +26,8 @@ test_pkgs=(
   # lava-run for the LAVA end-to-end test (tests/runtime/run-lava.sh);
   # about 3 minutes to install.
   lava-dispatcher
+  # the dashboard's browser test (tests/web): Playwright from npm drives chromium
+  chromium nodejs npm
 )
 
 case "$group" in

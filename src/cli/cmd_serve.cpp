@@ -30,6 +30,10 @@ struct ServeOptions {
   int ingest_workers = 0;
   std::size_t ingest_batch = 64;
   bool quiet = false;
+  bool no_dashboard = false;
+  std::string base_url;
+  std::string artifacts;
+  int dashboard_connections = 4;
 };
 
 void add_serve(CLI::App& root, RunContext&) {
@@ -37,7 +41,7 @@ void add_serve(CLI::App& root, RunContext&) {
   auto* cmd = root.add_subcommand(
       "serve",
       "Run the submission service: POST /submit and GET /status as kcidb-ng, a read API "
-      "(/api/v1/...), /metrics and /healthz");
+      "(/api/v1/...), the web dashboard (/), /metrics and /healthz");
   cmd->add_option("-d,--database", o->database,
                   "Database spec, e.g. sqlite:results.db or postgresql:dbname=kcidb "
                   "(default: $KCI_DATABASE)");
@@ -71,6 +75,18 @@ void add_serve(CLI::App& root, RunContext&) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   cmd->add_flag("-q,--quiet", o->quiet, "No access log lines");
+  cmd->add_flag("--no-dashboard", o->no_dashboard,
+                "Serve only the APIs, not the web dashboard (/, /checkout/ID, ...)");
+  cmd->add_option("--base-url", o->base_url,
+                  "Prefix of the dashboard's links, e.g. https://ci.example.org (default: "
+                  "links relative to the server's root)");
+  cmd->add_option("--artifacts", o->artifacts,
+                  "Folder of local runs' logs and files, served read-only under /artifacts/ "
+                  "(file:// log URLs below it become links)");
+  cmd->add_option("--dashboard-connections", o->dashboard_connections,
+                  "Database connections the dashboard's pages use")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   cmd->callback([o] {
     server::ServerOptions options;
     options.database = store::database_spec_from(o->database);
@@ -84,6 +100,10 @@ void add_serve(CLI::App& root, RunContext&) {
     options.ingest_workers = o->ingest_workers;
     options.ingest_batch = o->ingest_batch;
     options.access_log = !o->quiet;
+    options.dashboard = !o->no_dashboard;
+    options.base_url = o->base_url;
+    options.artifact_root = o->artifacts;
+    options.dashboard_connections = o->dashboard_connections;
 
     // SIGINT/SIGTERM are taken by one thread with sigwait, which may then
     // stop the server normally; they are blocked before any other thread

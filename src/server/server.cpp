@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "util/error.h"
 #include "util/sha256.h"
+#include "web/dashboard.h"
 
 namespace kci::server {
 
@@ -96,6 +97,7 @@ struct Server::Impl {
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Ingester> ingester;
+  std::unique_ptr<web::Dashboard> dashboard;
   httplib::Server http;
   int bound_port = -1;
 
@@ -402,6 +404,28 @@ struct Server::Impl {
     };
     http.Get("/healthz", health);
     http.Get("/health", health);  // kcidb-ng's name
+    if (dashboard) {
+      auto pages = [this](const httplib::Request& req, httplib::Response& res) {
+        dashboard_get(req, res);
+      };
+      for (const char* pattern : {"/", "/trees", "/trees\\.json", "/favicon\\.ico",
+                                  "/(checkout|build|test|static|artifacts)/.+"}) {
+        http.Get(pattern, pages);
+      }
+    }
+  }
+
+  // The dashboard's pages, static files and artifacts (GET and HEAD).
+  void dashboard_get(const httplib::Request& req, httplib::Response& res) {
+    web::WebRequest w;
+    w.path = req.path;
+    w.raw_target = req.target;
+    for (const auto& [k, v] : req.params) w.params.emplace(k, v);
+    w.accept = req.get_header_value("Accept");
+    web::WebResponse r = dashboard->handle(w);
+    res.status = r.status;
+    for (const auto& [k, v] : r.headers) res.set_header(k, v);
+    res.set_content(std::move(r.body), r.content_type);
   }
 
   void authtest(const httplib::Request& req, httplib::Response& res) {
@@ -442,6 +466,14 @@ void Server::start() {
     s.ingester->enqueue(std::move(r.id), r.written);
   }
 
+  if (s.options.dashboard) {
+    web::Dashboard::migrate(*s.read_store);
+    web::DashboardOptions web_options;
+    web_options.base_url = s.options.base_url;
+    web_options.artifact_root = s.options.artifact_root;
+    web_options.connections = s.options.dashboard_connections;
+    s.dashboard = std::make_unique<web::Dashboard>(s.options.database, web_options);
+  }
   s.setup_routes();
   if (s.options.port == 0) {
     s.bound_port = s.http.bind_to_any_port(s.options.host);

@@ -30,6 +30,11 @@ struct ServerOptions {
   int ingest_workers = 0;  // 0: 1 for SQLite (one writer at a time), 2 for PostgreSQL
   std::size_t ingest_batch = 64;
   bool access_log = true;  // one line per request on stderr
+  // The web dashboard (src/web): off serves only the APIs.
+  bool dashboard = true;
+  std::string base_url;                   // prefix of the dashboard's links
+  std::filesystem::path artifact_root;    // served under /artifacts/ (empty: none)
+  int dashboard_connections = 4;          // database connections for pages
 };
 
 // The spool folder used when none is given: beside a SQLite database file

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// web_bench: the dashboard's pages under load. Generates a SQLite database
+// of KernelCI-shaped results (tests/web/generator.h; kept with --db for the
+// next run), starts `kci serve` in-process on a loopback port and lets N
+// keep-alive clients (libcurl) fetch the pages for a while: trees,
+// checkout, build, test (with its history) and the trees JSON twin. Prints
+// p50/p95/p99/max latency and the largest body per page. See
+// docs/performance.md.
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "generator.h"
+#include "server/http_client.h"
+#include "server/server.h"
+#include "store/sql.h"
+#include "store/store.h"
+#include "web/dashboard.h"
+#include "web/html.h"
+
+using namespace kci;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  std::string db_path;
+  webtest::GeneratorOptions gen;
+  gen.branches = 8;
+  gen.checkouts_per_branch = 25;
+  gen.tests_per_platform = 500;  // 8 x 25 x 5 configs x 2 platforms x 500 = 1M tests
+  int clients = 16;
+  double seconds = 20;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
+    if (a == "--db")
+      db_path = next();
+    else if (a == "--branches")
+      gen.branches = std::stoi(next());
+    else if (a == "--checkouts")
+      gen.checkouts_per_branch = std::stoi(next());
+    else if (a == "--tests")
+      gen.tests_per_platform = std::stoi(next());
+    else if (a == "--clients")
+      clients = std::stoi(next());
+    else if (a == "--seconds")
+      seconds = std::stod(next());
+    else {
+      std::fprintf(stderr,
+                   "usage: web_bench [--db FILE] [--branches N] [--checkouts N] [--tests N] "
+                   "[--clients N] [--seconds S]\n");
+      return 2;
+    }
+  }
+  bool temporary = db_path.empty();
+  if (temporary) {
+    db_path = (std::filesystem::temp_directory_path() /
+               ("kci-web-bench-" + std::to_string(::getpid()) + ".db"))
+                  .string();
+  }
+  store::DatabaseSpec spec = store::parse_database_spec("sqlite:" + db_path);
+  try {
+    if (!std::filesystem::exists(db_path)) {
+      auto t0 = Clock::now();
+      auto s = store::open_store(spec);
+      s->init(true);
+      std::size_t n = webtest::generate(gen, [&](report::Report& r) { s->load(r); });
+      std::printf("generated %zu tests in %.1f s\n", n,
+                  std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    // Ids to visit.
+    std::vector<std::string> checkouts, builds, tests;
+    {
+      auto db = store::SqlConnection::open(spec);
+      std::size_t total_tests = 0;
+      db->exec("SELECT COUNT(*) FROM tests", {}, [&](const store::SqlRow& r) {
+        total_tests = static_cast<std::size_t>(r.integer(0));
+      });
+      db->exec("SELECT id FROM checkouts ORDER BY start_time DESC LIMIT 200", {},
+               [&](const store::SqlRow& r) { checkouts.emplace_back(r.text(0)); });
+      for (std::size_t i = 0; i < checkouts.size(); i += 4) {
+        db->exec("SELECT id FROM builds WHERE checkout_id = $1", {checkouts[i]},
+                 [&](const store::SqlRow& r) { builds.emplace_back(r.text(0)); });
+      }
+      for (std::size_t i = 0; i < builds.size() && tests.size() < 400; i += 3) {
+        db->exec("SELECT id FROM tests WHERE build_id = $1 LIMIT 8", {builds[i]},
+                 [&](const store::SqlRow& r) { tests.emplace_back(r.text(0)); });
+      }
+      std::printf("database: %zu tests; visiting %zu checkouts, %zu builds, %zu tests\n",
+                  total_tests, checkouts.size(), builds.size(), tests.size());
+    }
+
+    server::ServerOptions options;
+    options.database = spec;
+    options.port = 0;
+    options.access_log = false;
+    options.threads = clients + 4;
+    options.dashboard_connections = 4;
+    options.spool_dir = db_path + ".spool";
+    server::Server srv(options);
+    auto t_start = Clock::now();
+    srv.start();
+    std::printf("server started (migrations) in %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - t_start).count());
+    std::thread runner([&] { srv.run(); });
+    std::string base = "http://127.0.0.1:" + std::to_string(srv.port());
+
+    const std::vector<std::string> kinds = {"trees", "trees.json", "checkout", "build", "test"};
+    std::mutex mutex;
+    std::map<std::string, std::vector<double>> latencies;
+    std::map<std::string, std::size_t> largest;
+    std::atomic<int> errors{0};
+    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        server::HttpClient client;
+        std::mt19937 rng(static_cast<unsigned>(c + 1));
+        std::map<std::string, std::vector<double>> mine;
+        std::map<std::string, std::size_t> big;
+        while (Clock::now() < deadline) {
+          const std::string& kind = kinds[rng() % kinds.size()];
+          std::string url = base;
+          if (kind == "trees")
+            url += "/";
+          else if (kind == "trees.json")
+            url += "/trees.json";
+          else if (kind == "checkout")
+            url += "/checkout/" + web::url_encode(checkouts[rng() % checkouts.size()]);
+          else if (kind == "build")
+            url += "/build/" + web::url_encode(builds[rng() % builds.size()]);
+          else
+            url += "/test/" + web::url_encode(tests[rng() % tests.size()]);
+          auto t0 = Clock::now();
+          server::HttpResponse r = client.get(url);
+          double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+          if (r.status != 200) ++errors;
+          mine[kind].push_back(ms);
+          big[kind] = std::max(big[kind], r.body.size());
+        }
+        std::lock_guard lock(mutex);
+        for (auto& [k, v] : mine) latencies[k].insert(latencies[k].end(), v.begin(), v.end());
+        for (auto& [k, v] : big) largest[k] = std::max(largest[k], v);
+      });
+    }
+    for (auto& t : threads) t.join();
+    srv.stop();
+    runner.join();
+
+    std::printf("%d clients, %.0f s, %d errors\n", clients, seconds, errors.load());
+    std::printf("%-11s %8s %8s %8s %8s %8s %10s\n", "page", "requests", "p50 ms", "p95 ms",
+                "p99 ms", "max ms", "max bytes");
+    for (const std::string& k : kinds) {
+      auto& v = latencies[k];
+      if (v.empty()) continue;
+      std::sort(v.begin(), v.end());
+      auto pct = [&](double p) {
+        return v[std::min(v.size() - 1, static_cast<std::size_t>(p * v.size()))];
+      };
+      std::printf("%-11s %8zu %8.1f %8.1f %8.1f %8.1f %10zu\n", k.c_str(), v.size(), pct(0.5),
+                  pct(0.95), pct(0.99), v.back(), largest[k]);
+    }
+    std::filesystem::remove_all(db_path + ".spool");
+    if (temporary) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "web_bench: %s\n", e.what());
+    return 3;
+  }
+  return 0;
+}
