@@ -409,7 +409,7 @@ struct Server::Impl {
         dashboard_get(req, res);
       };
       for (const char* pattern : {"/", "/trees", "/trees\\.json", "/favicon\\.ico",
-                                  "/(checkout|build|test|static|artifacts)/.+"}) {
+                                  "/issues", "/issues\\.json", "/(checkout|build|test|issue|static|artifacts)/.+"}) {
         http.Get(pattern, pages);
       }
     }

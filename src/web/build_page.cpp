@@ -56,7 +56,13 @@ json::Value incidents_of(PageContext& ctx, const char* column, const std::string
   ctx.db.exec("SELECT " + ctx.select_list("i", kIncidentColumns) + " FROM incidents i WHERE i." +
                   column + " = $1 ORDER BY i.id LIMIT 200",
               {id}, [&](const store::SqlRow& row) {
-                out.PushBack(ctx.row_object(row, 0, kIncidentColumns), ctx.alloc());
+                json::Value n = ctx.row_object(row, 0, kIncidentColumns);
+                if (!row.is_null(2) && !row.is_null(3)) {
+                  ctx.set(n, "issue_href",
+                          ctx.object_link("issue", std::string(row.text(2))) +
+                              "?version=" + std::string(row.text(3)));
+                }
+                out.PushBack(n, ctx.alloc());
               });
   return out;
 }

@@ -146,6 +146,12 @@ struct Dashboard::Impl {
       } else if (path.starts_with("/test/")) {
         template_name = "test";
         title = test_page(ctx, id_after("/test/"));
+      } else if (path == "/issues") {
+        template_name = "issues";
+        title = issues_page(ctx);
+      } else if (path.starts_with("/issue/")) {
+        template_name = "issue";
+        title = issue_page(ctx, id_after("/issue/"));
       } else {
         throw PageError{404, "No such page"};
       }
@@ -219,9 +225,9 @@ void Dashboard::migrate(store::Store& store) { store.apply_migrations("web", web
 
 bool Dashboard::handles(const std::string& path) {
   return path == "/" || path == "/trees" || path == "/trees.json" ||
-         path.starts_with("/checkout/") || path.starts_with("/build/") ||
-         path.starts_with("/test/") || path.starts_with("/static/") ||
-         path.starts_with("/artifacts/") || path == "/favicon.ico";
+         path.starts_with("/checkout/") || path.starts_with("/build/") || path == "/issues" ||
+         path == "/issues.json" || path.starts_with("/issue/") || path.starts_with("/test/") ||
+         path.starts_with("/static/") || path.starts_with("/artifacts/") || path == "/favicon.ico";
 }
 
 WebResponse Dashboard::handle(const WebRequest& req) {

@@ -211,7 +211,8 @@ TEST_F(DashboardPages, HostileReportIsInert) {
   for (std::string path :
        {std::string("/"), std::string("/checkout/") + webtest::kHostileCheckoutId,
         std::string("/build/") + webtest::kHostileBuildId,
-        std::string("/test/") + webtest::kHostileTestId}) {
+        std::string("/test/") + webtest::kHostileTestId, std::string("/issues"),
+        std::string("/issue/") + webtest::kHostileIssueId}) {
     WebResponse r = get(path);
     ASSERT_EQ(r.status, 200) << path;
     const std::string& html = r.body;
@@ -226,6 +227,25 @@ TEST_F(DashboardPages, HostileReportIsInert) {
           << path << ": " << url;
     }
   }
+}
+
+TEST_F(DashboardPages, IssuesAndTheirIncidents) {
+  json::Document list = get_json("/issues.json");
+  ASSERT_EQ(list["issues"].Size(), 6u);  // one per generated branch, and the hostile one
+  std::string issue_path;
+  for (const auto& i : list["issues"].GetArray()) {
+    if (json::str(i["id"]) == "maestro:null-ptr-deref-mainline") {
+      // The regression fails on 5 configs' first platform in the 3 newest checkouts.
+      EXPECT_EQ(i["incidents"].GetInt(), 15);
+      issue_path = href(i);
+    }
+  }
+  ASSERT_FALSE(issue_path.empty());
+  std::size_t q = issue_path.find('?');
+  json::Document issue = get_json(issue_path.substr(0, q) + ".json" + issue_path.substr(q));
+  EXPECT_EQ(issue["incidents"].Size(), 15u);
+  EXPECT_TRUE(issue["incidents"][0].HasMember("test_href"));
+  EXPECT_EQ(get("/issue/nope").status, 404);
 }
 
 TEST(DashboardRoutes, Handles) {

@@ -91,6 +91,8 @@ std::string trees_page(PageContext& ctx);
 std::string checkout_page(PageContext& ctx, const std::string& id);
 std::string build_page(PageContext& ctx, const std::string& id);
 std::string test_page(PageContext& ctx, const std::string& id);
+std::string issues_page(PageContext& ctx);
+std::string issue_page(PageContext& ctx, const std::string& id);
 
 // Pieces pages share: a checkout's counts as {builds: {...}, tests: {...}};
 // a checkout in brief (or null); the incidents naming a build or test.

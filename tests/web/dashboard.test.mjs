@@ -147,7 +147,8 @@ test('every page works with JavaScript off', async () => {
 
 test('hostile report data: no script runs, no javascript:/data: link', async () => {
   const { context, page, problems } = await open();
-  for (const p of ['/', '/checkout/xss:checkout', '/build/xss:build', '/test/xss:test']) {
+  for (const p of ['/', '/checkout/xss:checkout', '/build/xss:build', '/test/xss:test', '/issues',
+                   '/issue/xss:issue']) {
     await page.goto(base + p);
     // Real hovers on the hostile texts' containers, then mouse events on
     // every element (an inline handler, were there one, would run or be

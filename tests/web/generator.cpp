@@ -137,6 +137,17 @@ std::size_t generate(const GeneratorOptions& options,
       co.valid = true;
       co.misc = R"({"submitted_by":"kci-generator"})";
       r.checkouts.push_back(co);
+      if (c == 0) {
+        report::Issue issue;
+        issue.id = std::string(br.origin) + ":null-ptr-deref-" + br.tree;
+        issue.version = 1;
+        issue.origin = br.origin;
+        issue.report_subject = "BUG: kernel NULL pointer dereference in dmesg_alert_probe";
+        issue.report_url = "https://lore.kernel.org/all/20261201.kci@example.org/";
+        issue.culprit_code = true;
+        issue.categories = std::vector<std::string>{"kernel", "null-pointer"};
+        r.issues.push_back(issue);
+      }
       bool regressed = c >= options.checkouts_per_branch - 3;
       for (std::size_t k = 0; k < kConfigs.size(); ++k) {
         const Config& cfg = kConfigs[k];
@@ -206,6 +217,16 @@ std::size_t generate(const GeneratorOptions& options,
               test.log_excerpt =
                   "[    2.512345] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
                   "[    2.512400] #PF: supervisor read access in kernel mode\n";
+            }
+            if (path == kRegressingPath && p == 0 && regressed) {
+              report::Incident incident;
+              incident.id = *test.id + ":incident";
+              incident.origin = br.origin;
+              incident.issue_id = std::string(br.origin) + ":null-ptr-deref-" + br.tree;
+              incident.issue_version = 1;
+              incident.test_id = test.id;
+              incident.present = true;
+              r.incidents.push_back(incident);
             }
             r.tests.push_back(std::move(test));
             ++tests;
@@ -284,6 +305,26 @@ report::Report hostile_report() {
   t.misc = misc;
   t.number_unit = text;
   r.tests.push_back(t);
+  report::Issue issue;
+  issue.id = kHostileIssueId;
+  issue.version = 1;
+  issue.origin = "xss";
+  issue.report_subject = text;
+  issue.report_url = js;
+  issue.comment = text;
+  issue.misc = misc;
+  issue.categories = std::vector<std::string>{text};
+  r.issues.push_back(issue);
+  report::Incident incident;
+  incident.id = "xss:incident";
+  incident.origin = "xss";
+  incident.issue_id = kHostileIssueId;
+  incident.issue_version = 1;
+  incident.test_id = kHostileTestId;
+  incident.build_id = kHostileBuildId;
+  incident.comment = text;
+  incident.present = true;
+  r.incidents.push_back(incident);
   return r;
 }
 

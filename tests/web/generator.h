@@ -37,5 +37,6 @@ report::Report hostile_report();
 inline constexpr const char* kHostileCheckoutId = "xss:checkout";
 inline constexpr const char* kHostileBuildId = "xss:build";
 inline constexpr const char* kHostileTestId = "xss:test";
+inline constexpr const char* kHostileIssueId = "xss:issue";
 
 }  // namespace kci::webtest
