@@ -4,8 +4,8 @@
 // reversed by guessing). Each token lists the origins it may write, or is
 // an admin token that may write any origin. The table lives in the store's
 // database as the "tokens" component, created through
-// Store::apply_migrations; queries go through a connection of this module's
-// own, always with bound parameters.
+// Store::apply_migrations; queries go through a store::SqlConnection of this
+// module's own, always with bound parameters.
 #pragma once
 
 #include <memory>

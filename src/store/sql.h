@@ -7,9 +7,16 @@
 // and give per-driver text only where the dialects differ (column types in
 // migrations, mostly). Every value is bound, never pasted into SQL.
 //
-// Threads: a connection serialises its own calls; for parallel work open one
-// connection per thread. Statements are prepared once per connection and
-// cached by their text.
+// Threads: a connection serialises its own calls, and begin() holds the
+// connection for the calling thread until commit() or rollback(), so another
+// thread's statements never land inside someone else's transaction (they wait).
+// For parallel work open one connection per thread. Statements are prepared
+// once per connection and cached by their text.
+//
+// The store's own connection is reachable with Store::with_sql() (the only
+// way to reach a SQLite ":memory:" database, which is private to its
+// connection); migrations of every component, the store's included, run
+// through SqlConnection::apply_migrations.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "store/database_spec.h"
@@ -26,7 +34,21 @@
 
 namespace kci::store {
 
-struct Migration;
+// The database failed, or is not in a state for the operation (not
+// initialised, newer schema than this kci). The message says what to do.
+class StoreError : public Error {
+ public:
+  using Error::Error;
+};
+
+// One forward schema step of a component. Steps are applied in version
+// order, each in the same transaction as the bump of the recorded version.
+struct Migration {
+  int version;              // 1, 2, ...: the component's version after this step
+  std::string description;  // one line, for logs and `kci db version`
+  std::string sqlite_sql;   // statements separated by ';'
+  std::string postgresql_sql;
+};
 
 // A parameter or a column value: text, or NULL. Numbers and booleans travel
 // as text ("42", "1.5"; booleans as sql_bool()).
@@ -62,6 +84,9 @@ class SqlConnection {
 
   Driver driver() const { return spec_.driver; }
   const DatabaseSpec& spec() const { return spec_; }
+  // What messages call the database, e.g. "SQLite database kci.db" (never a
+  // password of a PostgreSQL connection string).
+  virtual std::string describe() const = 0;
 
   // Runs one statement with bound parameters; calls on_row for each row it
   // returns. Returns the number of rows returned, or for a statement that
@@ -89,7 +114,11 @@ class SqlConnection {
   int component_version(const std::string& component);
 
   // The text of a boolean parameter for this driver.
-  std::string sql_bool(bool b) const { return driver() == Driver::kSqlite ? (b ? "1" : "0") : (b ? "t" : "f"); }
+  std::string sql_bool(bool b) const {
+    return driver() == Driver::kSqlite ? (b ? "1" : "0") : (b ? "t" : "f");
+  }
+  // True while this connection is inside begin() ... commit()/rollback().
+  virtual bool in_transaction() const = 0;
 
  protected:
   explicit SqlConnection(DatabaseSpec spec) : spec_(std::move(spec)) {}
@@ -118,5 +147,9 @@ decltype(auto) SqlConnection::transaction(F&& f) {
     throw;
   }
 }
+
+// SQLite's form of a statement written with $N parameters: $N becomes ?N
+// outside string literals, quoted identifiers and comments.
+std::string sqlite_parameters(std::string_view sql);
 
 }  // namespace kci::store

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "report/dedup.h"
-#include "store/schema.h"
 #include "store/postgres/postgres_store.h"
+#include "store/schema.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace kci::store {
@@ -39,6 +39,16 @@ SchemaInfo Store::schema_info() {
 int Store::component_version(const std::string& component) {
   std::lock_guard lock(mutex_);
   return component_version_locked(component);
+}
+
+int Store::component_version_locked(const std::string& component) {
+  return sql_locked().component_version(component);
+}
+
+int Store::apply_migrations(const std::string& component,
+                            const std::vector<Migration>& migrations) {
+  std::lock_guard lock(mutex_);
+  return sql_locked().apply_migrations(component, migrations);
 }
 
 void Store::require_initialized() {

@@ -31,25 +31,10 @@
 #include "report/json.h"
 #include "report/model.h"
 #include "store/database_spec.h"
+#include "store/sql.h"
 #include "util/error.h"
 
 namespace kci::store {
-
-// The database failed, or is not in a state for the operation (not
-// initialised, newer schema than this kci). The message says what to do.
-class StoreError : public Error {
- public:
-  using Error::Error;
-};
-
-// One forward schema step of a component. Steps are applied in version
-// order, each in the same transaction as the bump of the recorded version.
-struct Migration {
-  int version;               // 1, 2, ...: the component's version after this step
-  std::string description;   // one line, for logs and `kci db version`
-  std::string sqlite_sql;    // statements separated by ';'
-  std::string postgresql_sql;
-};
 
 // The store's own schema version (of its kci_meta record) and the KCIDB I/O
 // version its tables hold.
@@ -62,6 +47,13 @@ struct SchemaInfo {
 struct LoadOptions {
   // Keep the `_timestamp` of loaded objects (else: the load time).
   bool with_metadata = false;
+  // Called inside the load's transaction with the store's connection (do
+  // not begin or commit on it): before the first row is written, and after
+  // the last one, before the commit. An exception rolls the load back. The
+  // ingest layer reads the stored statuses and appends to its change log
+  // here, so that the results and the log of their changes commit together.
+  std::function<void(SqlConnection&)> before_write = nullptr;
+  std::function<void(SqlConnection&)> after_write = nullptr;
 };
 
 // Ids to query, per type. Issues are (id, version) pairs.
@@ -75,7 +67,8 @@ struct QueryIds {
 };
 
 struct QueryOptions {
-  bool children = false;  // add everything below: checkout->build->test->incident, build->incident, issue->incident
+  bool children = false;  // add everything below: checkout->build->test->incident, build->incident,
+                          // issue->incident
   bool parents = false;   // add everything above the (expanded) set
   bool with_metadata = false;
 };
@@ -83,8 +76,8 @@ struct QueryOptions {
 // Which rows a driver reads: all, a `_timestamp` window, or those whose
 // column is one of the values.
 struct Selection {
-  std::string column;              // empty: no column filter
-  std::vector<std::string> values;  // ids (or other text keys) for `column`
+  std::string column;                // empty: no column filter
+  std::vector<std::string> values;   // ids (or other text keys) for `column`
   std::optional<std::string> after;  // _timestamp > after (RFC 3339)
   std::optional<std::string> until;  // _timestamp <= until
 };
@@ -129,11 +122,21 @@ class Store {
             const std::function<void(report::Report&)>& sink);
 
   // Applies the not yet applied migrations of `component` in order; returns
-  // its version afterwards. "store" is this module's own component.
-  virtual int apply_migrations(const std::string& component,
-                               const std::vector<Migration>& migrations) = 0;
+  // its version afterwards. "store" is this module's own component. (The
+  // same code as SqlConnection::apply_migrations, on the store's connection.)
+  int apply_migrations(const std::string& component, const std::vector<Migration>& migrations);
   // The recorded version of a component (0 = none).
   int component_version(const std::string& component);
+
+  // Runs f with the store's own connection, serialised with the store's
+  // calls: for components that need the very connection (a SQLite
+  // ":memory:" database) or want no connection of their own. Do not call
+  // Store methods from f (the store is locked).
+  template <typename F>
+  decltype(auto) with_sql(F&& f) {
+    std::lock_guard lock(mutex_);
+    return f(sql_locked());
+  }
 
  protected:
   explicit Store(DatabaseSpec spec) : spec_(std::move(spec)) {}
@@ -144,7 +147,9 @@ class Store {
   // The -d argument messages tell the user to give `kci db init`.
   virtual std::string spec_hint() const = 0;
   // component_version(), with mutex_ held by the caller.
-  virtual int component_version_locked(const std::string& component) = 0;
+  int component_version_locked(const std::string& component);
+  // The driver's connection as a SqlConnection, with mutex_ held.
+  virtual SqlConnection& sql_locked() = 0;
   // With mutex_ held: throws a StoreError saying which command fixes it
   // unless the store's schema is the current one (checked once).
   void require_initialized();

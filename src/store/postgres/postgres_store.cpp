@@ -165,9 +165,13 @@ PostgresStore::PostgresStore(const DatabaseSpec& spec) : Store(spec) {
   // "NOTICE: relation already exists" and the like are not for users.
   PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
   exec("SET TIME ZONE 'UTC'");
+  sql_ = std::make_unique<PostgresSql>(spec, conn_);
 }
 
-PostgresStore::~PostgresStore() { PQfinish(conn_); }
+PostgresStore::~PostgresStore() {
+  sql_.reset();
+  PQfinish(conn_);
+}
 
 std::string PostgresStore::where() const {
   return std::string("PostgreSQL database ") + PQdb(conn_) + " on " + PQhost(conn_) + ":" +
@@ -236,43 +240,7 @@ void PostgresStore::transaction(Fn fn) {
   }
 }
 
-int PostgresStore::component_version_locked(const std::string& component) {
-  Result t = exec("SELECT to_regclass($1) IS NOT NULL", {kMetaTable});
-  if (std::string(t.value(0, 0)) != "t") return 0;
-  Result r = exec(std::string("SELECT version FROM ") + kMetaTable + " WHERE component = $1",
-                  {component.c_str()});
-  return r.rows() ? std::atoi(r.value(0, 0)) : 0;
-}
-
-int PostgresStore::apply_migrations(const std::string& component,
-                                    const std::vector<Migration>& migrations) {
-  std::lock_guard lock(mutex_);
-  int current = 0;
-  transaction([&] {
-    // Serialises concurrent `init`s of the same database.
-    exec("SELECT pg_advisory_xact_lock(4242003)");
-    exec(std::string("CREATE TABLE IF NOT EXISTS ") + kMetaTable +
-         " (component TEXT PRIMARY KEY, version INTEGER NOT NULL, description TEXT)");
-    current = component_version_locked(component);
-    int latest = migrations.empty() ? 0 : migrations.back().version;
-    if (current > latest) {
-      throw StoreError(where() + " has " + component + " schema v" + std::to_string(current) +
-                       ", newer than this kci knows (v" + std::to_string(latest) +
-                       "): use a newer kci");
-    }
-    for (const auto& m : migrations) {
-      if (m.version <= current) continue;
-      exec(m.postgresql_sql);
-      std::string v = std::to_string(m.version);
-      exec(std::string("INSERT INTO ") + kMetaTable +
-               " (component, version, description) VALUES ($1, $2, $3) ON CONFLICT (component) "
-               "DO UPDATE SET version = EXCLUDED.version, description = EXCLUDED.description",
-           {component.c_str(), v.c_str(), m.description.c_str()});
-      current = m.version;
-    }
-  });
-  return current;
-}
+SqlConnection& PostgresStore::sql_locked() { return *sql_; }
 
 void PostgresStore::cleanup() {
   std::lock_guard lock(mutex_);
@@ -329,6 +297,7 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
     // written into rows COPied straight into a table. Rows for the merge
     // leave a missing _timestamp NULL, for the merge's COALESCE(..., now()).
     std::string now;
+    if (options.before_write) options.before_write(*sql_);
     report::Report::each_list(report, [&](auto& list) {
       using T = typename std::decay_t<decltype(list)>::value_type;
       const std::vector<std::size_t>& order = orders[static_cast<std::size_t>(T::kType)];
@@ -365,6 +334,7 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
       if (!copy_in("COPY " + stage + " FROM STDIN", data)) fail("COPY failed");
       exec(merge_sql(t));
     });
+    if (options.after_write) options.after_write(*sql_);
   });
 }
 

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "store/postgres/postgres_sql.h"
 #include "store/store.h"
 
 struct pg_conn;
@@ -36,13 +37,11 @@ class PostgresStore : public Store {
   using Store::load;
   void select(report::ObjectType type, const Selection& selection, bool with_metadata,
               report::Report& out) override;
-  int apply_migrations(const std::string& component,
-                       const std::vector<Migration>& migrations) override;
 
  protected:
   std::string describe() const override;
   std::string spec_hint() const override;
-  int component_version_locked(const std::string& component) override;
+  SqlConnection& sql_locked() override;
 
  private:
   class Result;
@@ -62,6 +61,8 @@ class PostgresStore : public Store {
   void transaction(Fn fn);
 
   pg_conn* conn_ = nullptr;
+  // conn_ as a SqlConnection (migrations, Store::with_sql).
+  std::unique_ptr<PostgresSql> sql_;
   std::set<std::string> staging_created_;  // temporary tables of this connection
 };
 

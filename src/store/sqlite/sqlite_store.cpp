@@ -201,11 +201,13 @@ SqliteStore::SqliteStore(const DatabaseSpec& spec) : Store(spec) {
   // Pages read through a memory map instead of read() copies.
   exec("PRAGMA mmap_size = 1073741824");
   exec("PRAGMA temp_store = MEMORY");
+  sql_ = std::make_unique<SqliteSql>(spec, db_);
 }
 
 SqliteStore::~SqliteStore() {
   checkpointer_.reset();  // before the last connection closes and checkpoints the rest
   finalize_statements();
+  sql_.reset();
   sqlite3_close(db_);
 }
 
@@ -244,50 +246,7 @@ sqlite3_stmt* SqliteStore::prepare(const std::string& sql) {
   return stmt;
 }
 
-int SqliteStore::component_version_locked(const std::string& component) {
-  StmtGuard exists{prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")};
-  sqlite3_bind_text(exists.stmt, 1, kMetaTable, -1, SQLITE_STATIC);
-  if (sqlite3_step(exists.stmt) != SQLITE_ROW) return 0;
-  StmtGuard q{prepare(std::string("SELECT version FROM ") + kMetaTable + " WHERE component = ?1")};
-  sqlite3_bind_text(q.stmt, 1, component.data(), static_cast<int>(component.size()),
-                    SQLITE_STATIC);
-  return sqlite3_step(q.stmt) == SQLITE_ROW ? sqlite3_column_int(q.stmt, 0) : 0;
-}
-
-int SqliteStore::apply_migrations(const std::string& component,
-                                  const std::vector<Migration>& migrations) {
-  std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
-  try {
-    exec(std::string("CREATE TABLE IF NOT EXISTS ") + kMetaTable +
-         " (component TEXT PRIMARY KEY, version INTEGER NOT NULL, description TEXT)");
-    int current = component_version_locked(component);
-    int latest = migrations.empty() ? 0 : migrations.back().version;
-    if (current > latest) {
-      throw StoreError("database " + spec().str() + " has " + component + " schema v" +
-                       std::to_string(current) + ", newer than this kci knows (v" +
-                       std::to_string(latest) + "): use a newer kci");
-    }
-    for (const auto& m : migrations) {
-      if (m.version <= current) continue;
-      for (const auto& stmt : split_sql(m.sqlite_sql)) exec(stmt);
-      StmtGuard up{prepare(std::string("INSERT INTO ") + kMetaTable +
-                           " (component, version, description) VALUES (?1, ?2, ?3) "
-                           "ON CONFLICT (component) DO UPDATE SET version = excluded.version, "
-                           "description = excluded.description")};
-      sqlite3_bind_text(up.stmt, 1, component.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int(up.stmt, 2, m.version);
-      sqlite3_bind_text(up.stmt, 3, m.description.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(up.stmt) != SQLITE_DONE) fail("cannot record schema version");
-      current = m.version;
-    }
-    exec("COMMIT");
-    return current;
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
-}
+SqlConnection& SqliteStore::sql_locked() { return *sql_; }
 
 void SqliteStore::cleanup() {
   std::lock_guard lock(mutex_);
@@ -355,6 +314,7 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
   }
   exec("BEGIN IMMEDIATE");
   try {
+    if (options.before_write) options.before_write(*sql_);
     report::Report::each_list(report, [&](auto& list) {
       using T = typename std::decay_t<decltype(list)>::value_type;
       if (list.empty()) return;
@@ -418,6 +378,7 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
       sqlite3_clear_bindings(u.multi);
       sqlite3_clear_bindings(u.single);
     });
+    if (options.after_write) options.after_write(*sql_);
     exec("COMMIT");
     if (checkpointer_) checkpointer_->poke();
   } catch (...) {

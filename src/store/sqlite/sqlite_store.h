@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "store/sqlite/sqlite_sql.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
@@ -33,13 +34,11 @@ class SqliteStore : public Store {
   using Store::load;
   void select(report::ObjectType type, const Selection& selection, bool with_metadata,
               report::Report& out) override;
-  int apply_migrations(const std::string& component,
-                       const std::vector<Migration>& migrations) override;
 
  protected:
   std::string describe() const override;
   std::string spec_hint() const override;
-  int component_version_locked(const std::string& component) override;
+  SqlConnection& sql_locked() override;
 
  private:
   void exec(const std::string& sql);
@@ -48,6 +47,8 @@ class SqliteStore : public Store {
   void finalize_statements();
 
   sqlite3* db_ = nullptr;
+  // db_ as a SqlConnection (migrations, Store::with_sql).
+  std::unique_ptr<SqliteSql> sql_;
   // Upserts of one type, prepared once and reused: `rows` objects per
   // statement, and one for the rest.
   struct Upserts {
