@@ -180,7 +180,15 @@ std::vector<Subscription> parse_subscriptions(const std::string& text, const std
 }
 
 std::vector<Subscription> load_subscriptions(const std::string& path) {
-  return parse_subscriptions(read_file(path, kMaxFileBytes + 1), path);
+  std::string text;
+  try {
+    text = read_file(path, kMaxFileBytes + 1);
+  } catch (const InvalidInputError&) {
+    throw;
+  } catch (const Error& e) {
+    throw InvalidInputError(e.what());  // a subscription file that cannot be read is bad input
+  }
+  return parse_subscriptions(text, path);
 }
 
 bool subscription_matches(const Subscription& s, const ReportFacts& f) {
