@@ -14,10 +14,12 @@
 #include <string>
 
 #include "notify/mail.h"
+#include "notify/outbox.h"
 #include "notify/report_json.h"
 #include "notify/smtp_sink.h"
 #include "notify/subscriptions.h"
 #include "notify/transport.h"
+#include "store/store.h"
 #include "util/file.h"
 
 using namespace kci::notify;
@@ -111,6 +113,29 @@ int main(int argc, char** argv) {
   double render_ms = ms_since(t0);
   std::printf("render: %d test-report mails in %.1f ms: %.3f ms/mail (%zu bytes each)\n", mails,
               render_ms, render_ms / mails, bytes / static_cast<std::size_t>(mails));
+
+  // 1b. Render + queue into the outbox (SQLite file), each mail its own
+  //     transaction, as the notifier does.
+  {
+    auto qdir = std::filesystem::temp_directory_path() / ("kci-notify-bench-q-" + std::to_string(getpid()));
+    std::filesystem::create_directories(qdir);
+    auto spec = kci::store::parse_database_spec("sqlite:" + (qdir / "kci.db").string());
+    kci::store::open_store(spec)->init(true);
+    auto db = kci::store::SqlConnection::open(spec);
+    Outbox box(*db);
+    auto tq = Clock::now();
+    for (int i = 0; i < mails; ++i) {
+      RenderedReport r = render_input(in);
+      MailContext c = context();
+      c.subscription = "bench" + std::to_string(i);
+      box.queue(r, c);
+    }
+    double q_ms = ms_since(tq);
+    std::printf("render + queue (SQLite): %d mails in %.1f ms: %.3f ms/mail\n", mails, q_ms,
+                q_ms / mails);
+    db.reset();
+    std::filesystem::remove_all(qdir);
+  }
 
   // 2. The reports of one checkout of `tests` tests: 250 platforms, 1% of
   //    the tests failing (half of them regressions), 2% skipped.
