@@ -2,6 +2,7 @@
 // Store throughput, run by hand (never a timed assertion in tests):
 //   store_bench [--copies N] [--batch COPIES_PER_REPORT] [--threads N] [--rounds N]
 //               [--sqlite PATH] [--postgresql CONNINFO] [--skip-sqlite]
+//               [--queries N] [--query-only]
 // Loads the v5.3 CKI sample scaled to >= 1,000,000 objects (N copies with
 // "-xK" id suffixes; --batch copies per report, default all of them: the
 // scaled sample is one report, as the issue puts it; --threads loaders,
@@ -11,19 +12,25 @@
 // repeats the loads on the same server (tables dropped and created again
 // between rounds): on a new server, the first round also pays for touching
 // its memory and WAL files for the first time, which a running one has
-// done long ago (see docs/performance.md).
+// done long ago (see docs/performance.md). --queries N runs the query N
+// times (default 1) and prints each run's wall time and CPU time (this
+// process, and the local postgres processes); --query-only skips the loads
+// and queries what an earlier run left (the SQLite file is then kept).
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,10 +82,13 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-// CPU seconds of every local process named "postgres" (the server's
-// backends, WAL writer, checkpointer): the server side of a PostgreSQL load
-// when the server runs on this machine; 0 otherwise.
-double postgres_cpu_seconds() {
+// CPU seconds of a local PostgreSQL server: its postmaster and every
+// process it started (backends, WAL writer, checkpointer), including the
+// backends that have exited since (the postmaster's reaped children); 0
+// when the server is not on this machine. Other clusters on the machine
+// are not counted.
+double postgres_cpu_seconds(long postmaster) {
+  if (postmaster <= 0) return 0;
   double ticks = 0;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream f(e.path() / "stat");
@@ -88,17 +98,44 @@ double postgres_cpu_seconds() {
     auto close = line.rfind(')');
     if (open == std::string::npos || close == std::string::npos) continue;
     if (line.substr(open + 1, close - open - 1) != "postgres") continue;
+    long pid = std::atol(line.c_str());
     std::istringstream rest(line.substr(close + 2));
     std::string field;
-    double utime = 0, stime = 0;
-    // Fields after the name: state(3) ... utime(14) stime(15).
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stod(field);
-      if (i == 15) stime = std::stod(field);
+    long ppid = 0;
+    double own = 0, children = 0;
+    // Fields after the name: state(3) ppid(4) ... utime(14) stime(15)
+    // cutime(16) cstime(17).
+    for (int i = 3; i <= 17 && rest >> field; ++i) {
+      if (i == 4) ppid = std::atol(field.c_str());
+      if (i == 14 || i == 15) own += std::stod(field);
+      if (i == 16 || i == 17) children += std::stod(field);
     }
-    ticks += utime + stime;
+    if (pid == postmaster)
+      ticks += own + children;
+    else if (ppid == postmaster)
+      ticks += own;
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The pid of the postmaster serving `conninfo` if it runs on this machine
+// (the parent of our backend), else 0.
+long postmaster_of(const std::string& conninfo) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  long pid = 0;
+  if (PQstatus(c) == CONNECTION_OK) pid = PQbackendPID(c);
+  PQfinish(c);
+  if (pid <= 0) return 0;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!f || !std::getline(f, line)) return 0;
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string state;
+  long ppid = 0;
+  rest >> state >> ppid;
+  return ppid;
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -142,27 +179,28 @@ void load_all(const std::string& spec, store::Store& shared, std::vector<report:
   if (error) std::rethrow_exception(error);
 }
 
-void run(const std::string& spec, const report::Report& base, int copies, int batch,
-         int threads, int rounds) {
+void run(const std::string& spec, const report::Report& base, int copies, int batch, int threads,
+         int rounds, int queries, bool query_only) {
   auto store = store::open_store(spec);
+  const long postmaster = spec.rfind("postgresql:", 0) == 0 ? postmaster_of(spec.substr(11)) : 0;
   std::size_t objects = base.size() * static_cast<std::size_t>(copies);
-  for (int round = 1; round <= rounds; ++round) {
+  for (int round = 1; round <= rounds && !query_only; ++round) {
     store->cleanup();
     store->init();
     for (const char* phase : {"fresh load", "re-load (merge)"}) {
       std::vector<report::Report> reports = scaled(base, copies, batch);
       auto t0 = Clock::now();
       double c0 = cpu_seconds();
-      double p0 = postgres_cpu_seconds();
+      double p0 = postgres_cpu_seconds(postmaster);
       load_all(spec, *store, reports, threads);
       double s = seconds_since(t0);
       double c = cpu_seconds() - c0;
-      double p = postgres_cpu_seconds() - p0;
-      std::printf("%-12s %-16s %9zu objects %8.2f s wall %9.0f objects/s | CPU kci %.2f s + "
-                  "postgres %.2f s = %9.0f objects/CPU-s%s\n",
-                  spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c, p,
-                  objects / (c + p),
-                  rounds > 1 ? (" | round " + std::to_string(round)).c_str() : "");
+      double p = postgres_cpu_seconds(postmaster) - p0;
+      std::printf(
+          "%-12s %-16s %9zu objects %8.2f s wall %9.0f objects/s | CPU kci %.2f s + "
+          "postgres %.2f s = %9.0f objects/CPU-s%s\n",
+          spec.substr(0, spec.find(':')).c_str(), phase, objects, s, objects / s, c, p,
+          objects / (c + p), rounds > 1 ? (" | round " + std::to_string(round)).c_str() : "");
       std::fflush(stdout);
     }
   }
@@ -172,12 +210,21 @@ void run(const std::string& spec, const report::Report& base, int copies, int ba
       if (ids.checkouts.size() < 1000) ids.checkouts.push_back(*c.id + "-x" + std::to_string(k));
     }
   }
-  auto t0 = Clock::now();
-  report::Report r = store->query(ids, {true, false, false});
-  double s = seconds_since(t0);
-  std::printf("%-12s %-16s %9zu checkouts -> %zu objects %8.0f ms\n",
-              spec.substr(0, spec.find(':')).c_str(), "query+children", ids.checkouts.size(),
-              r.size(), s * 1000);
+  for (int q = 0; q < queries; ++q) {
+    auto t0 = Clock::now();
+    double c0 = cpu_seconds();
+    double p0 = postgres_cpu_seconds(postmaster);
+    std::size_t found = store->query(ids, {true, false, false}).size();
+    double s = seconds_since(t0);
+    double c = cpu_seconds() - c0;
+    double p = postgres_cpu_seconds(postmaster) - p0;
+    std::printf(
+        "%-12s %-16s %9zu checkouts -> %zu objects %8.0f ms wall | CPU kci %.0f ms + "
+        "postgres %.0f ms\n",
+        spec.substr(0, spec.find(':')).c_str(), "query+children", ids.checkouts.size(), found,
+        s * 1000, c * 1000, p * 1000);
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace
@@ -190,22 +237,38 @@ int main(int argc, char** argv) {
   std::string sqlite = "/tmp/kci-store-bench.db";
   std::string postgresql;
   bool skip_sqlite = false;
+  int queries = 1;
+  bool query_only = false;
   std::string sample = KCI_SOURCE_DIR "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--copies") copies = std::stoi(next());
-    else if (a == "--sqlite") sqlite = next();
-    else if (a == "--postgresql") postgresql = next();
-    else if (a == "--skip-sqlite") skip_sqlite = true;
-    else if (a == "--sample") sample = next();
-    else if (a == "--batch") batch = std::max(1, std::stoi(next()));
-    else if (a == "--threads") threads = std::max(1, std::stoi(next()));
-    else if (a == "--rounds") rounds = std::max(1, std::stoi(next()));
+    if (a == "--copies")
+      copies = std::stoi(next());
+    else if (a == "--sqlite")
+      sqlite = next();
+    else if (a == "--postgresql")
+      postgresql = next();
+    else if (a == "--skip-sqlite")
+      skip_sqlite = true;
+    else if (a == "--sample")
+      sample = next();
+    else if (a == "--batch")
+      batch = std::max(1, std::stoi(next()));
+    else if (a == "--threads")
+      threads = std::max(1, std::stoi(next()));
+    else if (a == "--rounds")
+      rounds = std::max(1, std::stoi(next()));
+    else if (a == "--queries")
+      queries = std::max(1, std::stoi(next()));
+    else if (a == "--query-only")
+      query_only = true;
     else {
-      std::fprintf(stderr, "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
-                           "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N] "
-                           "[--rounds N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
+                   "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N] "
+                   "[--rounds N] [--queries N] [--query-only]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -225,10 +288,14 @@ int main(int argc, char** argv) {
               base.size(), copies, base.size() * static_cast<std::size_t>(copies), batch, threads);
   try {
     if (!skip_sqlite) {
-      for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
-      run("sqlite:" + sqlite, base, copies, batch, threads, rounds);
+      if (!query_only) {
+        for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite + ext);
+      }
+      run("sqlite:" + sqlite, base, copies, batch, threads, rounds, queries, query_only);
     }
-    if (!postgresql.empty()) run("postgresql:" + postgresql, base, copies, batch, threads, rounds);
+    if (!postgresql.empty()) {
+      run("postgresql:" + postgresql, base, copies, batch, threads, rounds, queries, query_only);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "store_bench: %s\n", e.what());
     return 1;

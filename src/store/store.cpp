@@ -3,7 +3,10 @@
 // the parent/child closure of queries and splitting dumps.
 #include "store/store.h"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "report/dedup.h"
 #include "store/postgres/postgres_store.h"
@@ -82,61 +85,102 @@ void Store::load(const json::Value& report, const LoadOptions& options) {
 
 namespace {
 
-// Tracks what a query has collected, to fetch each object once.
-struct Collected {
-  Report report;
-  std::set<std::string> checkouts, builds, tests, incidents;
-  std::set<ObjectKey> issues;
+// The identity of a collected object, viewing its id (valid while the
+// object stays where it is).
+struct KeyView {
+  std::string_view id;
+  std::int64_t version = 0;  // issues only
+  bool operator==(const KeyView&) const = default;
 };
+struct KeyViewHash {
+  std::size_t operator()(const KeyView& k) const {
+    return std::hash<std::string_view>{}(k.id) ^ static_cast<std::size_t>(k.version);
+  }
+};
+using KeySet = std::unordered_set<KeyView, KeyViewHash>;
 
 template <typename T>
-std::set<std::string>* seen_of(Collected& c) {
-  if constexpr (std::is_same_v<T, report::Checkout>) return &c.checkouts;
-  if constexpr (std::is_same_v<T, report::Build>) return &c.builds;
-  if constexpr (std::is_same_v<T, report::Test>) return &c.tests;
-  if constexpr (std::is_same_v<T, report::Incident>) return &c.incidents;
-  return nullptr;
+KeyView key_view(const T& o) {
+  std::string_view id = o.id ? std::string_view(*o.id) : std::string_view();
+  if constexpr (std::is_same_v<T, report::Issue>) {
+    return {id, o.version.value_or(0)};
+  } else {
+    return {id, 0};
+  }
 }
 
-// Selects objects of T whose `column` is one of `values`, keeps those that
-// `want` accepts and were not collected yet.
-template <typename T, typename Want>
-void fetch(Store& store, Collected& c, const std::string& column,
-           const std::set<std::string>& values, bool with_metadata, Want want) {
-  if (values.empty()) return;
-  Selection sel;
-  sel.column = column;
-  sel.values.assign(values.begin(), values.end());
-  Report found;
-  store.select(T::kType, sel, with_metadata, found);
-  for (T& o : found.list<T>()) {
-    if (!want(o)) continue;
-    bool fresh;
-    if constexpr (std::is_same_v<T, report::Issue>) {
-      fresh = c.issues.insert(report::key_of(o)).second;
-    } else {
-      fresh = seen_of<T>(c)->insert(*o.id).second;
-    }
-    if (fresh) c.report.list<T>().push_back(std::move(o));
-  }
+template <typename T>
+KeySet keys_of(const std::vector<T>& list) {
+  KeySet out;
+  out.reserve(list.size());
+  for (const T& o : list) out.insert(key_view(o));
+  return out;
 }
 
 constexpr auto kAll = [](const auto&) { return true; };
 
-template <typename T, typename Member>
-std::set<std::string> column_values(const std::vector<T>& list, Member member) {
-  std::set<std::string> out;
-  for (const T& o : list) {
-    if (o.*member) out.insert(*(o.*member));
-  }
-  return out;
+// Sorted, without duplicates: the drivers look each value up once, in
+// index order.
+std::vector<std::string> sorted_unique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
 }
 
-std::set<std::string> missing(const std::set<std::string>& wanted,
-                              const std::set<std::string>& seen) {
-  std::set<std::string> out;
-  for (const auto& id : wanted) {
-    if (!seen.count(id)) out.insert(id);
+// Selects the objects of T whose `column` is one of `values` straight into
+// `out`, then drops those that `want` refuses and those `out` held already
+// (collected by an earlier fetch). One SELECT returns each row once, so
+// nothing is compared when `out` had none of T before.
+template <typename T, typename Want>
+void fetch(Store& store, Report& out, const char* column, std::vector<std::string> values,
+           bool with_metadata, Want want) {
+  if (values.empty()) return;
+  Selection sel;
+  sel.column = column;
+  sel.values = sorted_unique(std::move(values));
+  std::vector<T>& list = out.list<T>();
+  const std::size_t first = list.size();
+  store.select(T::kType, sel, with_metadata, out);
+  constexpr bool kWantsAll = std::is_same_v<Want, std::remove_const_t<decltype(kAll)>>;
+  if (first == 0 && kWantsAll) return;
+  // Marked first, moved after: the views stay valid while marking.
+  std::vector<char> keep(list.size() - first, 1);
+  {
+    KeySet seen;
+    if (first > 0) {
+      seen.reserve(list.size());
+      for (std::size_t i = 0; i < first; ++i) seen.insert(key_view(list[i]));
+    }
+    for (std::size_t i = first; i < list.size(); ++i) {
+      if (!want(list[i]) || (first > 0 && !seen.insert(key_view(list[i])).second)) {
+        keep[i - first] = 0;
+      }
+    }
+  }
+  std::size_t kept = first;
+  for (std::size_t i = first; i < list.size(); ++i) {
+    if (!keep[i - first]) continue;
+    if (kept != i) list[kept] = std::move(list[i]);
+    ++kept;
+  }
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
+}
+
+// The values of a member (a parent id) over a list, except those in `except`.
+template <typename T, typename Member>
+void add_column_values(const std::vector<T>& list, Member member, const KeySet& except,
+                       std::vector<std::string>& out) {
+  for (const T& o : list) {
+    if (o.*member && !except.count(KeyView{*(o.*member), 0})) out.push_back(*(o.*member));
+  }
+}
+
+template <typename T>
+std::vector<std::string> ids_of(const std::vector<T>& list) {
+  std::vector<std::string> out;
+  out.reserve(list.size());
+  for (const T& o : list) {
+    if (o.id) out.push_back(*o.id);
   }
   return out;
 }
@@ -144,66 +188,66 @@ std::set<std::string> missing(const std::set<std::string>& wanted,
 }  // namespace
 
 Report Store::query(const QueryIds& ids, const QueryOptions& options) {
-  Collected c;
+  Report r;
   const bool meta = options.with_metadata;
-  auto to_set = [](const std::vector<std::string>& v) {
-    return std::set<std::string>(v.begin(), v.end());
-  };
-  fetch<report::Checkout>(*this, c, "id", to_set(ids.checkouts), meta, kAll);
-  fetch<report::Build>(*this, c, "id", to_set(ids.builds), meta, kAll);
-  fetch<report::Test>(*this, c, "id", to_set(ids.tests), meta, kAll);
-  std::set<ObjectKey> wanted_issues(ids.issues.begin(), ids.issues.end());
+  fetch<report::Checkout>(*this, r, "id", ids.checkouts, meta, kAll);
+  fetch<report::Build>(*this, r, "id", ids.builds, meta, kAll);
+  fetch<report::Test>(*this, r, "id", ids.tests, meta, kAll);
   {
-    std::set<std::string> issue_ids;
-    for (const auto& k : wanted_issues) issue_ids.insert(k.id);
-    fetch<report::Issue>(*this, c, "id", issue_ids, meta, [&](const report::Issue& o) {
-      return wanted_issues.count(report::key_of(o)) > 0;
+    std::set<ObjectKey> wanted(ids.issues.begin(), ids.issues.end());
+    std::vector<std::string> issue_ids;
+    for (const auto& k : wanted) issue_ids.push_back(k.id);
+    fetch<report::Issue>(*this, r, "id", std::move(issue_ids), meta, [&](const report::Issue& o) {
+      return wanted.count(report::key_of(o)) > 0;
     });
   }
-  fetch<report::Incident>(*this, c, "id", to_set(ids.incidents), meta, kAll);
+  fetch<report::Incident>(*this, r, "id", ids.incidents, meta, kAll);
 
   if (options.children) {
     // The graph is a DAG walked top-down, so one pass in this order reaches
     // every descendant.
-    fetch<report::Build>(*this, c, "checkout_id", c.checkouts, meta, kAll);
-    fetch<report::Test>(*this, c, "build_id", c.builds, meta, kAll);
-    fetch<report::Incident>(*this, c, "build_id", c.builds, meta, kAll);
-    fetch<report::Incident>(*this, c, "test_id", c.tests, meta, kAll);
-    std::set<std::string> issue_ids;
-    for (const auto& k : c.issues) issue_ids.insert(k.id);
-    std::set<ObjectKey> issues = c.issues;
-    fetch<report::Incident>(*this, c, "issue_id", issue_ids, meta, [&](const report::Incident& o) {
-      return issues.count({*o.issue_id, o.issue_version.value_or(0)}) > 0;
-    });
+    fetch<report::Build>(*this, r, "checkout_id", ids_of(r.checkouts), meta, kAll);
+    fetch<report::Test>(*this, r, "build_id", ids_of(r.builds), meta, kAll);
+    fetch<report::Incident>(*this, r, "build_id", ids_of(r.builds), meta, kAll);
+    fetch<report::Incident>(*this, r, "test_id", ids_of(r.tests), meta, kAll);
+    std::set<ObjectKey> issues;
+    for (const auto& o : r.issues) issues.insert(report::key_of(o));
+    fetch<report::Incident>(*this, r, "issue_id", ids_of(r.issues), meta,
+                            [&](const report::Incident& o) {
+                              return issues.count({*o.issue_id, o.issue_version.value_or(0)}) > 0;
+                            });
   }
   if (options.parents) {
     // Bottom-up: incidents name builds, tests and issues; tests name builds;
     // builds name checkouts.
-    const auto& incidents = c.report.incidents;
-    std::set<ObjectKey> issue_keys;
-    std::set<std::string> issue_ids;
-    for (const auto& o : incidents) {
-      ObjectKey k{*o.issue_id, o.issue_version.value_or(0)};
-      if (!c.issues.count(k)) {
-        issue_keys.insert(k);
-        issue_ids.insert(k.id);
+    {
+      std::set<ObjectKey> have;
+      for (const auto& o : r.issues) have.insert(report::key_of(o));
+      std::set<ObjectKey> wanted;
+      std::vector<std::string> issue_ids;
+      for (const auto& o : r.incidents) {
+        ObjectKey k{*o.issue_id, o.issue_version.value_or(0)};
+        if (!have.count(k) && wanted.insert(k).second) issue_ids.push_back(k.id);
       }
+      fetch<report::Issue>(*this, r, "id", std::move(issue_ids), meta, [&](const report::Issue& o) {
+        return wanted.count(report::key_of(o)) > 0;
+      });
     }
-    fetch<report::Issue>(*this, c, "id", issue_ids, meta, [&](const report::Issue& o) {
-      return issue_keys.count(report::key_of(o)) > 0;
-    });
-    fetch<report::Test>(*this, c, "id",
-                        missing(column_values(incidents, &report::Incident::test_id), c.tests),
-                        meta, kAll);
-    std::set<std::string> builds = column_values(c.report.incidents, &report::Incident::build_id);
-    builds.merge(column_values(c.report.tests, &report::Test::build_id));
-    fetch<report::Build>(*this, c, "id", missing(builds, c.builds), meta, kAll);
-    fetch<report::Checkout>(
-        *this, c, "id",
-        missing(column_values(c.report.builds, &report::Build::checkout_id), c.checkouts), meta,
-        kAll);
+    std::vector<std::string> wanted;
+    add_column_values(r.incidents, &report::Incident::test_id, keys_of(r.tests), wanted);
+    fetch<report::Test>(*this, r, "id", std::move(wanted), meta, kAll);
+    wanted.clear();
+    {
+      KeySet have = keys_of(r.builds);
+      add_column_values(r.incidents, &report::Incident::build_id, have, wanted);
+      add_column_values(r.tests, &report::Test::build_id, have, wanted);
+    }
+    fetch<report::Build>(*this, r, "id", std::move(wanted), meta, kAll);
+    wanted.clear();
+    add_column_values(r.builds, &report::Build::checkout_id, keys_of(r.checkouts), wanted);
+    fetch<report::Checkout>(*this, r, "id", std::move(wanted), meta, kAll);
   }
-  return std::move(c.report);
+  return r;
 }
 
 void Store::dump(const Selection& window, bool with_metadata, std::size_t objects_per_report,

@@ -3,8 +3,12 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string_view>
 
 #include "report/dedup.h"
 #include "store/schema.h"
@@ -28,7 +32,8 @@ class PostgresStore::Result {
   bool null(int row, int col) const { return PQgetisnull(r_, row, col); }
   const char* value(int row, int col) const { return PQgetvalue(r_, row, col); }
   std::string text(int row, int col) const {
-    return std::string(PQgetvalue(r_, row, col), static_cast<std::size_t>(PQgetlength(r_, row, col)));
+    return std::string(PQgetvalue(r_, row, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row, col)));
   }
 
  private:
@@ -67,14 +72,16 @@ std::string merge_sql(const TableInfo& t) {
     }
   }
   return "INSERT INTO " + t.name + " AS o (" + cols + ") SELECT " + exprs + " FROM " +
-         staging_name(t) + " ORDER BY " + order + " ON CONFLICT (" + key + ") DO UPDATE SET " + sets;
+         staging_name(t) + " ORDER BY " + order + " ON CONFLICT (" + key + ") DO UPDATE SET " +
+         sets;
 }
 
 std::string select_expr(const FieldInfo& f) {
-  std::string c = f.column;
+  std::string c = "t." + std::string(f.column);
   switch (f.kind) {
-    case FieldKind::kTimestamp:
-      return "to_char(" + c + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')";
+    // Timestamps come as PostgreSQL's own text output (ISO, UTC: the
+    // session's settings), put in canonical form here: to_char() on the
+    // server cost more than the rest of the row's output together.
     case FieldKind::kJson:
     case FieldKind::kStatus:
     case FieldKind::kPrefix: return c + "::text";
@@ -141,12 +148,47 @@ void copy_value(std::string& out, const FieldInfo&, const report::TextArray& v) 
   v ? copy_escape(out, array_literal(*v)) : void(out += "\\N");
 }
 
-void read(const std::string& s, report::Text& v) { v = s; }
-void read(const std::string& s, report::Float& v) { v = std::strtod(s.c_str(), nullptr); }
-void read(const std::string& s, report::Integer& v) { v = std::strtoll(s.c_str(), nullptr, 10); }
-void read(const std::string& s, report::Bool& v) { v = s == "t"; }
-void read(const std::string& s, report::TextArray& v) { v = report::parse_text_array(s); }
+// Values of a result in text format (NUL-terminated, with their length).
+void read(const FieldInfo& f, const char* p, std::size_t n, report::Text& v) {
+  if (f.kind != FieldKind::kTimestamp) {
+    v.emplace(p, n);
+    return;
+  }
+  // "2019-11-13 13:51:44.12+00" (ISO output in UTC: the fraction without
+  // trailing zeros, the offset in hours) -> "2019-11-13T13:51:44.120000+00:00".
+  char in[kTimestampBufferSize];
+  char out[kTimestampBufferSize];
+  std::string_view text(p, n);
+  if (n + 3 < sizeof in && n > 3 && text.substr(n - 3, 1) == "+") {
+    std::memcpy(in, p, n);
+    std::memcpy(in + n, ":00", 3);
+    text = std::string_view(in, n + 3);
+  }
+  v.emplace(out, normalize_timestamp(text, out));
+}
+void read(const FieldInfo&, const char* p, std::size_t, report::Float& v) {
+  v = std::strtod(p, nullptr);
+}
+void read(const FieldInfo&, const char* p, std::size_t, report::Integer& v) {
+  v = std::strtoll(p, nullptr, 10);
+}
+void read(const FieldInfo&, const char* p, std::size_t, report::Bool& v) { v = *p == 't'; }
+void read(const FieldInfo&, const char* p, std::size_t n, report::TextArray& v) {
+  v = report::parse_text_array(std::string_view(p, n));
+}
 
+// The values of a selection, each once, sorted (as the query's callers
+// already pass them: then nothing is copied).
+const std::vector<std::string>& unique_values(const std::vector<std::string>& values,
+                                              std::vector<std::string>& scratch) {
+  if (std::adjacent_find(values.begin(), values.end(), std::greater_equal<>()) == values.end()) {
+    return values;
+  }
+  scratch = values;
+  std::sort(scratch.begin(), scratch.end());
+  scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
+  return scratch;
+}
 
 void ignore_notice(void*, const char*) {}
 
@@ -164,7 +206,9 @@ PostgresStore::PostgresStore(const DatabaseSpec& spec) : Store(spec) {
   }
   // "NOTICE: relation already exists" and the like are not for users.
   PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  // Timestamps are read in PostgreSQL's ISO output, in UTC.
   exec("SET TIME ZONE 'UTC'");
+  exec("SET DateStyle = 'ISO'");
   sql_ = std::make_unique<PostgresSql>(spec, conn_);
 }
 
@@ -191,16 +235,18 @@ void PostgresStore::fail(const std::string& what) {
 PostgresStore::Result PostgresStore::exec(const std::string& sql) {
   Result r(PQexec(conn_, sql.c_str()));
   auto st = PQresultStatus(r.get());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("\"" + sql.substr(0, 120) + "\" failed");
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    fail("\"" + sql.substr(0, 120) + "\" failed");
   return r;
 }
 
 PostgresStore::Result PostgresStore::exec(const std::string& sql,
                                           const std::vector<const char*>& params) {
-  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                        params.data(), nullptr, nullptr, 0));
+  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, params.data(),
+                        nullptr, nullptr, 0));
   auto st = PQresultStatus(r.get());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("\"" + sql.substr(0, 120) + "\" failed");
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    fail("\"" + sql.substr(0, 120) + "\" failed");
   return r;
 }
 
@@ -275,8 +321,9 @@ std::size_t PostgresStore::purge(const std::string& before) {
   std::size_t deleted = 0;
   transaction([&] {
     for (ObjectType type : report::kObjectTypes) {
-      Result r = exec("DELETE FROM " + table_info(type).name + " WHERE _timestamp < $1::timestamptz",
-                      {t.c_str()});
+      Result r =
+          exec("DELETE FROM " + table_info(type).name + " WHERE _timestamp < $1::timestamptz",
+               {t.c_str()});
       deleted += std::strtoull(PQcmdTuples(r.get()), nullptr, 10);
     }
   });
@@ -380,19 +427,25 @@ void PostgresStore::select(ObjectType type, const Selection& sel, bool with_meta
     sql += (first ? "" : ", ") + select_expr(f);
     first = false;
   }
-  sql += " FROM " + t.name + " WHERE TRUE";
   std::vector<std::string> values;
-  if (!sel.column.empty()) {
-    values.push_back(array_literal(sel.values));
-    sql += " AND " + sel.column + " = ANY($" + std::to_string(values.size()) + "::text[])";
+  if (sel.column.empty()) {
+    sql += " FROM " + t.name + " AS t WHERE TRUE";
+  } else {
+    // The values as a table, joined to the column's index (`column =
+    // ANY($1)` was planned as a scan of the whole table with thousands of
+    // values). Each value once, or its rows would repeat.
+    std::vector<std::string> scratch;
+    values.push_back(array_literal(unique_values(sel.values, scratch)));
+    sql += " FROM unnest($1::text[]) AS v(value) JOIN " + t.name + " AS t ON t." + sel.column +
+           " = v.value WHERE TRUE";
   }
   if (sel.after) {
     values.push_back(normalize_timestamp(*sel.after));
-    sql += " AND _timestamp > $" + std::to_string(values.size()) + "::timestamptz";
+    sql += " AND t._timestamp > $" + std::to_string(values.size()) + "::timestamptz";
   }
   if (sel.until) {
     values.push_back(normalize_timestamp(*sel.until));
-    sql += " AND _timestamp <= $" + std::to_string(values.size()) + "::timestamptz";
+    sql += " AND t._timestamp <= $" + std::to_string(values.size()) + "::timestamptz";
   }
   std::vector<const char*> params;
   for (const auto& v : values) params.push_back(v.c_str());
@@ -410,7 +463,9 @@ void PostgresStore::select(ObjectType type, const Selection& sel, bool with_meta
       T::visit(o, [&](const FieldInfo& f, auto& member) {
         int i = col++;
         if (f.metadata && !with_metadata) return;
-        if (!r.null(row, i)) read(r.text(row, i), member);
+        if (!r.null(row, i)) {
+          read(f, r.value(row, i), static_cast<std::size_t>(PQgetlength(r.get(), row, i)), member);
+        }
       });
     }
   });

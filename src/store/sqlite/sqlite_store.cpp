@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
+#include <functional>
+#include <iterator>
+#include <string_view>
 
 #include "report/dedup.h"
 #include "store/schema.h"
@@ -39,7 +42,8 @@ std::string upsert_sql(const TableInfo& t, int rows) {
     std::string c = f.column;
     if (f.metadata) {
       // _timestamp only moves forward (loads with metadata may carry older).
-      sets += c + " = MAX(excluded." + c + ", COALESCE(" + t.name + "." + c + ", excluded." + c + "))";
+      sets +=
+          c + " = MAX(excluded." + c + ", COALESCE(" + t.name + "." + c + ", excluded." + c + "))";
     } else {
       // Newer load wins; a missing (NULL) value keeps the stored one.
       sets += c + " = COALESCE(excluded." + c + ", " + t.name + "." + c + ")";
@@ -162,18 +166,36 @@ class Binder {
   std::deque<std::string> arrays_;  // stable addresses
 };
 
-std::string column_text(sqlite3_stmt* s, int i) {
+std::string_view column_view(sqlite3_stmt* s, int i) {
+  // sqlite3_column_text() first: it may convert the value, which
+  // sqlite3_column_bytes() then measures.
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-  return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+  return {p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i))};
 }
-void read(sqlite3_stmt* s, int i, report::Text& v) { v = column_text(s, i); }
+void read(sqlite3_stmt* s, int i, report::Text& v) { v.emplace(column_view(s, i)); }
 void read(sqlite3_stmt* s, int i, report::Float& v) { v = sqlite3_column_double(s, i); }
 void read(sqlite3_stmt* s, int i, report::Integer& v) { v = sqlite3_column_int64(s, i); }
 void read(sqlite3_stmt* s, int i, report::Bool& v) { v = sqlite3_column_int(s, i) != 0; }
 void read(sqlite3_stmt* s, int i, report::TextArray& v) {
-  v = report::parse_text_array(column_text(s, i));
+  v = report::parse_text_array(column_view(s, i));
 }
 
+// Up to this many values, select() counts the rows before reading them.
+constexpr std::size_t kCountFirstMaxValues = 16384;
+
+// The values of a selection, each once: they are joined as a table, so a
+// repeated value would repeat its rows. Sorted (the query's callers sort
+// them already), the index lookups go in index order.
+const std::vector<std::string>& unique_values(const std::vector<std::string>& values,
+                                              std::vector<std::string>& scratch) {
+  if (std::adjacent_find(values.begin(), values.end(), std::greater_equal<>()) == values.end()) {
+    return values;
+  }
+  scratch = values;
+  std::sort(scratch.begin(), scratch.end());
+  scratch.erase(std::unique(scratch.begin(), scratch.end()), scratch.end());
+  return scratch;
+}
 
 }  // namespace
 
@@ -183,9 +205,9 @@ SqliteStore::SqliteStore(const DatabaseSpec& spec) : Store(spec) {
   // SQLite initialises; fails harmlessly if something initialised it first.
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
-  int rc = sqlite3_open_v2(spec.params.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(spec.params.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -232,8 +254,8 @@ void SqliteStore::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw StoreError("SQLite database " + spec().params + ": " + msg + " (in: " +
-                     sql.substr(0, 120) + ")");
+    throw StoreError("SQLite database " + spec().params + ": " + msg +
+                     " (in: " + sql.substr(0, 120) + ")");
   }
 }
 
@@ -253,14 +275,16 @@ void SqliteStore::cleanup() {
   finalize_statements();
   exec("BEGIN IMMEDIATE");
   try {
-    for (ObjectType type : report::kObjectTypes) exec("DROP TABLE IF EXISTS " + table_info(type).name);
+    for (ObjectType type : report::kObjectTypes)
+      exec("DROP TABLE IF EXISTS " + table_info(type).name);
     exec(std::string("DELETE FROM ") + kMetaTable + " WHERE component = 'store'");
     exec("PRAGMA user_version = 0");
     exec("COMMIT");
   } catch (const StoreError&) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     // No kci_meta table: nothing was initialized; the drops are done.
-    for (ObjectType type : report::kObjectTypes) exec("DROP TABLE IF EXISTS " + table_info(type).name);
+    for (ObjectType type : report::kObjectTypes)
+      exec("DROP TABLE IF EXISTS " + table_info(type).name);
   }
   checked_initialized_ = false;
 }
@@ -390,44 +414,87 @@ void SqliteStore::load(report::Report report, const LoadOptions& options) {
 void SqliteStore::select(ObjectType type, const Selection& sel, bool with_metadata,
                          report::Report& out) {
   const TableInfo& t = table_info(type);
+  std::string from;
+  int n = 0;
+  if (sel.column.empty()) {
+    from = " FROM " + t.name + " AS t WHERE 1";
+  } else {
+    // The values as a table (json_each), joined to the column's index:
+    // one index search per value. (`column IN (SELECT value FROM
+    // json_each(?))` first copied the values into a temporary B-tree.)
+    // CROSS JOIN keeps the values as the outer loop.
+    from = " FROM json_each(?" + std::to_string(++n) + ") AS v CROSS JOIN " + t.name +
+           " AS t ON t." + sel.column + " = v.value WHERE 1";
+  }
+  if (sel.after) from += " AND t._timestamp > ?" + std::to_string(++n);
+  if (sel.until) from += " AND t._timestamp <= ?" + std::to_string(++n);
   std::string sql = "SELECT ";
   bool first = true;
   for (const auto& f : *t.fields) {
-    sql += (first ? "" : ", ") + std::string(f.column);
+    sql += (first ? "t." : ", t.") + std::string(f.column);
     first = false;
   }
-  sql += " FROM " + t.name + " WHERE 1";
-  int n = 0;
-  if (!sel.column.empty()) sql += " AND " + sel.column + " IN (SELECT value FROM json_each(?" + std::to_string(++n) + "))";
-  if (sel.after) sql += " AND _timestamp > ?" + std::to_string(++n);
-  if (sel.until) sql += " AND _timestamp <= ?" + std::to_string(++n);
+  sql += from;
   std::string values_json, after, until;
-  if (!sel.column.empty()) values_json = report::text_array_json(sel.values);
+  if (!sel.column.empty()) {
+    std::vector<std::string> scratch;
+    values_json = report::text_array_json(unique_values(sel.values, scratch));
+  }
   if (sel.after) after = normalize_timestamp(*sel.after);
   if (sel.until) until = normalize_timestamp(*sel.until);
 
   std::lock_guard lock(mutex_);
   require_initialized();
-  StmtGuard s{prepare(sql)};
-  n = 0;
-  if (!sel.column.empty()) sqlite3_bind_text(s.stmt, ++n, values_json.c_str(), -1, SQLITE_STATIC);
-  if (sel.after) sqlite3_bind_text(s.stmt, ++n, after.c_str(), -1, SQLITE_STATIC);
-  if (sel.until) sqlite3_bind_text(s.stmt, ++n, until.c_str(), -1, SQLITE_STATIC);
-  report::with_object_type(type, [&](auto proto) {
-    using T = decltype(proto);
-    auto& list = out.list<T>();
-    int rc;
-    while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
-      T& o = list.emplace_back();
-      int col = 0;
-      T::visit(o, [&](const FieldInfo& f, auto& member) {
-        int i = col++;
-        if (f.metadata && !with_metadata) return;
-        if (sqlite3_column_type(s.stmt, i) != SQLITE_NULL) read(s.stmt, i, member);
-      });
+  auto bind = [&](sqlite3_stmt* stmt) {
+    int k = 0;
+    if (!sel.column.empty()) {
+      sqlite3_bind_text(stmt, ++k, values_json.data(), static_cast<int>(values_json.size()),
+                        SQLITE_STATIC);
     }
-    if (rc != SQLITE_DONE) fail("cannot read " + t.name);
-  });
+    if (sel.after) sqlite3_bind_text(stmt, ++k, after.c_str(), -1, SQLITE_STATIC);
+    if (sel.until) sqlite3_bind_text(stmt, ++k, until.c_str(), -1, SQLITE_STATIC);
+  };
+  // `out` should grow once: a vector of these large objects growing row by
+  // row moves each one several times and touches about twice its final
+  // memory for the first time (page faults were a third of a large query's
+  // time on the project machine). With few values the rows are counted
+  // first (from the indexes alone, in the same transaction: cheap). With
+  // many values the count would repeat most of the work (one index search
+  // per value), so room for one row per value is reserved instead: pages
+  // reserved and not used are never touched.
+  const bool count_first = sel.column.empty() || sel.values.size() <= kCountFirstMaxValues;
+  exec("BEGIN");
+  try {
+    std::size_t rows = sel.values.size();
+    if (count_first) {
+      StmtGuard count{prepare("SELECT count(*)" + from)};
+      bind(count.stmt);
+      if (sqlite3_step(count.stmt) != SQLITE_ROW) fail("cannot count " + t.name);
+      rows = static_cast<std::size_t>(sqlite3_column_int64(count.stmt, 0));
+    }
+    StmtGuard s{prepare(sql)};
+    bind(s.stmt);
+    report::with_object_type(type, [&](auto proto) {
+      using T = decltype(proto);
+      auto& list = out.list<T>();
+      list.reserve(list.size() + rows);
+      int rc;
+      while ((rc = sqlite3_step(s.stmt)) == SQLITE_ROW) {
+        T& o = list.emplace_back();
+        int col = 0;
+        T::visit(o, [&](const FieldInfo& f, auto& member) {
+          int i = col++;
+          if (f.metadata && !with_metadata) return;
+          if (sqlite3_column_type(s.stmt, i) != SQLITE_NULL) read(s.stmt, i, member);
+        });
+      }
+      if (rc != SQLITE_DONE) fail("cannot read " + t.name);
+    });
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 }  // namespace kci::store
