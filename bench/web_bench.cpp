@@ -6,6 +6,7 @@
 // checkout, build, test (with its history) and the trees JSON twin. Prints
 // p50/p95/p99/max latency and the largest body per page. See
 // docs/performance.md.
+#include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -118,6 +119,13 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> latencies;
     std::map<std::string, std::size_t> largest;
     std::atomic<int> errors{0};
+    auto cpu_seconds = [] {
+      rusage u{};
+      getrusage(RUSAGE_SELF, &u);
+      return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+             static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    };
+    double cpu0 = cpu_seconds();
     auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
@@ -152,10 +160,17 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& t : threads) t.join();
+    double cpu = cpu_seconds() - cpu0;
     srv.stop();
     runner.join();
 
-    std::printf("%d clients, %.0f s, %d errors\n", clients, seconds, errors.load());
+    std::size_t requests = 0;
+    for (auto& [k, v] : latencies) requests += v.size();
+    std::printf(
+        "%d clients, %.0f s, %d errors, %zu requests (%.0f/s), %.2f CPU ms per request "
+        "(server and clients)\n",
+        clients, seconds, errors.load(), requests, static_cast<double>(requests) / seconds,
+        requests ? cpu * 1000.0 / static_cast<double>(requests) : 0.0);
     std::printf("%-11s %8s %8s %8s %8s %8s %10s\n", "page", "requests", "p50 ms", "p95 ms",
                 "p99 ms", "max ms", "max bytes");
     for (const std::string& k : kinds) {
