@@ -3,13 +3,18 @@
 // (kcidb-db-init, -load, -dump, -query, -purge, -empty, -cleanup). Reports
 // are read from files or stdin and printed on stdout; -d names the
 // database (default: $KCI_DATABASE).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command.h"
+#include "ingest/change_log.h"
+#include "ingest/loader.h"
 #include "report/stream.h"
 #include "report/upgrade.h"
 #include "report/validate.h"
@@ -83,6 +88,8 @@ void add_load(CLI::App* db, RunContext& ctx) {
                 "Keep the reports' _timestamp instead of the load time");
   cmd->callback([o, &ctx] {
     auto store = open(*o);
+    // Every load is announced in the change log, as the ingester's are.
+    ingest::Loader loader(*store);
     std::vector<std::string> names = o->files.empty() ? std::vector<std::string>{"-"} : o->files;
     for (const std::string& name : names) {
       report::JsonStreamReader reader(read_file(name), name == "-" ? "<stdin>" : name, o->seq_in);
@@ -104,7 +111,9 @@ void add_load(CLI::App* db, RunContext& ctx) {
           ctx.exit_status = kExitInvalidInput;
           continue;
         }
-        store->load(v->doc, store::LoadOptions{o->with_metadata});
+        store::LoadOptions options;
+        options.with_metadata = o->with_metadata;
+        loader.load(report::from_json(v->doc), options);
       }
     }
   });
@@ -238,9 +247,68 @@ void add_version(CLI::App* db, RunContext& ctx) {
   });
 }
 
+struct ChangesOptions {
+  std::optional<std::string> database;
+  std::uint64_t after = 0;
+  std::size_t limit = 0;
+  bool follow = false;
+  double interval = 1.0;
+  std::string consumer;
+};
+
+void add_changes(CLI::App* db, RunContext&) {
+  auto o = std::make_shared<ChangesOptions>();
+  auto* cmd = db->add_subcommand(
+      "changes", "Print the change log (one ObjectsChanged per committed load) as JSON lines");
+  cmd->add_option("-d,--database", o->database,
+                  "Database: sqlite:PATH or postgresql:CONNINFO (default: $KCI_DATABASE)");
+  cmd->add_option("--after", o->after, "Only events with a sequence above N (default 0)");
+  cmd->add_option("--limit", o->limit, "Print at most N events (default: all)");
+  cmd->add_flag("--follow,-f", o->follow, "Keep waiting for new events (until interrupted)");
+  cmd->add_option("--interval", o->interval, "Seconds between polls with --follow")
+      ->default_val(1.0)
+      ->check(CLI::Range(0.01, 3600.0));
+  cmd->add_option("--consumer", o->consumer,
+                  "Start after this consumer's cursor and advance it past each printed event");
+  cmd->callback([o] {
+    auto sql = store::SqlConnection::open(store::database_spec_from(o->database));
+    ingest::ChangeLog log(*sql, false);
+    bool exists = false;
+    std::uint64_t cursor = o->after;
+    std::size_t printed = 0;
+    if (!o->consumer.empty() && sql->component_version(ingest::ChangeLog::kComponent) > 0) {
+      cursor = std::max(cursor, log.cursor(o->consumer));
+    }
+    for (;;) {
+      if (!exists) exists = sql->component_version(ingest::ChangeLog::kComponent) > 0;
+      bool more = false;
+      if (exists) {
+        constexpr std::size_t kPage = 1000;
+        std::size_t want = o->limit ? std::min(kPage, o->limit - printed) : kPage;
+        std::vector<ingest::ObjectsChanged> events = log.read_after(cursor, want);
+        for (const auto& e : events) {
+          std::string line = ingest::to_json(e);
+          line.push_back('\n');
+          std::fwrite(line.data(), 1, line.size(), stdout);
+          cursor = e.sequence;
+        }
+        std::fflush(stdout);
+        printed += events.size();
+        if (!o->consumer.empty() && !events.empty()) log.advance(o->consumer, cursor);
+        more = events.size() == want;
+      }
+      if (o->limit && printed >= o->limit) return;
+      if (more) continue;
+      if (!o->follow) return;
+      std::this_thread::sleep_for(std::chrono::duration<double>(o->interval));
+    }
+  });
+}
+
 void register_db_commands(CLI::App& root, RunContext& ctx) {
-  auto* db = root.add_subcommand("db", "The KCIDB store: init, load, dump, query, purge, empty, "
-                                       "cleanup, version");
+  auto* db = root.add_subcommand("db",
+                                 "The KCIDB store: init, load, dump, query, purge, empty, "
+                                 "cleanup, version, changes");
   db->require_subcommand(1);
   add_init(db, ctx);
   add_load(db, ctx);
@@ -250,6 +318,7 @@ void register_db_commands(CLI::App& root, RunContext& ctx) {
   add_empty(db, ctx);
   add_cleanup(db, ctx);
   add_version(db, ctx);
+  add_changes(db, ctx);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report/model.h"
@@ -56,5 +57,14 @@ class ChangeBus {
   int next_handle_ = 1;
   std::vector<std::pair<int, Subscriber>> subscribers_;
 };
+
+// The event as one line of JSON (what `kci db changes` prints and the
+// change log stores):
+//   {"sequence":N,"committed_at":"...","checkouts":[ids],"builds":[...],
+//    "tests":[...],"incidents":[...],"issues":[{"id":"...","version":N}],
+//    "builds_status_changed":[...],"tests_status_changed":[...]}
+std::string to_json(const ObjectsChanged& event);
+// The inverse; throws InvalidInputError naming the member that is wrong.
+ObjectsChanged objects_changed_from_json(std::string_view json);
 
 }  // namespace kci::ingest

@@ -10,10 +10,10 @@
 #include <optional>
 #include <unordered_map>
 
+#include "ingest/ingester.h"
+#include "ingest/metrics.h"
+#include "ingest/spool.h"
 #include "report/model.h"
-#include "server/ingest.h"
-#include "server/metrics.h"
-#include "server/spool.h"
 #include "server/submission.h"
 #include "server/tokens.h"
 #include "store/store.h"
@@ -40,8 +40,7 @@ struct RequestScope {
 thread_local RequestScope t_request;
 
 void answer(httplib::Response& res, int status, const std::string& id, const std::string& state,
-            const std::string& message,
-            const std::vector<report::ValidationError>& errors = {}) {
+            const std::string& message, const std::vector<report::ValidationError>& errors = {}) {
   res.status = status;
   res.set_content(answer_json(id, state, message, errors), kJson);
 }
@@ -88,11 +87,22 @@ void parse_listen(const std::string& listen, std::string& host, int& port) {
   }
 }
 
+using ingest::Ingester;
+using ingest::IngestOptions;
+using ingest::Metrics;
+using ingest::new_submission_id;
+using ingest::RejectReason;
+using ingest::Spool;
+using ingest::SubmissionState;
+using ingest::valid_submission_id;
+
 struct Server::Impl {
   explicit Impl(ServerOptions o) : options(std::move(o)) {}
 
   ServerOptions options;
   Metrics metrics;
+  // Declared before the ingester, which publishes on it until it stops.
+  ingest::ChangeBus changes;
   std::unique_ptr<store::Store> read_store;
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<Spool> spool;
@@ -182,9 +192,9 @@ struct Server::Impl {
     metrics.submission_bytes.fetch_add(req.body.size(), std::memory_order_relaxed);
     metrics.spool_depth.fetch_add(1, std::memory_order_relaxed);
     ingester->enqueue(id, std::chrono::system_clock::now());
-    answer(res, 200, id, "ok",
-           "Received submission " + id + " with size " + std::to_string(req.body.size()) +
-               " bytes");
+    answer(
+        res, 200, id, "ok",
+        "Received submission " + id + " with size " + std::to_string(req.body.size()) + " bytes");
   }
 
   void status(const httplib::Request& req, httplib::Response& res) {
@@ -248,10 +258,14 @@ struct Server::Impl {
     query.children = flag_param(req, "children");
     query.parents = flag_param(req, "parents");
     query.with_metadata = flag_param(req, "metadata");
-    if (list == "checkouts") ids.checkouts.push_back(id);
-    else if (list == "builds") ids.builds.push_back(id);
-    else if (list == "tests") ids.tests.push_back(id);
-    else if (list == "incidents") ids.incidents.push_back(id);
+    if (list == "checkouts")
+      ids.checkouts.push_back(id);
+    else if (list == "builds")
+      ids.builds.push_back(id);
+    else if (list == "tests")
+      ids.tests.push_back(id);
+    else if (list == "incidents")
+      ids.incidents.push_back(id);
     else {
       std::optional<std::int64_t> version;
       if (req.has_param("version")) {
@@ -350,8 +364,8 @@ struct Server::Impl {
       for (char& c : who) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
       }
-      std::fprintf(stderr, "%s %s %d %zu %.1fms %s\n", req.method.c_str(), path.c_str(),
-                   res.status, res.body.size(), seconds * 1000.0, who.c_str());
+      std::fprintf(stderr, "%s %s %d %zu %.1fms %s\n", req.method.c_str(), path.c_str(), res.status,
+                   res.body.size(), seconds * 1000.0, who.c_str());
     }
   }
 
@@ -373,23 +387,24 @@ struct Server::Impl {
       t_request.submitter.clear();
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    http.set_logger(
-        [this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+    http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      log_request(req, res);
+    });
     http.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) {
-      if (res.status == 413 && req.path == "/submit") metrics.reject(RejectReason::kTooLarge);
-      if (res.body.empty()) {
-        std::string message = res.status == 413
-                                  ? "The body is larger than the limit of " +
-                                        std::to_string(options.max_body_bytes) + " bytes"
-                                  : "HTTP " + std::to_string(res.status);
-        res.set_content(answer_json("0", "error", message), kJson);
-        // httplib's own refusals (unreadable request, too large, timed
-        // out) leave the stream in an unknown state: do not keep it.
-        res.set_header("Connection", "close");
-      }
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+          if (res.status == 413 && req.path == "/submit") metrics.reject(RejectReason::kTooLarge);
+          if (res.body.empty()) {
+            std::string message = res.status == 413
+                                      ? "The body is larger than the limit of " +
+                                            std::to_string(options.max_body_bytes) + " bytes"
+                                      : "HTTP " + std::to_string(res.status);
+            res.set_content(answer_json("0", "error", message), kJson);
+            // httplib's own refusals (unreadable request, too large, timed
+            // out) leave the stream in an unknown state: do not keep it.
+            res.set_header("Connection", "close");
+          }
+          return httplib::Server::HandlerResponse::Handled;
+        }));
 
     http.Post("/submit", guarded(&Impl::submit));
     http.Get("/status", guarded(&Impl::status));
@@ -408,8 +423,9 @@ struct Server::Impl {
       auto pages = [this](const httplib::Request& req, httplib::Response& res) {
         dashboard_get(req, res);
       };
-      for (const char* pattern : {"/", "/trees", "/trees\\.json", "/favicon\\.ico",
-                                  "/issues", "/issues\\.json", "/(checkout|build|test|issue|static|artifacts)/.+"}) {
+      for (const char* pattern :
+           {"/", "/trees", "/trees\\.json", "/favicon\\.ico", "/issues", "/issues\\.json",
+            "/(checkout|build|test|issue|static|artifacts)/.+"}) {
         http.Get(pattern, pages);
       }
     }
@@ -451,11 +467,12 @@ void Server::start() {
   s.spool = std::make_unique<Spool>(spool_dir);
 
   IngestOptions ingest;
-  ingest.workers = s.options.ingest_workers > 0 ? s.options.ingest_workers
+  ingest.workers = s.options.ingest_workers > 0                          ? s.options.ingest_workers
                    : s.options.database.driver == store::Driver::kSqlite ? 1
-                                                                          : 2;
+                                                                         : 2;
   ingest.batch_submissions = s.options.ingest_batch;
-  s.ingester = std::make_unique<Ingester>(*s.spool, s.options.database, s.metrics, ingest);
+  s.ingester =
+      std::make_unique<Ingester>(*s.spool, s.options.database, s.metrics, ingest, &s.changes);
   s.ingester->start();
   std::vector<Spool::Ready> pending = s.spool->recover();
   if (!pending.empty()) {
@@ -497,5 +514,7 @@ void Server::run() {
 void Server::stop() { impl_->http.stop(); }
 
 int Server::port() const { return impl_->bound_port; }
+
+ingest::ChangeBus& Server::changes() { return impl_->changes; }
 
 }  // namespace kci::server

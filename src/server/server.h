@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "ingest/change_event.h"
 #include "store/database_spec.h"
 
 namespace kci::server {
@@ -32,9 +33,9 @@ struct ServerOptions {
   bool access_log = true;  // one line per request on stderr
   // The web dashboard (src/web): off serves only the APIs.
   bool dashboard = true;
-  std::string base_url;                   // prefix of the dashboard's links
-  std::filesystem::path artifact_root;    // served under /artifacts/ (empty: none)
-  int dashboard_connections = 4;          // database connections for pages
+  std::string base_url;                 // prefix of the dashboard's links
+  std::filesystem::path artifact_root;  // served under /artifacts/ (empty: none)
+  int dashboard_connections = 4;        // database connections for pages
 };
 
 // The spool folder used when none is given: beside a SQLite database file
@@ -59,6 +60,10 @@ class Server {
   // Safe from any thread (e.g. a signal-waiting one).
   void stop();
   int port() const;
+  // The ObjectsChanged of every batch the ingester commits, for in-process
+  // consumers: subscribe before start() to see every batch (see
+  // docs/architecture.md, "Event flow").
+  ingest::ChangeBus& changes();
 
  private:
   struct Impl;

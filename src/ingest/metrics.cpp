@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "server/metrics.h"
+#include "ingest/metrics.h"
 
 #include <algorithm>
 #include <cstdio>
 
-namespace kci::server {
+namespace kci::ingest {
 
 namespace {
 
@@ -53,8 +53,7 @@ void Histogram::observe(double seconds) {
                         std::memory_order_relaxed);
 }
 
-void Histogram::render(const std::string& name, const std::string& help,
-                       std::string& out) const {
+void Histogram::render(const std::string& name, const std::string& help, std::string& out) const {
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
@@ -88,13 +87,15 @@ std::string Metrics::render() const {
             std::string("{type=\"") + report::list_name(report::kObjectTypes[i]) + "\"}",
             objects_loaded[i].load(), i == 0, out);
   }
-  out += "# HELP kci_spool_depth Submissions acknowledged and not yet loaded\n"
-         "# TYPE kci_spool_depth gauge\n"
-         "kci_spool_depth " + std::to_string(spool_depth.load()) + "\n";
-  ingest_latency.render("kci_ingest_latency_seconds",
-                        "Time from acknowledgement to being stored", out);
+  out +=
+      "# HELP kci_spool_depth Submissions acknowledged and not yet loaded\n"
+      "# TYPE kci_spool_depth gauge\n"
+      "kci_spool_depth " +
+      std::to_string(spool_depth.load()) + "\n";
+  ingest_latency.render("kci_ingest_latency_seconds", "Time from acknowledgement to being stored",
+                        out);
   request_duration.render("kci_request_duration_seconds", "HTTP request handling time", out);
   return out;
 }
 
-}  // namespace kci::server
+}  // namespace kci::ingest

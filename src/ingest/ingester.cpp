@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "server/ingest.h"
+#include "ingest/ingester.h"
 
 #include <cstdio>
 #include <optional>
 
+#include "ingest/loader.h"
 #include "report/model.h"
 #include "report/upgrade.h"
 #include "report/validate.h"
 #include "report/version.h"
 #include "store/store.h"
 
-namespace kci::server {
+namespace kci::ingest {
 
-// One worker's store connection.
+// One worker's store connection, and its Loader.
 class IngestWorkerState {
  public:
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<Loader> loader;
 };
 
 namespace {
@@ -62,8 +64,12 @@ void count_loaded(Metrics& metrics, const report::Report& r) {
 }  // namespace
 
 Ingester::Ingester(Spool& spool, store::DatabaseSpec database, Metrics& metrics,
-                   IngestOptions options)
-    : spool_(spool), database_(std::move(database)), metrics_(metrics), options_(options) {
+                   IngestOptions options, ChangeBus* bus)
+    : spool_(spool),
+      database_(std::move(database)),
+      metrics_(metrics),
+      options_(options),
+      bus_(bus) {
   if (options_.workers < 1) options_.workers = 1;
   if (options_.batch_submissions < 1) options_.batch_submissions = 1;
 }
@@ -74,6 +80,7 @@ void Ingester::start() {
   for (int i = 0; i < options_.workers; ++i) {
     auto state = std::make_unique<IngestWorkerState>();
     state->store = store::open_store(database_);
+    state->loader = std::make_unique<Loader>(*state->store, bus_);
     states_.push_back(std::move(state));
   }
   for (std::size_t i = 0; i < states_.size(); ++i) {
@@ -107,7 +114,7 @@ void Ingester::wait_idle() {
 }
 
 void Ingester::run(std::size_t worker) {
-  store::Store& store = *states_[worker]->store;
+  Loader& loader = *states_[worker]->loader;
   for (;;) {
     std::vector<Item> batch;
     {
@@ -173,7 +180,7 @@ void Ingester::run(std::size_t worker) {
         append_report(combined, copy);
       }
       try {
-        store.load(std::move(combined));
+        loader.load(std::move(combined));
         batch_loaded = true;
       } catch (const Error& e) {
         std::fprintf(stderr,
@@ -188,7 +195,7 @@ void Ingester::run(std::size_t worker) {
       for (Parsed& p : parsed) {
         try {
           report::Report copy = p.report;
-          store.load(std::move(copy));
+          loader.load(std::move(copy));
           finish(p, p.report);
         } catch (const store::StoreError& e) {
           // The database failed, not the submission: keep it in the spool
@@ -215,4 +222,4 @@ void Ingester::run(std::size_t worker) {
   }
 }
 
-}  // namespace kci::server
+}  // namespace kci::ingest

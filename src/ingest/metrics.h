@@ -13,7 +13,7 @@
 
 #include "report/model.h"
 
-namespace kci::server {
+namespace kci::ingest {
 
 // A cumulative histogram with fixed upper bounds (seconds).
 class Histogram {
@@ -31,12 +31,12 @@ class Histogram {
 
 // Why a submission was refused (a label of kci_submissions_rejected_total).
 enum class RejectReason : std::size_t {
-  kInvalid,         // 400: malformed JSON or invalid report
-  kUnauthorized,    // 401
-  kForbidden,       // 403: origin not allowed for the token
-  kTooLarge,        // 413
-  kContentType,     // 415
-  kStorage,         // 500: the spool could not be written
+  kInvalid,       // 400: malformed JSON or invalid report
+  kUnauthorized,  // 401
+  kForbidden,     // 403: origin not allowed for the token
+  kTooLarge,      // 413
+  kContentType,   // 415
+  kStorage,       // 500: the spool could not be written
   kCount
 };
 
@@ -51,8 +51,8 @@ struct Metrics {
   std::atomic<std::uint64_t> submissions_failed{0};
   std::array<std::atomic<std::uint64_t>, 5> objects_loaded{};  // by report::ObjectType
   std::atomic<std::int64_t> spool_depth{0};
-  Histogram ingest_latency;     // acknowledged -> stored
-  Histogram request_duration;   // every HTTP request
+  Histogram ingest_latency;    // acknowledged -> stored
+  Histogram request_duration;  // every HTTP request
 
   void reject(RejectReason reason) {
     submissions_rejected[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
@@ -63,4 +63,4 @@ struct Metrics {
   std::string render() const;
 };
 
-}  // namespace kci::server
+}  // namespace kci::ingest

@@ -29,7 +29,7 @@
 
 #include "util/error.h"
 
-namespace kci::server {
+namespace kci::ingest {
 
 enum class SubmissionState { kNotFound, kInProgress, kReady, kProcessed, kFailed };
 // The kcidb-ng name of a state: notfound, inprogress, ready, processed, failed.
@@ -84,11 +84,11 @@ class Spool {
   std::mutex mutex_;
   std::condition_variable flushed_;
   int segment_fd_ = -1;
-  std::uint64_t segment_ = 0;          // current segment number
+  std::uint64_t segment_ = 0;  // current segment number
   std::uint64_t segment_bytes_ = 0;
-  std::string pending_;                // records not yet written
-  std::uint64_t appended_ = 0;         // records appended (sequence numbers)
-  std::uint64_t synced_ = 0;           // records on disk
+  std::string pending_;         // records not yet written
+  std::uint64_t appended_ = 0;  // records appended (sequence numbers)
+  std::uint64_t synced_ = 0;    // records on disk
   bool flushing_ = false;
   std::uint64_t failed_from_ = 0, failed_to_ = 0;  // a range whose flush failed
   std::string flush_error_;
@@ -97,4 +97,4 @@ class Spool {
   std::map<std::uint64_t, std::size_t> outstanding_;           // per segment
 };
 
-}  // namespace kci::server
+}  // namespace kci::ingest

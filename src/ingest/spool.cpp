@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "server/spool.h"
+#include "ingest/spool.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 #include "util/file.h"
 #include "util/sha256.h"
 
-namespace kci::server {
+namespace kci::ingest {
 
 namespace {
 
@@ -353,4 +353,4 @@ SubmissionState Spool::state(const std::string& id, std::string* reason) const {
   return SubmissionState::kNotFound;
 }
 
-}  // namespace kci::server
+}  // namespace kci::ingest
