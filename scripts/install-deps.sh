@@ -15,6 +15,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev
   # the dashboard's templates (header-only)
   libkainjow-mustache-dev
+  libvectorscan-dev libre2-dev
 )
 test_pkgs=(
   postgresql-15 postgresql-client-15
