@@ -123,4 +123,29 @@ std::optional<IssueSummary> issue_details(store::Store& store, const std::string
   return std::move(it->second);
 }
 
+std::map<std::string, std::vector<std::string>> known_issues_of(
+    store::Store& store, const std::vector<std::string>& build_ids,
+    const std::vector<std::string>& test_ids) {
+  std::map<std::string, std::vector<std::string>> out;
+  report::Report incidents;
+  for (const auto& [column, ids] :
+       {std::pair{"build_id", &build_ids}, std::pair{"test_id", &test_ids}}) {
+    if (ids->empty()) continue;
+    store::Selection sel;
+    sel.column = column;
+    sel.values = *ids;
+    store.select(report::ObjectType::kIncident, sel, false, incidents);
+  }
+  for (const auto& inc : incidents.incidents) {
+    if (!inc.issue_id || (inc.present && !*inc.present)) continue;
+    const report::Text& result = inc.test_id ? inc.test_id : inc.build_id;
+    if (result) out[*result].push_back(*inc.issue_id);
+  }
+  for (auto& [id, issues] : out) {
+    std::sort(issues.begin(), issues.end());
+    issues.erase(std::unique(issues.begin(), issues.end()), issues.end());
+  }
+  return out;
+}
+
 }  // namespace kci::triage

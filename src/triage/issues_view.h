@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,5 +33,12 @@ struct IssueSummary {
 std::vector<IssueSummary> list_issues(store::Store& store);
 // One issue with its incidents; nullopt when the store has no such issue.
 std::optional<IssueSummary> issue_details(store::Store& store, const std::string& id);
+
+// The issues each of these builds and tests shows (present incidents), by
+// result id, sorted and each once: what analysis marks a regression with,
+// and what `--exclude-known` leaves out.
+std::map<std::string, std::vector<std::string>> known_issues_of(
+    store::Store& store, const std::vector<std::string>& build_ids,
+    const std::vector<std::string>& test_ids);
 
 }  // namespace kci::triage

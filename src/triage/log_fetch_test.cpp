@@ -2,6 +2,8 @@
 // Fetching logs over HTTP from a real server on loopback.
 #include "triage/log_fetch.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 

@@ -2,11 +2,13 @@
 // Every known-issue regex compiled into one Vectorscan (Hyperscan) database,
 // so a log is read once whatever the number of rules: the cost grows with
 // log bytes, not with rules x logs (see docs/performance.md for the
-// measurement against RE2::Set). Logs are scanned in streaming mode, chunk
-// by chunk, in bounded memory.
+// measurement against RE2::Set). Logs are fed chunk by chunk, in bounded
+// memory, and matched in block mode over runs of whole lines.
 //
-// Regexes match within a line: "." does not match a newline and ^ / $
-// match at line boundaries (Hyperscan's default dot and HS_FLAG_MULTILINE).
+// Regexes match within a line: "." does not match a newline, ^ / $ match at
+// line boundaries (Hyperscan's default dot and HS_FLAG_MULTILINE), and a
+// match never spans two blocks (a line longer than 64 KiB is matched in
+// 64 KiB pieces).
 #pragma once
 
 #include <cstddef>

@@ -3,6 +3,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -50,19 +51,20 @@ Triager::Triager(RuleSet rules, TriageOptions options)
       log_rule_(),
       excerpt_rule_(),
       log_patterns_(collect(rules_, true, log_rule_)),
-      excerpt_patterns_(collect(rules_, false, excerpt_rule_)) {}
+      excerpt_patterns_(collect(rules_, false, excerpt_rule_)) {
+  for (std::size_t i = 0; i < rules_.rules.size(); ++i) {
+    const RuleFilters& f = rules_.rules[i].match;
+    if (f.log.empty() && f.log_excerpt.empty()) regexless_.push_back(i);
+  }
+}
 
 Outcome Triager::triage(const ResultFacts& facts, const report::Text& log_url,
                         const report::Text& log_excerpt) const {
   Outcome out;
-  std::vector<bool> accepted(rules_.rules.size());
-  bool any_accepted = false;
-  for (std::size_t i = 0; i < rules_.rules.size(); ++i) {
-    accepted[i] = filters_accept(rules_.rules[i].match, facts);
-    any_accepted = any_accepted || accepted[i];
-  }
-  std::set<std::size_t> matched;
-
+  // Rules are checked against the result only when the automaton found one
+  // of their regexes (or they have none): cost per log byte, not per rule.
+  const bool any_regex = log_patterns_.size() + excerpt_patterns_.size() > 0;
+  std::vector<std::size_t> matched;
   // One pass over the log: scanner and automaton side by side.
   auto sink = [&out](Finding&& f) {
     if (issue_worthy(f)) out.findings.push_back(std::move(f));
@@ -86,11 +88,11 @@ Outcome Triager::triage(const ResultFacts& facts, const report::Text& log_url,
     try {
       fetch_log(*log_url, options_.fetch, [&](std::string_view chunk) {
         splitter.feed(chunk);
-        if (any_accepted) automaton.feed(chunk);
+        if (any_regex) automaton.feed(chunk);
       });
       splitter.finish();
       scanned = true;
-      for (std::uint32_t id : automaton.finish()) matched.insert(log_rule_[id]);
+      for (std::uint32_t id : automaton.finish()) matched.push_back(log_rule_[id]);
     } catch (const FetchError& e) {
       out.log_error = e.what();
     }
@@ -100,21 +102,21 @@ Outcome Triager::triage(const ResultFacts& facts, const report::Text& log_url,
     LineSplitter splitter(on_line);
     splitter.feed(*log_excerpt);
     splitter.finish();
-    if (any_accepted) {
-      for (std::uint32_t id : log_patterns_.match(*log_excerpt)) matched.insert(log_rule_[id]);
+    if (any_regex) {
+      for (std::uint32_t id : log_patterns_.match(*log_excerpt)) matched.push_back(log_rule_[id]);
     }
   }
   if (console) console->finish();
   if (build) build->finish();
-  if (log_excerpt && any_accepted) {
+  if (log_excerpt && any_regex) {
     for (std::uint32_t id : excerpt_patterns_.match(*log_excerpt))
-      matched.insert(excerpt_rule_[id]);
+      matched.push_back(excerpt_rule_[id]);
   }
-  for (std::size_t i = 0; i < rules_.rules.size(); ++i) {
-    if (!accepted[i]) continue;
-    const RuleFilters& f = rules_.rules[i].match;
-    bool has_regex = !f.log.empty() || !f.log_excerpt.empty();
-    if (!has_regex || matched.count(i)) out.rules.push_back(i);
+  matched.insert(matched.end(), regexless_.begin(), regexless_.end());
+  std::sort(matched.begin(), matched.end());
+  matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
+  for (std::size_t i : matched) {
+    if (filters_accept(rules_.rules[i].match, facts)) out.rules.push_back(i);
   }
   // One issue per signature, the first ones found.
   std::unordered_set<std::string> seen;
@@ -136,9 +138,9 @@ void Triager::add_to_report(const ResultFacts& facts, const Outcome& outcome,
     return false;
   };
   for (const Finding& f : outcome.findings) {
-    report::Issue issue = issue_from_finding(f);
-    if (!has_issue(*issue.id, 1)) out.issues.push_back(issue);
-    out.incidents.push_back(incident_for(facts, *issue.id, 1));
+    std::string id = issue_id_for_signature(f.signature);
+    if (!has_issue(id, 1)) out.issues.push_back(issue_from_finding(f));
+    out.incidents.push_back(incident_for(facts, id, 1));
   }
   for (std::size_t r : outcome.rules) {
     const KnownIssueRule& rule = rules_.rules[r];

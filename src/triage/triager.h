@@ -52,6 +52,7 @@ class Triager {
   // Declared before the pattern sets: the constructor fills them while
   // compiling those.
   std::vector<std::size_t> log_rule_, excerpt_rule_;  // pattern id -> rule index
+  std::vector<std::size_t> regexless_;                // rules matched on filters alone
   PatternSet log_patterns_, excerpt_patterns_;
 };
 

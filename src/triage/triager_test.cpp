@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "triage/triager.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -132,6 +134,11 @@ TEST_F(TriageStore, SignaturesAndRulesBecomeIssuesAndIncidents) {
   EXPECT_EQ(usb->details[0].result_id, "maestro:t1");
   EXPECT_TRUE(usb->issue.culprit_harness.value_or(false));
   EXPECT_FALSE(issue_details(*store_, "kci:rule:never"));
+
+  auto known = known_issues_of(*store_, {"maestro:b1", "maestro:b2"}, {"maestro:t1", "maestro:t3"});
+  EXPECT_EQ(known.size(), 2u);  // b2 and t1
+  EXPECT_EQ(known["maestro:t1"].size(), 2u);
+  EXPECT_EQ(known.count("maestro:t3"), 0u);
 
   // Triage again: same ids, nothing new.
   triage_stored(*store_, ids, triager);
