@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// `kci compare | regressions | history | summary | analyze`: the analysis
+// layer's questions and its catch-up, as thin shells over src/analysis.
+// JSON on stdout (one document, or JSON lines for regressions); --format
+// table for people where it makes sense.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "analysis/analyzer.h"
+#include "analysis/output.h"
+#include "analysis/queries.h"
+#include "analysis/schema.h"
+#include "cli/command.h"
+#include "store/sql.h"
+#include "store/store.h"
+#include "util/error.h"
+
+namespace kci::cli {
+
+namespace {
+
+void add_database_option(CLI::App* cmd, std::optional<std::string>& database) {
+  cmd->add_option("-d,--database", database,
+                  "Database: sqlite:PATH or postgresql:CONNINFO (default: $KCI_DATABASE)");
+}
+
+// A connection to an initialised database with the analysis tables.
+std::unique_ptr<store::SqlConnection> open_sql(const std::optional<std::string>& database) {
+  auto spec = store::database_spec_from(database);
+  auto sql = store::SqlConnection::open(spec);
+  analysis::migrate(*sql);
+  return sql;
+}
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (text.empty() || text.back() != '\n') std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void add_format_option(CLI::App* cmd, std::string& format) {
+  cmd->add_option("--format", format, "Output format: json or table")
+      ->default_val("json")
+      ->check(CLI::IsMember({"json", "table"}));
+}
+
+void add_compare(CLI::App& root) {
+  struct O {
+    std::optional<std::string> database;
+    std::string a, b, format;
+    bool builds = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = root.add_subcommand(
+      "compare",
+      "Compare the tests (or builds) of two checkouts: regression, fixed, still_failing, "
+      "new_failure, new_pass, appeared, disappeared, inconclusive");
+  add_database_option(cmd, o->database);
+  cmd->add_option("checkout_a", o->a, "The earlier checkout id")->required();
+  cmd->add_option("checkout_b", o->b, "The later checkout id")->required();
+  cmd->add_flag("--builds", o->builds, "Compare builds instead of tests");
+  add_format_option(cmd, o->format);
+  cmd->callback([o] {
+    auto sql = open_sql(o->database);
+    auto r = analysis::compare(*sql, o->a, o->b,
+                               o->builds ? analysis::Kind::kBuild : analysis::Kind::kTest);
+    print(o->format == "table" ? analysis::compare_table(r) : analysis::compare_json(r));
+  });
+}
+
+void add_regressions(CLI::App& root) {
+  struct O {
+    std::optional<std::string> database;
+    analysis::RegressionFilter filter;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = root.add_subcommand(
+      "regressions",
+      "Print the active regressions (PASS -> FAIL per identity), one JSON object a line");
+  add_database_option(cmd, o->database);
+  cmd->add_option("--tree", o->filter.tree, "Only this tree_name");
+  cmd->add_option("--branch", o->filter.branch, "Only this git_repository_branch");
+  cmd->add_option("--origin", o->filter.origin, "Only this origin");
+  cmd->add_flag("--all", o->filter.all,
+                "Also closed regressions, and those of unstable identities not yet reported");
+  cmd->callback([o] {
+    auto sql = open_sql(o->database);
+    std::string out;
+    for (const auto& r : analysis::regressions(*sql, o->filter))
+      out += analysis::regression_json(r) + "\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  });
+}
+
+void add_history(CLI::App& root, RunContext& ctx) {
+  struct O {
+    std::optional<std::string> database, test, build;
+    analysis::IdentityQuery q;
+    bool builds = false;
+    std::string format;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = root.add_subcommand(
+      "history",
+      "Print the status history of an identity: of a test or build id, or of the identities "
+      "matching the given fields (one JSON document a line)");
+  add_database_option(cmd, o->database);
+  auto* test = cmd->add_option("--test", o->test, "The identity of this test id");
+  auto* build = cmd->add_option("--build", o->build, "The identity of this build id");
+  test->excludes(build);
+  cmd->add_option("--origin", o->q.origin, "Identity: origin");
+  cmd->add_option("--tree", o->q.tree, "Identity: tree_name");
+  cmd->add_option("--branch", o->q.branch, "Identity: git_repository_branch");
+  cmd->add_option("--arch", o->q.architecture, "Identity: architecture");
+  cmd->add_option("--config", o->q.config_name, "Identity: config_name");
+  cmd->add_option("--compiler", o->q.compiler, "Identity: compiler");
+  cmd->add_option("--path", o->q.path, "Identity: test path");
+  cmd->add_option("--platform", o->q.platform, "Identity: platform");
+  cmd->add_flag("--builds", o->builds, "With identity fields: build identities");
+  add_format_option(cmd, o->format);
+  cmd->callback([o, &ctx] {
+    auto sql = open_sql(o->database);
+    std::vector<analysis::IdentityInfo> ids;
+    if (o->test || o->build) {
+      auto kind = o->test ? analysis::Kind::kTest : analysis::Kind::kBuild;
+      const std::string& id = o->test ? *o->test : *o->build;
+      auto info = analysis::identity_of(*sql, kind, id);
+      if (!info)
+        throw InvalidInputError(std::string(analysis::kind_name(kind)) + " '" + id +
+                                "' is not in the analysis (unknown, or run `kci analyze`)");
+      ids.push_back(*info);
+    } else {
+      const auto& q = o->q;
+      if (!q.origin && !q.tree && !q.branch && !q.architecture && !q.config_name &&
+          !q.compiler && !q.path && !q.platform)
+        throw UsageError("history: give --test, --build or identity options (--path, --tree ...)");
+      o->q.kind = o->builds ? analysis::Kind::kBuild : analysis::Kind::kTest;
+      ids = analysis::find_identities(*sql, o->q);
+      if (ids.empty()) {
+        std::fprintf(stderr, "kci: history: no identity matches\n");
+        ctx.exit_status = kExitInvalidInput;
+        return;
+      }
+    }
+    std::string out;
+    for (const auto& info : ids) {
+      auto h = analysis::history(*sql, info);
+      out += o->format == "table" ? analysis::history_table(h) : analysis::history_json(h) + "\n";
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  });
+}
+
+void add_summary(CLI::App& root) {
+  struct O {
+    std::optional<std::string> database;
+    std::string checkout, format;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = root.add_subcommand(
+      "summary",
+      "Print a checkout's builds/boots/tests by status and the per platform | arch | lab | "
+      "compiler | defconfig results table");
+  add_database_option(cmd, o->database);
+  cmd->add_option("checkout", o->checkout, "The checkout id")->required();
+  add_format_option(cmd, o->format);
+  cmd->callback([o] {
+    auto sql = open_sql(o->database);
+    auto s = analysis::summary(*sql, o->checkout);
+    if (!s)
+      throw InvalidInputError("checkout '" + o->checkout +
+                              "' is not in the analysis (unknown, or run `kci analyze`)");
+    print(o->format == "table" ? analysis::summary_table(*s) : analysis::summary_json(*s));
+  });
+}
+
+void add_analyze(CLI::App& root) {
+  struct O {
+    std::optional<std::string> database;
+    bool rebuild = false;
+  };
+  auto o = std::make_shared<O>();
+  auto* cmd = root.add_subcommand(
+      "analyze",
+      "Bring the analysis tables up to date (from the change log), or recompute them from "
+      "scratch with --rebuild");
+  add_database_option(cmd, o->database);
+  cmd->add_flag("--rebuild", o->rebuild, "Recompute every analysis table from the stored objects");
+  cmd->callback([o] {
+    auto spec = store::database_spec_from(o->database);
+    auto st = store::open_store(spec);
+    auto sql = store::SqlConnection::open(spec);
+    analysis::Analyzer analyzer(*st, *sql);
+    analysis::UpdateStats stats = analyzer.rebuild();
+    (void)o->rebuild;
+    std::fprintf(stderr, "kci: analyze: %s\n", stats.describe().c_str());
+  });
+}
+
+void register_analysis(CLI::App& root, RunContext& ctx) {
+  add_analyze(root);
+  add_compare(root);
+  add_regressions(root);
+  add_history(root, ctx);
+  add_summary(root);
+}
+
+}  // namespace
+
+KCI_COMMAND(32, register_analysis);
+
+}  // namespace kci::cli
