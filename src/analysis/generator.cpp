@@ -175,9 +175,9 @@ void fill_truth(TruthIdentity& t, const std::vector<std::string>& checkouts,
   t.never_passed = !passed && last_signal == 'F';
 }
 
-std::string add_hours(SystemTime base, double hours) {
-  return format_rfc3339(base + std::chrono::duration_cast<SystemTime::duration>(
-                                   std::chrono::duration<double, std::ratio<3600>>(hours)));
+// Whole minutes, so that checkouts of a branch are exactly a day apart.
+std::string add_minutes(SystemTime base, long minutes) {
+  return format_rfc3339(base + std::chrono::minutes(minutes));
 }
 
 }  // namespace
@@ -278,7 +278,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
           report::Report r;
           const std::string& cid = branch.checkouts[static_cast<std::size_t>(d)];
           auto& counts = truth_.counts[cid];
-          double hours = d * 24.0 + ti * 2.0 + bi / 3.0 + oi * 3.0;
+          const long minutes = d * 1440L + ti * 120L + bi * 20L + oi * 180L;
           report::Checkout co;
           co.id = cid;
           co.origin = origin;
@@ -292,7 +292,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
                                    ? tree + "-" + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2)
                                    : "v6.13-rc" + std::to_string(1 + d / 7) + "-" +
                                          std::to_string(d * 13 + 1) + "-g" + hash.substr(0, 12);
-          co.start_time = add_hours(*base, hours);
+          co.start_time = add_minutes(*base, minutes);
           co.valid = true;
           r.checkouts.push_back(std::move(co));
           std::map<std::pair<int, std::pair<int, int>>, std::string> build_ids;
@@ -306,7 +306,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
             build.architecture = id.architecture;
             build.config_name = id.config_name;
             build.compiler = id.compiler;
-            build.start_time = add_hours(*base, hours + 0.25);
+            build.start_time = add_minutes(*base, minutes + 15);
             build.duration = 600.0 + b.arch * 30;
             if (const char* st = status_name(c)) build.status = st;
             ++counts["build"][build.status.value_or("")];
@@ -324,7 +324,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
             test.origin = origin;
             test.path = ti2.identity.path;
             test.status = status_name(c);
-            test.start_time = add_hours(*base, hours + 1.0 + t.path / 60.0);
+            test.start_time = add_minutes(*base, minutes + 60 + t.path);
             test.duration = 5.0 + t.path;
             std::string lab = t.platform == 0 ? "lava-collabora" : "lava-baylibre";
             if (oi == 0) {
