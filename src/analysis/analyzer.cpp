@@ -24,7 +24,11 @@ std::string UpdateStats::describe() const {
 namespace {
 
 constexpr std::size_t kIdsPerQuery = 500;
-constexpr std::size_t kRowsPerInsert = 200;
+// Rows per INSERT: many for PostgreSQL (each statement is a round trip),
+// few for SQLite (in-process; long parameter lists cost more than calls).
+std::size_t rows_per_insert(const store::SqlConnection& sql) {
+  return sql.driver() == store::Driver::kSqlite ? 8 : 200;
+}
 
 std::string placeholders(std::size_t first, std::size_t n) {
   std::string s;
@@ -50,7 +54,7 @@ void for_chunks(const std::vector<T>& items, std::size_t n, F&& f) {
 // kRowsPerInsert rows; `tail` follows the VALUES list (ON CONFLICT ...).
 void insert_rows(store::SqlConnection& sql, const std::string& head, std::size_t columns,
                  const std::vector<std::vector<SqlValue>>& rows, const std::string& tail = "") {
-  for_chunks(rows, kRowsPerInsert, [&](const std::vector<std::vector<SqlValue>>& chunk) {
+  for_chunks(rows, rows_per_insert(sql), [&](const std::vector<std::vector<SqlValue>>& chunk) {
     std::string text = head + " VALUES ";
     std::vector<SqlValue> params;
     params.reserve(chunk.size() * columns);
@@ -268,6 +272,12 @@ void add_identity_output(const std::string& key, const Identity& id,
 Analyzer::Analyzer(store::Store& store, store::SqlConnection& sql, AnalysisOptions options)
     : store_(store), sql_(sql), options_(options) {
   migrate(sql_);
+  if (sql_.driver() == store::Driver::kSqlite) {
+    // As the store's own connection: checkpoints belong to the store's
+    // checkpointer thread (an automatic one here would fsync the database
+    // file inside every analysis commit), and a larger page cache.
+    sql_.exec_script("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536");
+  }
 }
 
 UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {

@@ -197,7 +197,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
   for (int oi = 0; oi < o.origins; ++oi) {
     const std::string origin = pick(kOrigins, oi);
     for (int ti = 0; ti < o.trees; ++ti) {
-      const std::string tree = pick(kTrees, ti);
+      const std::string tree = pick(kTrees, o.first_tree + ti);
       for (int bi = 0; bi < o.branches; ++bi) {
         TruthBranch branch;
         branch.origin = origin;

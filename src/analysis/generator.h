@@ -27,6 +27,7 @@ struct GenOptions {
   std::uint64_t seed = 1;
   int origins = 1;  // maestro, arm, ...: the first uses environment.compatible, others misc.platform
   int trees = 2;
+  int first_tree = 0;  // index of the first tree name (to add a disjoint data set)
   int branches = 2;   // per tree
   int checkouts = 12;  // per branch, one a day
   int architectures = 2;

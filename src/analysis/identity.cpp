@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "analysis/identity.h"
 
+#include <initializer_list>
+
 #include "report/json.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -48,15 +50,18 @@ void fill_tree(const report::Checkout& c, const report::Build& b, Identity& id) 
   id.compiler = b.compiler.value_or("");
 }
 
-// The string member `name` of a JSON object text, or "".
-std::string json_member(const report::Text& text, const char* name) {
-  if (!text || text->empty()) return {};
+// The first of `names` that is a string member of the JSON object text.
+std::string json_member(const report::Text& text, std::initializer_list<const char*> names) {
+  if (!text || text->empty() || (*text)[0] != '{') return {};
   json::Document doc;
   doc.Parse(text->data(), text->size());
   if (doc.HasParseError() || !doc.IsObject()) return {};
-  auto it = doc.FindMember(name);
-  if (it == doc.MemberEnd() || !it->value.IsString()) return {};
-  return std::string(json::str(it->value));
+  for (const char* name : names) {
+    auto it = doc.FindMember(name);
+    if (it != doc.MemberEnd() && it->value.IsString() && it->value.GetStringLength() > 0)
+      return std::string(json::str(it->value));
+  }
+  return {};
 }
 
 }  // namespace
@@ -74,7 +79,9 @@ Identity test_identity(const report::Checkout& checkout, const report::Build& bu
   id.kind = Kind::kTest;
   fill_tree(checkout, build, id);
   id.origin = test.origin.value_or(id.origin);
-  id.path = test.path.value_or("");
+  // Legacy reports (KCIDB v1-v3, upgraded) carry no path: their comment
+  // names the test.
+  id.path = test.path ? *test.path : test.comment ? "comment:" + *test.comment : std::string();
   id.platform = platform_of(test);
   return id;
 }
@@ -82,15 +89,14 @@ Identity test_identity(const report::Checkout& checkout, const report::Build& bu
 std::string platform_of(const report::Test& test) {
   if (test.environment_compatible && !test.environment_compatible->empty())
     return test.environment_compatible->front();
-  std::string p = json_member(test.misc, "platform");
+  // "board": legacy KernelCI reports.
+  std::string p = json_member(test.misc, {"platform", "board"});
   if (!p.empty()) return p;
-  return json_member(test.environment_misc, "platform");
+  return json_member(test.environment_misc, {"platform"});
 }
 
 std::string lab_of(const report::Test& test) {
-  std::string lab = json_member(test.misc, "runtime");
-  if (!lab.empty()) return lab;
-  return json_member(test.misc, "lab");
+  return json_member(test.misc, {"runtime", "lab", "lab_name"});
 }
 
 bool is_boot_path(std::string_view path) {

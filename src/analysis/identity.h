@@ -3,7 +3,8 @@
 // compared with. Two results share an identity when they come from the same
 // origin, the same tree (tree_name, repository URL and branch of their
 // checkout), the same build configuration (architecture, config_name,
-// compiler) and, for tests, the same path and platform. Results of other
+// compiler) and, for tests, the same path and platform. A test without a
+// path (legacy reports) is named by "comment:" and its comment. Results of other
 // origins are never merged into an identity.
 #pragma once
 
@@ -35,10 +36,10 @@ Identity build_identity(const report::Checkout& checkout, const report::Build& b
 Identity test_identity(const report::Checkout& checkout, const report::Build& build,
                        const report::Test& test);
 
-// The platform of a test: environment.compatible[0], else misc.platform,
-// else environment.misc.platform, else "".
+// The platform of a test: environment.compatible[0], else misc.platform (or
+// legacy KernelCI's misc.board), else environment.misc.platform, else "".
 std::string platform_of(const report::Test& test);
-// The lab (runtime) of a test: misc.runtime, misc.lab, else "".
+// The lab (runtime) of a test: misc.runtime, misc.lab, misc.lab_name, else "".
 std::string lab_of(const report::Test& test);
 // True for boot tests ("boot", "boot.*").
 bool is_boot_path(std::string_view path);

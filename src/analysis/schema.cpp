@@ -30,8 +30,7 @@ CREATE TABLE analysis_results (
   lab TEXT NOT NULL,
   PRIMARY KEY (kind, object_id)
 );
-CREATE INDEX analysis_results_identity
-  ON analysis_results (identity_key, order_time, checkout_id, start_time, object_id);
+CREATE INDEX analysis_results_identity ON analysis_results (identity_key);
 CREATE INDEX analysis_results_checkout ON analysis_results (checkout_id, kind);
 CREATE TABLE analysis_identities (
   key TEXT PRIMARY KEY,
