@@ -150,7 +150,8 @@ ResultRow test_row(const report::Test& t, const report::Build& b, const report::
 }
 
 std::vector<SqlValue> identity_values(const std::string& key, const Identity& id,
-                                      const IdentityAnalysis& a, std::size_t results) {
+                                      const IdentityAnalysis& a, std::size_t results,
+                                      const HistoryState& state) {
   return {key,
           kind_name(id.kind),
           id.origin,
@@ -170,18 +171,19 @@ std::vector<SqlValue> identity_values(const std::string& key, const Identity& id
           a.last_status,
           a.unstable ? "1" : "0",
           std::to_string(a.flips),
-          a.summary};
+          a.summary,
+          state_to_json(state)};
 }
 
 const char* const kIdentityColumns =
     "INSERT INTO analysis_identities (key, kind, origin, tree_name, git_repository_url, "
     "git_repository_branch, architecture, config_name, compiler, path, platform, results, pass, "
-    "fail, infra, neutral, last_status, unstable, flips, summary)";
+    "fail, infra, neutral, last_status, unstable, flips, summary, state)";
 const char* const kIdentityUpsert =
     " ON CONFLICT (key) DO UPDATE SET results = excluded.results, pass = excluded.pass, fail = "
     "excluded.fail, infra = excluded.infra, neutral = excluded.neutral, last_status = "
     "excluded.last_status, unstable = excluded.unstable, flips = excluded.flips, summary = "
-    "excluded.summary";
+    "excluded.summary, state = excluded.state";
 
 std::vector<SqlValue> regression_values(const Regression& r, const Identity& id) {
   auto flag = [](bool b) { return std::string(b ? "1" : "0"); };
@@ -216,6 +218,12 @@ const char* const kRegressionColumns =
     "active, reported, unstable, fail_count, failing_since_days, last_pass_id, "
     "last_pass_checkout, first_fail_id, first_fail_checkout, last_fail_id, last_fail_checkout, "
     "fixed_by_id, fixed_by_checkout, first_fail_time, summary)";
+const char* const kRegressionUpsert =
+    " ON CONFLICT (id) DO UPDATE SET active = excluded.active, reported = excluded.reported, "
+    "unstable = excluded.unstable, fail_count = excluded.fail_count, failing_since_days = "
+    "excluded.failing_since_days, last_fail_id = excluded.last_fail_id, last_fail_checkout = "
+    "excluded.last_fail_checkout, fixed_by_id = excluded.fixed_by_id, fixed_by_checkout = "
+    "excluded.fixed_by_checkout, summary = excluded.summary";
 
 // Per-checkout summary rows, computed by the database from the result rows.
 std::string summary_insert(const std::string& where) {
@@ -262,8 +270,25 @@ struct IdentityOutput {
 void add_identity_output(const std::string& key, const Identity& id,
                          const std::vector<HistoryEntry>& entries,
                          const AnalysisOptions& options, IdentityOutput& out) {
-  IdentityAnalysis a = analyze_history(key, entries, options);
-  out.identities.push_back(identity_values(key, id, a, entries.size()));
+  HistoryState state;
+  std::vector<Regression> closed;
+  for (const auto& e : entries) add_to_history(state, key, e, options, closed);
+  IdentityAnalysis a = analysis_of(state, std::move(closed), options);
+  out.identities.push_back(identity_values(key, id, a, entries.size(), state));
+  for (const auto& r : a.regressions) out.regressions.push_back(regression_values(r, id));
+}
+
+// The append path: results that all sort after the identity's newest one
+// are added to its stored state; only the regressions they touch are
+// written.
+void append_identity_output(const std::string& key, const Identity& id, HistoryState state,
+                            std::size_t results, std::vector<HistoryEntry> added,
+                            const AnalysisOptions& options, IdentityOutput& out) {
+  std::sort(added.begin(), added.end(), history_less);
+  std::vector<Regression> closed;
+  for (const auto& e : added) add_to_history(state, key, e, options, closed);
+  IdentityAnalysis a = analysis_of(state, std::move(closed), options);
+  out.identities.push_back(identity_values(key, id, a, results + added.size(), state));
   for (const auto& r : a.regressions) out.regressions.push_back(regression_values(r, id));
 }
 
@@ -295,6 +320,11 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
     std::unordered_set<std::string> dirty_checkouts;
     std::unordered_map<std::string, Identity> identities;  // key -> fields, of rows at hand
     std::set<std::string> dirty_keys;
+    // Keys whose change is not only new results (moved, changed, or in a
+    // changed checkout): recomputed from their whole history.
+    std::unordered_set<std::string> full_keys;
+    // New results per key (for the append path).
+    std::unordered_map<std::string, std::vector<HistoryEntry>> added;
 
     // 1. Checkouts: new or changed ones are written, and their children
     //    (which may have arrived before them) are read.
@@ -325,6 +355,8 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
       changed_checkouts.push_back(row.id);
     }
     insert_rows(sql_, kCheckoutColumns, 8, checkout_writes, kCheckoutUpsert);
+    const std::unordered_set<std::string> changed_checkout_set(changed_checkouts.begin(),
+                                                               changed_checkouts.end());
 
     // Children of changed checkouts and builds that the report lacks.
     std::unordered_set<std::string> have_builds, have_tests;
@@ -402,10 +434,22 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
                         const Identity& identity) {
       identities.emplace(row.identity_key, identity);
       auto it = old.find(row.object_id);
+      bool in_changed_checkout = changed_checkout_set.count(row.checkout_id) > 0;
+      if (in_changed_checkout) {
+        // Its describe or order may have changed: the sentences with it too.
+        dirty_keys.insert(row.identity_key);
+        full_keys.insert(row.identity_key);
+      }
       if (it != old.end() && it->second.same_stored(row)) return false;
       if (it != old.end()) {
         dirty_keys.insert(it->second.identity_key);
+        full_keys.insert(it->second.identity_key);
+        full_keys.insert(row.identity_key);
         dirty_checkouts.insert(it->second.checkout_id);
+      } else {
+        added[row.identity_key].push_back(HistoryEntry{row.order_time, row.checkout_id,
+                                                       row.start_time, row.object_id, row.status,
+                                                       checkout_rows[row.checkout_id].describe});
       }
       dirty_keys.insert(row.identity_key);
       dirty_checkouts.insert(row.checkout_id);
@@ -464,10 +508,49 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
     insert_rows(sql_, kResultColumns, 8, result_writes, kResultUpsert);
     stats.results = result_writes.size();
 
-    // 4. Identities whose results changed.
-    std::vector<std::string> keys(dirty_keys.begin(), dirty_keys.end());
-    auto histories = read_histories(sql_, keys);
+    // 4. Identities whose results changed: appended to their stored state
+    //    where every change is a new result after the newest one, else
+    //    recomputed from their history.
     IdentityOutput out;
+    std::vector<std::string> keys;
+    {
+      std::vector<std::string> candidates;
+      for (const auto& key : dirty_keys)
+        if (!full_keys.count(key)) candidates.push_back(key);
+      std::unordered_map<std::string, std::pair<std::size_t, HistoryState>> stored;
+      for_chunks(candidates, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
+        sql_.exec("SELECT key, results, state FROM analysis_identities WHERE key IN (" +
+                      placeholders(1, chunk.size()) + ")",
+                  std::vector<SqlValue>(chunk.begin(), chunk.end()), [&](const SqlRow& row) {
+                    stored.emplace(std::string(row.text(0)),
+                                   std::pair{static_cast<std::size_t>(row.integer(1)),
+                                             state_from_json(row.text(2))});
+                  });
+      });
+      std::vector<std::string> appended;
+      for (const auto& key : candidates) {
+        auto& news = added[key];
+        auto first = std::min_element(news.begin(), news.end(), history_less);
+        auto st = stored.find(key);
+        if (st == stored.end()) {
+          // A new identity: nothing stored before these results.
+          append_identity_output(key, identities.at(key), HistoryState{}, 0, news, options_, out);
+          appended.push_back(key);
+        } else if (first != news.end() && st->second.second.last &&
+                   history_less(*st->second.second.last, *first)) {
+          append_identity_output(key, identities.at(key), st->second.second, st->second.first,
+                                 news, options_, out);
+          appended.push_back(key);
+        } else {
+          keys.push_back(key);
+        }
+      }
+      for (const auto& key : full_keys)
+        if (dirty_keys.count(key)) keys.push_back(key);
+      std::sort(keys.begin(), keys.end());
+      stats.identities += appended.size();
+    }
+    auto histories = read_histories(sql_, keys);
     std::vector<std::string> need_fields;
     for (const auto& key : keys) {
       auto h = histories.find(key);
@@ -517,9 +600,9 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
                     ")",
                 std::vector<SqlValue>(chunk.begin(), chunk.end()));
     });
-    insert_rows(sql_, kIdentityColumns, 20, out.identities, kIdentityUpsert);
-    insert_rows(sql_, kRegressionColumns, 19, out.regressions);
-    stats.identities = keys.size();
+    insert_rows(sql_, kIdentityColumns, 21, out.identities, kIdentityUpsert);
+    insert_rows(sql_, kRegressionColumns, 19, out.regressions, kRegressionUpsert);
+    stats.identities += keys.size();
 
     // 5. Summaries of the checkouts whose results changed.
     for (const auto& cid : dirty_checkouts) {
@@ -610,7 +693,7 @@ UpdateStats Analyzer::rebuild(std::size_t objects_per_chunk) {
                                          std::string(row.text(5)), std::string(row.text(6))});
         });
     finish();
-    insert_rows(sql_, kIdentityColumns, 20, out.identities);
+    insert_rows(sql_, kIdentityColumns, 21, out.identities);
     insert_rows(sql_, kRegressionColumns, 19, out.regressions);
     sql_.exec(summary_insert(""));
     stats.checkouts = checkout_rows.size();

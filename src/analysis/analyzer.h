@@ -37,6 +37,7 @@ class Analyzer {
   UpdateStats rebuild(std::size_t objects_per_chunk = 50000);
 
   const AnalysisOptions& options() const { return options_; }
+  store::SqlConnection& sql() { return sql_; }
 
  private:
   store::Store& store_;

@@ -227,6 +227,26 @@ void run_incremental_vs_rebuild(const std::string& spec) {
   }
 }
 
+// One report per checkout, in order: the append path of every identity.
+TEST(AnalyzerSqlite, InOrderLoadsAppendAndEqualRebuildAndTruth) {
+  TempDir dir;
+  GenOptions o;
+  o.checkouts = 14;
+  Generator g(o);
+  Db db("sqlite:" + dir.path() + "/kci.db");
+  std::size_t appended = 0;
+  g.run([&](report::Report& r) {
+    auto ev = event_of(r);
+    db.store->load(r);
+    appended += db.analyzer->update(ev).identities;
+  });
+  EXPECT_GT(appended, 1000u);
+  std::string incremental = dump_tables(*db.sql);
+  check_against_truth(*db.sql, g.truth());
+  db.analyzer->rebuild();
+  EXPECT_TRUE(incremental == dump_tables(*db.sql)) << "incremental and rebuilt tables differ";
+}
+
 TEST(AnalyzerSqlite, IncrementalInRandomBatchesEqualsRebuildAndTruth) {
   TempDir dir;
   run_incremental_vs_rebuild("sqlite:" + dir.path() + "/kci.db");

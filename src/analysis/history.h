@@ -39,6 +39,7 @@ struct HistoryEntry {
   std::string object_id;    // build or test id
   std::string status;       // "" = no status
   std::string describe;     // the checkout's git_commit_name, else its commit hash, else its id
+  bool operator==(const HistoryEntry&) const = default;
 };
 
 // Checkouts of one tree/branch in order (start_time, then id), results of
@@ -75,6 +76,29 @@ struct IdentityAnalysis {
   // passed" when it fails and never passed, else "".
   std::string summary;
 };
+
+// The state of an identity after its results so far: enough to add later
+// results without reading the earlier ones (the append path of updates).
+struct HistoryState {
+  std::optional<HistoryEntry> last;  // the newest result (its describe is not kept)
+  int pass = 0, fail = 0, infra = 0, neutral = 0;
+  std::optional<ResultRef> last_pass;
+  std::optional<Regression> open;  // the active regression
+  // The newest PASS/FAIL results (at most unstable_window): pass?, order time.
+  std::vector<std::pair<bool, std::string>> signals;
+  bool operator==(const HistoryState&) const = default;
+};
+// Adds a result that sorts after state.last. A regression the result closes
+// is appended to `closed` (finished, as analyze_history returns it).
+void add_to_history(HistoryState& state, const std::string& identity_key, const HistoryEntry& e,
+                    const AnalysisOptions& options, std::vector<Regression>& closed);
+// The analysis of a state: `earlier` (finished regressions) followed by the
+// open one, finished; the rest from the state.
+IdentityAnalysis analysis_of(const HistoryState& state, std::vector<Regression> earlier,
+                             const AnalysisOptions& options);
+// Compact JSON text of a state, and back (throws InvalidInputError).
+std::string state_to_json(const HistoryState& state);
+HistoryState state_from_json(std::string_view text);
 
 // entries must be sorted by history_less.
 IdentityAnalysis analyze_history(const std::string& identity_key,

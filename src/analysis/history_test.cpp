@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "util/error.h"
 #include "util/time.h"
 
 #include "analysis/category.h"
@@ -123,6 +124,22 @@ TEST(History, OrderIsCheckoutTimeThenIds) {
   EXPECT_FALSE(history_less(c, b));
   EXPECT_EQ(normalize_time(std::string("2026-11-02T03:00:00+02:00")), "2026-11-02T01:00:00.000000+00:00");
   EXPECT_EQ(normalize_time(std::string("yesterday")), "");
+}
+
+TEST(History, StateRoundTripsAndResumes) {
+  auto all = days("PPFEFFPSPFF");
+  HistoryState st;
+  std::vector<Regression> closed;
+  for (std::size_t i = 0; i < 6; ++i) add_to_history(st, "k", all[i], {}, closed);
+  HistoryState back = state_from_json(state_to_json(st));
+  EXPECT_EQ(back, st);
+  for (std::size_t i = 6; i < all.size(); ++i) add_to_history(back, "k", all[i], {}, closed);
+  auto resumed = analysis_of(back, closed, {});
+  auto whole = analyze_history("k", all, {});
+  EXPECT_EQ(resumed.regressions, whole.regressions);
+  EXPECT_EQ(resumed.summary, whole.summary);
+  EXPECT_EQ(resumed.flips, whole.flips);
+  EXPECT_THROW(state_from_json("{\"last\":1}"), InvalidInputError);
 }
 
 TEST(Category, EveryTransition) {

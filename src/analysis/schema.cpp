@@ -52,7 +52,8 @@ CREATE TABLE analysis_identities (
   last_status TEXT NOT NULL,
   unstable BIGINT NOT NULL,
   flips BIGINT NOT NULL,
-  summary TEXT NOT NULL
+  summary TEXT NOT NULL,
+  state TEXT NOT NULL
 );
 CREATE INDEX analysis_identities_tree
   ON analysis_identities (tree_name, git_repository_branch, path);
