@@ -346,17 +346,18 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
       });
     }
     std::vector<std::vector<SqlValue>> checkout_writes;
-    std::vector<std::string> changed_checkouts;
+    std::vector<std::string> changed_checkouts;  // new or changed
+    // Changed ones (not new): their results' order and describe may differ.
+    std::unordered_set<std::string> changed_checkout_set;
     for (const auto& c : r.checkouts) {
       CheckoutRow row = checkout_row(c);
       auto it = stored_checkouts.find(row.id);
       if (it != stored_checkouts.end() && it->second == row) continue;
+      if (it != stored_checkouts.end()) changed_checkout_set.insert(row.id);
       checkout_writes.push_back(row.values());
       changed_checkouts.push_back(row.id);
     }
     insert_rows(sql_, kCheckoutColumns, 8, checkout_writes, kCheckoutUpsert);
-    const std::unordered_set<std::string> changed_checkout_set(changed_checkouts.begin(),
-                                                               changed_checkouts.end());
 
     // Children of changed checkouts and builds that the report lacks.
     std::unordered_set<std::string> have_builds, have_tests;
