@@ -10,12 +10,15 @@
 #include <optional>
 #include <unordered_map>
 
+#include "analysis/api.h"
+#include "analysis/schema.h"
 #include "ingest/ingester.h"
 #include "ingest/metrics.h"
 #include "ingest/spool.h"
 #include "report/model.h"
 #include "server/submission.h"
 #include "server/tokens.h"
+#include "store/sql.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -108,6 +111,8 @@ struct Server::Impl {
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Ingester> ingester;
   std::unique_ptr<web::Dashboard> dashboard;
+  // The analysis read API's connection (it serialises its own calls).
+  std::unique_ptr<store::SqlConnection> analysis_sql;
   httplib::Server http;
   int bound_port = -1;
 
@@ -411,6 +416,7 @@ struct Server::Impl {
     http.Get("/authtest", guarded(&Impl::authtest));
     http.Get(R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", guarded(&Impl::object));
     http.Get("/api/v1/query", guarded(&Impl::query));
+    http.Get(R"(/api/v1/(compare|regressions|history|summary/.+))", guarded(&Impl::analysis_api));
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics.render(), "text/plain; version=0.0.4");
     });
@@ -429,6 +435,17 @@ struct Server::Impl {
         http.Get(pattern, pages);
       }
     }
+  }
+
+  // The analysis answers (src/analysis/api.h).
+  void analysis_api(const httplib::Request& req, httplib::Response& res) {
+    auto param = [&](const std::string& name) -> std::optional<std::string> {
+      if (!req.has_param(name)) return std::nullopt;
+      return req.get_param_value(name);
+    };
+    analysis::ApiResponse r = analysis::handle_api(*analysis_sql, req.matches[1], param);
+    res.status = r.status;
+    res.set_content(std::move(r.body), kJson);
   }
 
   // The dashboard's pages, static files and artifacts (GET and HEAD).
@@ -461,6 +478,8 @@ void Server::start() {
   Impl& s = *impl_;
   s.read_store = store::open_store(s.options.database);
   s.read_store->init(true);
+  s.analysis_sql = store::SqlConnection::open(s.options.database);
+  analysis::migrate(*s.analysis_sql);
   s.tokens = TokenStore::open(*s.read_store);
   std::filesystem::path spool_dir =
       s.options.spool_dir.empty() ? default_spool_dir(s.options.database) : s.options.spool_dir;
