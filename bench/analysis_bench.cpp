@@ -128,21 +128,33 @@ int main(int argc, char** argv) {
       }
       return std::atoi(argv[++i]);
     };
-    if (a == "--trees") o.trees = next();
-    else if (a == "--branches") o.branches = next();
-    else if (a == "--checkouts") o.checkouts = next();
-    else if (a == "--archs") o.architectures = next();
-    else if (a == "--configs") o.configs = next();
-    else if (a == "--platforms") o.platforms = next();
-    else if (a == "--paths") o.paths = next();
-    else if (a == "--long") long_checkouts = next();
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
-    else if (a == "--skip-off") skip_off = true;
-    else if (a == "--postgresql") postgresql = true;
+    if (a == "--trees")
+      o.trees = next();
+    else if (a == "--branches")
+      o.branches = next();
+    else if (a == "--checkouts")
+      o.checkouts = next();
+    else if (a == "--archs")
+      o.architectures = next();
+    else if (a == "--configs")
+      o.configs = next();
+    else if (a == "--platforms")
+      o.platforms = next();
+    else if (a == "--paths")
+      o.paths = next();
+    else if (a == "--long")
+      long_checkouts = next();
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
+    else if (a == "--skip-off")
+      skip_off = true;
+    else if (a == "--postgresql")
+      postgresql = true;
     else {
-      std::fprintf(stderr, "usage: analysis_bench [--trees N] [--branches N] [--checkouts N] "
-                           "[--archs N] [--configs N] [--platforms N] [--paths N] [--long N] "
-                           "[--dir PATH] [--postgresql] [--skip-off]\n");
+      std::fprintf(stderr,
+                   "usage: analysis_bench [--trees N] [--branches N] [--checkouts N] "
+                   "[--archs N] [--configs N] [--platforms N] [--paths N] [--long N] "
+                   "[--dir PATH] [--postgresql] [--skip-off]\n");
       return 2;
     }
   }
@@ -162,7 +174,8 @@ int main(int argc, char** argv) {
     if (postgresql) {
       auto* cluster = store::testing::PgTestCluster::get();
       if (!cluster) {
-        std::fprintf(stderr, "no PostgreSQL: %s\n", store::testing::PgTestCluster::skip_reason().c_str());
+        std::fprintf(stderr, "no PostgreSQL: %s\n",
+                     store::testing::PgTestCluster::skip_reason().c_str());
         std::exit(3);
       }
       return cluster->create_database();
@@ -172,20 +185,20 @@ int main(int argc, char** argv) {
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
     return "sqlite:" + path;
   };
-  std::printf("scale: %d trees x %d branches x %d checkouts; %d tests per checkout; long set %d "
-              "checkouts x 10 tests (%s)\n",
-              o.trees, o.branches, o.checkouts,
-              o.architectures * o.configs * o.platforms * o.paths, long_checkouts,
-              postgresql ? "PostgreSQL" : "SQLite");
+  std::printf(
+      "scale: %d trees x %d branches x %d checkouts; %d tests per checkout; long set %d "
+      "checkouts x 10 tests (%s)\n",
+      o.trees, o.branches, o.checkouts, o.architectures * o.configs * o.platforms * o.paths,
+      long_checkouts, postgresql ? "PostgreSQL" : "SQLite");
 
   if (!skip_off) {
     auto st = store::open_store(spec_for("off"));
     st->init();
     LoadResult r = load(o, *st, nullptr);
-    std::printf("load, analysis off: %zu objects (%zu tests, %zu checkouts) in %.0f ms (CPU %.0f "
-                "ms): %.0f objects/s\n",
-                r.objects, r.tests, r.checkouts, r.load_ms, r.load_cpu,
-                r.objects / (r.load_ms / 1000));
+    std::printf(
+        "load, analysis off: %zu objects (%zu tests, %zu checkouts) in %.0f ms (CPU %.0f "
+        "ms): %.0f objects/s\n",
+        r.objects, r.tests, r.checkouts, r.load_ms, r.load_cpu, r.objects / (r.load_ms / 1000));
   }
   std::string spec = spec_for("on");
   auto st = store::open_store(spec);
@@ -193,12 +206,13 @@ int main(int argc, char** argv) {
   auto sql = store::SqlConnection::open(store::parse_database_spec(spec));
   analysis::Analyzer analyzer(*st, *sql);
   LoadResult r = load(o, *st, &analyzer);
-  std::printf("load, analysis on: %zu objects in %.0f ms store + %.0f ms analysis (CPU %.0f + "
-              "%.0f ms): %.0f objects/s (analysis %.0f%% of the wall time, %.0f%% of the CPU)\n",
-              r.objects, r.load_ms, r.analysis_ms, r.load_cpu, r.analysis_cpu,
-              r.objects / ((r.load_ms + r.analysis_ms) / 1000),
-              100 * r.analysis_ms / (r.load_ms + r.analysis_ms),
-              100 * r.analysis_cpu / (r.load_cpu + r.analysis_cpu));
+  std::printf(
+      "load, analysis on: %zu objects in %.0f ms store + %.0f ms analysis (CPU %.0f + "
+      "%.0f ms): %.0f objects/s (analysis %.0f%% of the wall time, %.0f%% of the CPU)\n",
+      r.objects, r.load_ms, r.analysis_ms, r.load_cpu, r.analysis_cpu,
+      r.objects / ((r.load_ms + r.analysis_ms) / 1000),
+      100 * r.analysis_ms / (r.load_ms + r.analysis_ms),
+      100 * r.analysis_cpu / (r.load_cpu + r.analysis_cpu));
   LoadResult lr = load(lo, *st, &analyzer);
   std::printf("long set: %zu objects in %.0f ms store + %.0f ms analysis (CPU %.0f + %.0f ms)\n",
               lr.objects, lr.load_ms, lr.analysis_ms, lr.load_cpu, lr.analysis_cpu);
@@ -240,8 +254,8 @@ int main(int argc, char** argv) {
   analysis::RegressionFilter f;
   f.tree = "mainline";
   std::size_t active = 0;
-  double regressions_ms =
-      best_of(5, [&] { active = analysis::regressions(*sql, f).size(); }, &cpu);
+  double regressions_ms = best_of(
+      5, [&] { active = analysis::regressions(*sql, f).size(); }, &cpu);
   std::printf("active regressions of tree mainline (%zu): %.1f ms (CPU %.1f ms)\n", active,
               regressions_ms, cpu);
 

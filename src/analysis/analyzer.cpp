@@ -44,8 +44,9 @@ std::string placeholders(std::size_t first, std::size_t n) {
 template <typename T, typename F>
 void for_chunks(const std::vector<T>& items, std::size_t n, F&& f) {
   for (std::size_t i = 0; i < items.size(); i += n) {
-    std::vector<T> chunk(items.begin() + static_cast<std::ptrdiff_t>(i),
-                         items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + n)));
+    std::vector<T> chunk(
+        items.begin() + static_cast<std::ptrdiff_t>(i),
+        items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), i + n)));
     f(chunk);
   }
 }
@@ -107,8 +108,8 @@ struct ResultRow {
            lab == o.lab;
   }
   std::vector<SqlValue> values() const {
-    return {kind_name(kind), object_id, identity_key, checkout_id, order_time, start_time,
-            status, lab};
+    return {kind_name(kind), object_id,  identity_key, checkout_id,
+            order_time,      start_time, status,       lab};
   }
 };
 
@@ -268,8 +269,8 @@ struct IdentityOutput {
 };
 
 void add_identity_output(const std::string& key, const Identity& id,
-                         const std::vector<HistoryEntry>& entries,
-                         const AnalysisOptions& options, IdentityOutput& out) {
+                         const std::vector<HistoryEntry>& entries, const AnalysisOptions& options,
+                         IdentityOutput& out) {
   HistoryState state;
   std::vector<Regression> closed;
   for (const auto& e : entries) add_to_history(state, key, e, options, closed);
@@ -333,16 +334,17 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
       std::vector<std::string> cids;
       for (const auto& c : r.checkouts) cids.push_back(c.id.value_or(""));
       for_chunks(cids, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
-        sql_.exec("SELECT id, origin, tree_name, git_repository_url, git_repository_branch, "
-                  "git_commit_hash, describe, order_time FROM analysis_checkouts WHERE id IN (" +
-                      placeholders(1, chunk.size()) + ")",
-                  std::vector<SqlValue>(chunk.begin(), chunk.end()), [&](const SqlRow& row) {
-                    CheckoutRow c{std::string(row.text(0)), std::string(row.text(1)),
-                                  std::string(row.text(2)), std::string(row.text(3)),
-                                  std::string(row.text(4)), std::string(row.text(5)),
-                                  std::string(row.text(6)), std::string(row.text(7))};
-                    stored_checkouts.emplace(c.id, c);
-                  });
+        sql_.exec(
+            "SELECT id, origin, tree_name, git_repository_url, git_repository_branch, "
+            "git_commit_hash, describe, order_time FROM analysis_checkouts WHERE id IN (" +
+                placeholders(1, chunk.size()) + ")",
+            std::vector<SqlValue>(chunk.begin(), chunk.end()), [&](const SqlRow& row) {
+              CheckoutRow c{std::string(row.text(0)), std::string(row.text(1)),
+                            std::string(row.text(2)), std::string(row.text(3)),
+                            std::string(row.text(4)), std::string(row.text(5)),
+                            std::string(row.text(6)), std::string(row.text(7))};
+              stored_checkouts.emplace(c.id, c);
+            });
       });
     }
     std::vector<std::vector<SqlValue>> checkout_writes;
@@ -412,21 +414,22 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
       for_chunks(object_ids, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
         std::vector<SqlValue> params{kind_name(kind)};
         params.insert(params.end(), chunk.begin(), chunk.end());
-        sql_.exec("SELECT object_id, identity_key, checkout_id, order_time, start_time, status, "
-                  "lab FROM analysis_results WHERE kind = $1 AND object_id IN (" +
-                      placeholders(2, chunk.size()) + ")",
-                  params, [&](const SqlRow& row) {
-                    ResultRow rr;
-                    rr.kind = kind;
-                    rr.object_id = row.text(0);
-                    rr.identity_key = row.text(1);
-                    rr.checkout_id = row.text(2);
-                    rr.order_time = row.text(3);
-                    rr.start_time = row.text(4);
-                    rr.status = row.text(5);
-                    rr.lab = row.text(6);
-                    out.emplace(rr.object_id, std::move(rr));
-                  });
+        sql_.exec(
+            "SELECT object_id, identity_key, checkout_id, order_time, start_time, status, "
+            "lab FROM analysis_results WHERE kind = $1 AND object_id IN (" +
+                placeholders(2, chunk.size()) + ")",
+            params, [&](const SqlRow& row) {
+              ResultRow rr;
+              rr.kind = kind;
+              rr.object_id = row.text(0);
+              rr.identity_key = row.text(1);
+              rr.checkout_id = row.text(2);
+              rr.order_time = row.text(3);
+              rr.start_time = row.text(4);
+              rr.status = row.text(5);
+              rr.lab = row.text(6);
+              out.emplace(rr.object_id, std::move(rr));
+            });
       });
       return out;
     };
@@ -539,8 +542,8 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
           appended.push_back(key);
         } else if (first != news.end() && st->second.second.last &&
                    history_less(*st->second.second.last, *first)) {
-          append_identity_output(key, identities.at(key), st->second.second, st->second.first,
-                                 news, options_, out);
+          append_identity_output(key, identities.at(key), st->second.second, st->second.first, news,
+                                 options_, out);
           appended.push_back(key);
         } else {
           keys.push_back(key);
@@ -568,28 +571,30 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
     }
     // Identities known only from their stored row (a result moved away).
     for_chunks(need_fields, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
-      sql_.exec("SELECT key, kind, origin, tree_name, git_repository_url, git_repository_branch, "
-                "architecture, config_name, compiler, path, platform FROM analysis_identities "
-                "WHERE key IN (" +
-                    placeholders(1, chunk.size()) + ")",
-                std::vector<SqlValue>(chunk.begin(), chunk.end()), [&](const SqlRow& row) {
-                  Identity id;
-                  id.kind = parse_kind(row.text(1));
-                  id.origin = row.text(2);
-                  id.tree_name = row.text(3);
-                  id.git_repository_url = row.text(4);
-                  id.git_repository_branch = row.text(5);
-                  id.architecture = row.text(6);
-                  id.config_name = row.text(7);
-                  id.compiler = row.text(8);
-                  id.path = row.text(9);
-                  id.platform = row.text(10);
-                  identities.emplace(std::string(row.text(0)), id);
-                });
+      sql_.exec(
+          "SELECT key, kind, origin, tree_name, git_repository_url, git_repository_branch, "
+          "architecture, config_name, compiler, path, platform FROM analysis_identities "
+          "WHERE key IN (" +
+              placeholders(1, chunk.size()) + ")",
+          std::vector<SqlValue>(chunk.begin(), chunk.end()), [&](const SqlRow& row) {
+            Identity id;
+            id.kind = parse_kind(row.text(1));
+            id.origin = row.text(2);
+            id.tree_name = row.text(3);
+            id.git_repository_url = row.text(4);
+            id.git_repository_branch = row.text(5);
+            id.architecture = row.text(6);
+            id.config_name = row.text(7);
+            id.compiler = row.text(8);
+            id.path = row.text(9);
+            id.platform = row.text(10);
+            identities.emplace(std::string(row.text(0)), id);
+          });
     });
     for (const auto& key : need_fields) {
       auto id = identities.find(key);
-      if (id != identities.end()) add_identity_output(key, id->second, histories[key], options_, out);
+      if (id != identities.end())
+        add_identity_output(key, id->second, histories[key], options_, out);
     }
     for_chunks(keys, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
       sql_.exec("DELETE FROM analysis_regressions WHERE identity_key IN (" +
@@ -597,9 +602,9 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
                 std::vector<SqlValue>(chunk.begin(), chunk.end()));
     });
     for_chunks(out.emptied, kIdsPerQuery, [&](const std::vector<std::string>& chunk) {
-      sql_.exec("DELETE FROM analysis_identities WHERE key IN (" + placeholders(1, chunk.size()) +
-                    ")",
-                std::vector<SqlValue>(chunk.begin(), chunk.end()));
+      sql_.exec(
+          "DELETE FROM analysis_identities WHERE key IN (" + placeholders(1, chunk.size()) + ")",
+          std::vector<SqlValue>(chunk.begin(), chunk.end()));
     });
     insert_rows(sql_, kIdentityColumns, 21, out.identities, kIdentityUpsert);
     insert_rows(sql_, kRegressionColumns, 19, out.regressions, kRegressionUpsert);

@@ -18,9 +18,9 @@
 namespace kci::analysis {
 
 struct UpdateStats {
-  std::size_t results = 0;      // result rows written (new or changed)
-  std::size_t identities = 0;   // identities recomputed
-  std::size_t checkouts = 0;    // checkout summaries recomputed
+  std::size_t results = 0;     // result rows written (new or changed)
+  std::size_t identities = 0;  // identities recomputed
+  std::size_t checkouts = 0;   // checkout summaries recomputed
   std::string describe() const;
 };
 

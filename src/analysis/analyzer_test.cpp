@@ -101,7 +101,8 @@ char letter(const std::optional<CompareSide>& s) {
 
 // The category the truth letters of A and B call for (the table).
 std::string expected_category(char a, char b) {
-  if (a == 'E' || a == 'M' || b == 'E' || b == 'M') return (a == '-' && b == '-') ? "" : "inconclusive";
+  if (a == 'E' || a == 'M' || b == 'E' || b == 'M')
+    return (a == '-' && b == '-') ? "" : "inconclusive";
   if (b == '-') return a == '-' ? "" : "disappeared";
   if (a == 'P' && b == 'F') return "regression";
   if (a == 'F' && b == 'P') return "fixed";
@@ -143,9 +144,9 @@ void check_against_truth(store::SqlConnection& sql, const Truth& truth) {
         auto day = [](const std::string& id) { return std::stoi(id.substr(id.rfind('-') + 1)); };
         int days = day(w.last_fail) - day(w.first_fail);
         EXPECT_EQ(g.summary, "failing since " + std::to_string(days) +
-                                 (days == 1 ? " day" : " days") + " (last pass: " +
-                                 g.last_pass.describe + ", first fail: " + g.first_fail.describe +
-                                 ")");
+                                 (days == 1 ? " day" : " days") +
+                                 " (last pass: " + g.last_pass.describe +
+                                 ", first fail: " + g.first_fail.describe + ")");
       }
       ++checked;
     }
@@ -256,7 +257,8 @@ TEST(AnalyzerPostgresql, IncrementalInRandomBatchesEqualsRebuildAndTruth) {
   auto* cluster = store::testing::PgTestCluster::get();
   if (!cluster) {
     if (std::getenv("CI") && std::string(std::getenv("CI")) == "true")
-      FAIL() << "PostgreSQL is required under CI=true: " << store::testing::PgTestCluster::skip_reason();
+      FAIL() << "PostgreSQL is required under CI=true: "
+             << store::testing::PgTestCluster::skip_reason();
     GTEST_SKIP() << store::testing::PgTestCluster::skip_reason();
   }
   run_incremental_vs_rebuild(cluster->create_database());
@@ -339,7 +341,8 @@ void run_sample(const std::string& file) {
   std::map<std::string, const report::Build*> builds;
   for (const auto& c : stored.checkouts) checkouts[*c.id] = &c;
   for (const auto& b : stored.builds) builds[*b.id] = &b;
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> seqs;  // key -> (order, status)
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>>
+      seqs;  // key -> (order, status)
   std::size_t with_parents = 0;
   std::map<std::string, long long> per_checkout;
   for (const auto& b : stored.builds) {
@@ -347,9 +350,10 @@ void run_sample(const std::string& file) {
     if (c == checkouts.end()) continue;
     ++with_parents;
     ++per_checkout[*c->second->id];
-    seqs[build_identity(*c->second, b).key()].push_back(
-        {normalize_time(c->second->start_time) + *c->second->id + normalize_time(b.start_time) + *b.id,
-         b.status.value_or("")});
+    seqs[build_identity(*c->second, b).key()].push_back({normalize_time(c->second->start_time) +
+                                                             *c->second->id +
+                                                             normalize_time(b.start_time) + *b.id,
+                                                         b.status.value_or("")});
   }
   for (const auto& t : stored.tests) {
     auto b = builds.find(t.build_id.value_or(""));

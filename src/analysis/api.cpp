@@ -36,7 +36,8 @@ ApiResponse handle_api(store::SqlConnection& sql, const std::string& route, cons
       if (!a || !b) return error(400, "compare needs the parameters a and b (checkout ids)");
       if (!checkout_info(sql, *a)) return error(404, "unknown checkout '" + *a + "'");
       if (!checkout_info(sql, *b)) return error(404, "unknown checkout '" + *b + "'");
-      return {200, compare_json(compare(sql, *a, *b, flag(param, "builds") ? Kind::kBuild : Kind::kTest))};
+      return {200, compare_json(
+                       compare(sql, *a, *b, flag(param, "builds") ? Kind::kBuild : Kind::kTest))};
     }
     if (route == "regressions") {
       RegressionFilter f;
@@ -69,8 +70,8 @@ ApiResponse handle_api(store::SqlConnection& sql, const std::string& route, cons
         q.path = param("path");
         q.platform = param("platform");
         q.kind = flag(param, "builds") ? Kind::kBuild : Kind::kTest;
-        if (!q.origin && !q.tree && !q.branch && !q.architecture && !q.config_name &&
-            !q.compiler && !q.path && !q.platform)
+        if (!q.origin && !q.tree && !q.branch && !q.architecture && !q.config_name && !q.compiler &&
+            !q.path && !q.platform)
           return error(400, "history needs test=, build= or identity parameters");
         ids = find_identities(sql, q, 100);
       }

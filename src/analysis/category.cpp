@@ -31,7 +31,8 @@ Category categorize(const std::optional<std::string>& a, const std::optional<std
   }
   Signal sa = signal_of(*a);
   if (sa == Signal::kInfra || sb == Signal::kInfra) return Category::kInconclusive;
-  if (sa == Signal::kPass) return sb == Signal::kFail ? Category::kRegression : Category::kUnchanged;
+  if (sa == Signal::kPass)
+    return sb == Signal::kFail ? Category::kRegression : Category::kUnchanged;
   if (sa == Signal::kFail) {
     if (sb == Signal::kFail) return Category::kStillFailing;
     if (sb == Signal::kPass) return Category::kFixed;

@@ -11,20 +11,19 @@
 namespace kci::analysis {
 
 enum class Category {
-  kRegression,     // PASS -> FAIL
-  kFixed,          // FAIL -> PASS
-  kStillFailing,   // FAIL -> FAIL
-  kNewFailure,     // no result, or a neutral one (SKIP/DONE/none), in A -> FAIL
-  kNewPass,        // no result, or a neutral one, in A -> PASS
-  kAppeared,       // no result in A -> a neutral result in B
-  kDisappeared,    // a result in A -> none in B
-  kInconclusive,   // ERROR or MISS on either side
-  kUnchanged,      // everything else (PASS -> PASS, X -> neutral): not listed
+  kRegression,    // PASS -> FAIL
+  kFixed,         // FAIL -> PASS
+  kStillFailing,  // FAIL -> FAIL
+  kNewFailure,    // no result, or a neutral one (SKIP/DONE/none), in A -> FAIL
+  kNewPass,       // no result, or a neutral one, in A -> PASS
+  kAppeared,      // no result in A -> a neutral result in B
+  kDisappeared,   // a result in A -> none in B
+  kInconclusive,  // ERROR or MISS on either side
+  kUnchanged,     // everything else (PASS -> PASS, X -> neutral): not listed
 };
 inline constexpr std::array<Category, 8> kListedCategories = {
-    Category::kRegression, Category::kFixed,       Category::kStillFailing,
-    Category::kNewFailure, Category::kNewPass,     Category::kAppeared,
-    Category::kDisappeared, Category::kInconclusive};
+    Category::kRegression, Category::kFixed,    Category::kStillFailing, Category::kNewFailure,
+    Category::kNewPass,    Category::kAppeared, Category::kDisappeared,  Category::kInconclusive};
 
 // "regression", "fixed", "still_failing", "new_failure", "new_pass",
 // "appeared", "disappeared", "inconclusive", "unchanged".

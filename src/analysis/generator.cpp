@@ -31,7 +31,7 @@ class Rng {
 };
 
 const char* const kOrigins[] = {"maestro", "arm", "linaro", "redhat", "broonie", "ti"};
-const char* const kTrees[] = {"mainline", "next", "stable-rc", "kernelci", "broonie-misc",
+const char* const kTrees[] = {"mainline",        "next",  "stable-rc", "kernelci", "broonie-misc",
                               "chrome-platform", "arm64", "soc"};
 const char* const kArchs[] = {"x86_64", "arm64", "arm", "riscv", "i386", "mips", "powerpc", "s390"};
 const char* const kConfigs[] = {"defconfig", "defconfig+kselftest", "defconfig+debug",
@@ -134,8 +134,7 @@ void sprinkle_infra(std::string& s, double p, Rng& rng) {
   }
 }
 
-void fill_truth(TruthIdentity& t, const std::vector<std::string>& checkouts,
-                const GenOptions& o) {
+void fill_truth(TruthIdentity& t, const std::vector<std::string>& checkouts, const GenOptions& o) {
   const std::string& s = t.statuses;
   int last_pass = -1;
   TruthRegression* open = nullptr;
@@ -190,7 +189,7 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
   if (!base) throw UsageError("generator: malformed start time '" + o.start + "'");
   Rng rng(o.seed);
   truth_ = Truth{};
-  const double shares[] = {o.p_regression, o.p_fix, o.p_never, o.p_unstable,
+  const double shares[] = {o.p_regression, o.p_fix,    o.p_never,    o.p_unstable,
                            o.p_skip,       o.p_appear, o.p_disappear};
   const char* const scenarios[] = {"regression", "fix",    "never",    "unstable",
                                    "skip",       "appear", "disappear"};
@@ -206,7 +205,8 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
         branch.branch = bi == 0 ? "master" : "linux-6." + std::to_string(10 + bi) + ".y";
         branch.rebased = bi == 1;
         const std::string prefix = origin + ":" + tree + "-" + branch.branch + "-";
-        for (int d = 0; d < o.checkouts; ++d) branch.checkouts.push_back(prefix + std::to_string(d));
+        for (int d = 0; d < o.checkouts; ++d)
+          branch.checkouts.push_back(prefix + std::to_string(d));
 
         // The identities of this branch and their status sequences.
         struct TestPlan {
@@ -288,10 +288,11 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
           std::string hash = sha256_hex(cid + std::to_string(o.seed)).substr(0, 40);
           co.git_commit_hash = hash;
           std::string date = format_rfc3339(*base + std::chrono::hours(24 * d)).substr(0, 10);
-          co.git_commit_name = branch.rebased
-                                   ? tree + "-" + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2)
-                                   : "v6.13-rc" + std::to_string(1 + d / 7) + "-" +
-                                         std::to_string(d * 13 + 1) + "-g" + hash.substr(0, 12);
+          co.git_commit_name =
+              branch.rebased
+                  ? tree + "-" + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2)
+                  : "v6.13-rc" + std::to_string(1 + d / 7) + "-" + std::to_string(d * 13 + 1) +
+                        "-g" + hash.substr(0, 12);
           co.start_time = add_minutes(*base, minutes);
           co.valid = true;
           r.checkouts.push_back(std::move(co));
@@ -331,7 +332,8 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
               test.environment_compatible = std::vector<std::string>{ti2.identity.platform};
               test.misc = "{\"runtime\":\"" + lab + "\"}";
             } else {
-              test.misc = "{\"platform\":\"" + ti2.identity.platform + "\",\"runtime\":\"" + lab + "\"}";
+              test.misc =
+                  "{\"platform\":\"" + ti2.identity.platform + "\",\"runtime\":\"" + lab + "\"}";
             }
             ++counts[is_boot_path(*test.path) ? "boot" : "test"][*test.status];
             ++truth_.tests;
@@ -348,7 +350,9 @@ void Generator::run(const std::function<void(report::Report&)>& sink) {
 void Truth::to_json(json::Document& out) const {
   out.SetObject();
   auto& a = out.GetAllocator();
-  auto str = [&](const std::string& s) { return json::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a); };
+  auto str = [&](const std::string& s) {
+    return json::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
   json::Value br(rapidjson::kArrayType);
   for (const auto& b : branches) {
     json::Value v(rapidjson::kObjectType);

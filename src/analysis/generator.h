@@ -25,13 +25,14 @@ namespace kci::analysis {
 
 struct GenOptions {
   std::uint64_t seed = 1;
-  int origins = 1;  // maestro, arm, ...: the first uses environment.compatible, others misc.platform
+  int origins =
+      1;  // maestro, arm, ...: the first uses environment.compatible, others misc.platform
   int trees = 2;
   int first_tree = 0;  // index of the first tree name (to add a disjoint data set)
-  int branches = 2;   // per tree
+  int branches = 2;    // per tree
   int checkouts = 12;  // per branch, one a day
   int architectures = 2;
-  int configs = 2;    // per architecture, with tests
+  int configs = 2;             // per architecture, with tests
   int build_only_configs = 1;  // per architecture, without tests
   int compilers = 1;
   int platforms = 2;  // per architecture
@@ -39,7 +40,7 @@ struct GenOptions {
   // Scenario shares (the rest is stable).
   double p_regression = 0.06, p_fix = 0.04, p_never = 0.02, p_unstable = 0.03, p_skip = 0.02,
          p_appear = 0.03, p_disappear = 0.02;
-  double p_infra = 0.04;           // per result inside a run
+  double p_infra = 0.04;            // per result inside a run
   double p_build_regression = 0.3;  // per build-only config and branch
   std::string start = "2026-10-01T06:00:00+00:00";
 };

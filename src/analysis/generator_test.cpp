@@ -33,8 +33,8 @@ TEST(Generator, DeterministicAndPlantsEveryScenario) {
   EXPECT_EQ(first_id, "maestro:mainline-master-0:x86_64-defconfig-gcc-12:qemu-x86_64:boot");
   std::set<std::string> scenarios;
   for (const auto& t : g1.truth().identities) scenarios.insert(t.scenario);
-  for (const char* s : {"stable", "regression", "fix", "never", "unstable", "skip", "appear",
-                        "disappear"})
+  for (const char* s :
+       {"stable", "regression", "fix", "never", "unstable", "skip", "appear", "disappear"})
     EXPECT_TRUE(scenarios.count(s)) << s;
 }
 
@@ -52,10 +52,15 @@ TEST(Generator, TruthAgreesWithHistoryAnalysis) {
       char c = t.statuses[i];
       if (c == '-') continue;
       HistoryEntry e;
-      e.order_time = format_rfc3339(*parse_rfc3339("2026-10-01T06:00:00+00:00") + std::chrono::hours(24 * i));
+      e.order_time =
+          format_rfc3339(*parse_rfc3339("2026-10-01T06:00:00+00:00") + std::chrono::hours(24 * i));
       e.checkout_id = "c" + std::to_string(100 + i);
       e.object_id = e.checkout_id;
-      e.status = c == 'P' ? "PASS" : c == 'F' ? "FAIL" : c == 'S' ? "SKIP" : c == 'E' ? "ERROR" : "MISS";
+      e.status = c == 'P'   ? "PASS"
+                 : c == 'F' ? "FAIL"
+                 : c == 'S' ? "SKIP"
+                 : c == 'E' ? "ERROR"
+                            : "MISS";
       h.push_back(e);
     }
     auto a = analyze_history("k", h, {});

@@ -57,7 +57,8 @@ int window_flips(const std::vector<std::pair<bool, std::string>>& signals,
   std::size_t taken = 0;
   int flips = 0;
   std::optional<bool> later;
-  for (std::size_t i = signals.size(); i-- > 0 && taken < static_cast<std::size_t>(o.unstable_window);) {
+  for (std::size_t i = signals.size();
+       i-- > 0 && taken < static_cast<std::size_t>(o.unstable_window);) {
     auto t = parse_rfc3339(signals[i].second);
     if (newest && t && *newest - *t > std::chrono::hours(24) * o.unstable_days) break;
     if (later && *later != signals[i].first) ++flips;
@@ -200,7 +201,10 @@ std::string state_to_json(const HistoryState& st) {
   for (int n : {st.pass, st.fail, st.infra, st.neutral}) w.Int(n);
   w.EndArray();
   w.Key("lp");
-  if (st.last_pass) put_ref(w, *st.last_pass); else w.Null();
+  if (st.last_pass)
+    put_ref(w, *st.last_pass);
+  else
+    w.Null();
   w.Key("open");
   if (st.open) {
     const Regression& r = *st.open;

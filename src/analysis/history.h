@@ -33,12 +33,12 @@ struct AnalysisOptions {
 
 // One result of an identity.
 struct HistoryEntry {
-  std::string order_time;   // the checkout's start_time, UTC RFC 3339 ("" = unknown)
+  std::string order_time;  // the checkout's start_time, UTC RFC 3339 ("" = unknown)
   std::string checkout_id;
-  std::string start_time;   // the result's own start_time, UTC RFC 3339 ("" = unknown)
-  std::string object_id;    // build or test id
-  std::string status;       // "" = no status
-  std::string describe;     // the checkout's git_commit_name, else its commit hash, else its id
+  std::string start_time;  // the result's own start_time, UTC RFC 3339 ("" = unknown)
+  std::string object_id;   // build or test id
+  std::string status;      // "" = no status
+  std::string describe;    // the checkout's git_commit_name, else its commit hash, else its id
   bool operator==(const HistoryEntry&) const = default;
 };
 
@@ -57,18 +57,18 @@ struct Regression {
   ResultRef last_pass, first_fail, last_fail;
   std::optional<ResultRef> fixed_by;  // the pass that closed it
   bool active = true;
-  int fail_count = 0;      // failures in a row (ERROR/MISS in between ignored)
-  bool unstable = false;   // the identity was unstable at the last failure
-  bool reported = true;    // !unstable || fail_count >= report_after_fails
+  int fail_count = 0;          // failures in a row (ERROR/MISS in between ignored)
+  bool unstable = false;       // the identity was unstable at the last failure
+  bool reported = true;        // !unstable || fail_count >= report_after_fails
   int failing_since_days = 0;  // whole days from first to last failure
-  std::string summary;     // the email sentence
+  std::string summary;         // the email sentence
   bool operator==(const Regression&) const = default;
 };
 
 struct IdentityAnalysis {
   std::vector<Regression> regressions;  // oldest first
-  bool unstable = false;  // at the newest result
-  int flips = 0;          // in the window ending at the newest PASS/FAIL
+  bool unstable = false;                // at the newest result
+  int flips = 0;                        // in the window ending at the newest PASS/FAIL
   int pass = 0, fail = 0, infra = 0, neutral = 0;
   std::string last_status;  // of the newest result ("" none)
   std::optional<ResultRef> last_pass;

@@ -18,7 +18,8 @@ std::vector<HistoryEntry> days(const std::string& statuses) {
   std::vector<HistoryEntry> out;
   for (std::size_t i = 0; i < statuses.size(); ++i) {
     HistoryEntry e;
-      e.order_time = format_rfc3339(*parse_rfc3339("2026-11-01T10:00:00+00:00") + std::chrono::hours(24 * i));
+    e.order_time =
+        format_rfc3339(*parse_rfc3339("2026-11-01T10:00:00+00:00") + std::chrono::hours(24 * i));
     e.checkout_id = "o:c" + std::to_string(i);
     e.object_id = "o:t" + std::to_string(i);
     e.describe = "v6.13-" + std::to_string(i);
@@ -57,7 +58,8 @@ TEST(History, FailingSinceCountsDaysFromFirstToLastFailure) {
   EXPECT_EQ(r.summary, "failing since 4 days (last pass: v6.13-0, first fail: v6.13-1)");
   EXPECT_EQ(a.infra, 2);
   auto one = analyze_history("k", days("PFF"), {});
-  EXPECT_EQ(one.regressions[0].summary, "failing since 1 day (last pass: v6.13-0, first fail: v6.13-1)");
+  EXPECT_EQ(one.regressions[0].summary,
+            "failing since 1 day (last pass: v6.13-0, first fail: v6.13-1)");
 }
 
 TEST(History, InfraErrorsNeitherOpenNorClose) {
@@ -118,11 +120,17 @@ TEST(History, UnstableWindowIsBoundedInCountAndDays) {
 TEST(History, OrderIsCheckoutTimeThenIds) {
   HistoryEntry a{"2026-11-01T00:00:00.000000+00:00", "c2", "", "t1", "PASS", ""};
   HistoryEntry b{"2026-11-02T00:00:00.000000+00:00", "c1", "", "t0", "PASS", ""};
-  HistoryEntry c{"2026-11-02T00:00:00.000000+00:00", "c1", "2026-11-02T01:00:00.000000+00:00", "t0", "PASS", ""};
+  HistoryEntry c{"2026-11-02T00:00:00.000000+00:00",
+                 "c1",
+                 "2026-11-02T01:00:00.000000+00:00",
+                 "t0",
+                 "PASS",
+                 ""};
   EXPECT_TRUE(history_less(a, b));
   EXPECT_TRUE(history_less(b, c));
   EXPECT_FALSE(history_less(c, b));
-  EXPECT_EQ(normalize_time(std::string("2026-11-02T03:00:00+02:00")), "2026-11-02T01:00:00.000000+00:00");
+  EXPECT_EQ(normalize_time(std::string("2026-11-02T03:00:00+02:00")),
+            "2026-11-02T01:00:00.000000+00:00");
   EXPECT_EQ(normalize_time(std::string("yesterday")), "");
 }
 

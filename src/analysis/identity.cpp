@@ -99,8 +99,6 @@ std::string lab_of(const report::Test& test) {
   return json_member(test.misc, {"runtime", "lab", "lab_name"});
 }
 
-bool is_boot_path(std::string_view path) {
-  return path == "boot" || path.substr(0, 5) == "boot.";
-}
+bool is_boot_path(std::string_view path) { return path == "boot" || path.substr(0, 5) == "boot."; }
 
 }  // namespace kci::analysis

@@ -18,7 +18,7 @@ namespace kci::analysis {
 // What a result is: a build, or a test (boots are tests whose path is "boot"
 // or starts with "boot.", counted apart in summaries).
 enum class Kind { kBuild, kTest };
-const char* kind_name(Kind kind);  // "build", "test"
+const char* kind_name(Kind kind);        // "build", "test"
 Kind parse_kind(std::string_view name);  // throws UsageError
 
 struct Identity {

@@ -90,7 +90,9 @@ void regression_object(Writer& w, const RegressionInfo& r) {
   w.EndObject();
 }
 
-std::string done(rapidjson::StringBuffer& buf) { return std::string(buf.GetString(), buf.GetSize()); }
+std::string done(rapidjson::StringBuffer& buf) {
+  return std::string(buf.GetString(), buf.GetSize());
+}
 
 std::string pad(std::string s, std::size_t width) {
   if (s.size() > width) s = s.substr(0, width);
@@ -155,8 +157,8 @@ std::string compare_table(const CompareResult& r) {
     for (const auto& item : it->second) {
       const Identity& id = item.identity;
       out += "  " + pad(id.kind == Kind::kBuild ? id.config_name : id.path, 36) + " " +
-             pad(id.platform, 24) + " " + pad(id.architecture, 8) + " " +
-             pad(id.config_name, 22) + " " + pad(id.compiler, 10) + " " +
+             pad(id.platform, 24) + " " + pad(id.architecture, 8) + " " + pad(id.config_name, 22) +
+             " " + pad(id.compiler, 10) + " " +
              pad(item.a ? (item.a->status.empty() ? "NONE" : item.a->status) : "-", 5) + " -> " +
              (item.b ? (item.b->status.empty() ? "NONE" : item.b->status) : "-") + "\n";
     }
@@ -207,11 +209,11 @@ std::string history_json(const HistoryResult& h) {
 
 std::string history_table(const HistoryResult& h) {
   const Identity& id = h.identity.identity;
-  std::string out = std::string(kind_name(id.kind)) + " " + (id.path.empty() ? id.config_name : id.path) +
-                    " on " + (id.platform.empty() ? "-" : id.platform) + " (" + id.tree_name + "/" +
-                    id.git_repository_branch + ", " + id.architecture + ", " + id.config_name +
-                    ", " + id.compiler + ", " + id.origin + ")" +
-                    (h.identity.unstable ? " [unstable]" : "") + "\n";
+  std::string out =
+      std::string(kind_name(id.kind)) + " " + (id.path.empty() ? id.config_name : id.path) +
+      " on " + (id.platform.empty() ? "-" : id.platform) + " (" + id.tree_name + "/" +
+      id.git_repository_branch + ", " + id.architecture + ", " + id.config_name + ", " +
+      id.compiler + ", " + id.origin + ")" + (h.identity.unstable ? " [unstable]" : "") + "\n";
   if (!h.identity.summary.empty()) out += h.identity.summary + "\n";
   for (const auto& e : h.entries)
     out += "  " + pad(e.order_time.substr(0, 19), 20) + pad(e.describe, 40) + " " +
@@ -234,8 +236,8 @@ std::string summary_json(const CheckoutSummary& s) {
   kv(w, "describe", s.checkout.describe);
   kv(w, "start_time", s.checkout.order_time);
   w.EndObject();
-  for (auto [key, kind] : {std::pair{"builds", "build"}, std::pair{"boots", "boot"},
-                           std::pair{"tests", "test"}}) {
+  for (auto [key, kind] :
+       {std::pair{"builds", "build"}, std::pair{"boots", "boot"}, std::pair{"tests", "test"}}) {
     w.Key(key);
     w.StartObject();
     auto it = s.counts.find(kind);
@@ -273,8 +275,8 @@ std::string summary_json(const CheckoutSummary& s) {
 std::string summary_table(const CheckoutSummary& s) {
   std::string out = s.checkout.tree_name + "/" + s.checkout.git_repository_branch + " " +
                     s.checkout.describe + " (" + s.checkout.id + ")\n";
-  for (auto [label, kind] : {std::pair{"Builds", "build"}, std::pair{"Boots", "boot"},
-                             std::pair{"Tests", "test"}}) {
+  for (auto [label, kind] :
+       {std::pair{"Builds", "build"}, std::pair{"Boots", "boot"}, std::pair{"Tests", "test"}}) {
     auto it = s.counts.find(kind);
     long long total = 0;
     if (it != s.counts.end())
@@ -286,8 +288,8 @@ std::string summary_table(const CheckoutSummary& s) {
   // Cells cut to 28 characters, as KernelCI's legacy test report.
   out += "\n" + pad("platform", 28) + " | " + pad("arch", 8) + " | " + pad("lab", 28) + " | " +
          pad("compiler", 10) + " | " + pad("defconfig", 28) + " | results\n";
-  out += std::string(28, '-') + "-+-" + std::string(8, '-') + "-+-" + std::string(28, '-') +
-         "-+-" + std::string(10, '-') + "-+-" + std::string(28, '-') + "-+--------\n";
+  out += std::string(28, '-') + "-+-" + std::string(8, '-') + "-+-" + std::string(28, '-') + "-+-" +
+         std::string(10, '-') + "-+-" + std::string(28, '-') + "-+--------\n";
   for (const auto& g : s.groups)
     out += pad(g.platform, 28) + " | " + pad(g.architecture, 8) + " | " + pad(g.lab, 28) + " | " +
            pad(g.compiler, 10) + " | " + pad(g.config_name, 28) + " | " +

@@ -17,10 +17,26 @@ namespace {
 // The identity columns, in this order, prefixed by `alias.`.
 std::string identity_columns(const std::string& alias) {
   std::string out;
-  for (const char* c : {"key", "kind", "origin", "tree_name", "git_repository_url",
-                        "git_repository_branch", "architecture", "config_name", "compiler", "path",
-                        "platform", "results", "pass", "fail", "infra", "neutral", "flips",
-                        "last_status", "unstable", "summary"}) {
+  for (const char* c : {"key",
+                        "kind",
+                        "origin",
+                        "tree_name",
+                        "git_repository_url",
+                        "git_repository_branch",
+                        "architecture",
+                        "config_name",
+                        "compiler",
+                        "path",
+                        "platform",
+                        "results",
+                        "pass",
+                        "fail",
+                        "infra",
+                        "neutral",
+                        "flips",
+                        "last_status",
+                        "unstable",
+                        "summary"}) {
     if (!out.empty()) out += ", ";
     out += alias + "." + c;
   }
@@ -63,14 +79,15 @@ auto identity_order(const Identity& i) {
 
 std::optional<CheckoutInfo> checkout_info(store::SqlConnection& sql, const std::string& id) {
   std::optional<CheckoutInfo> out;
-  sql.exec("SELECT id, origin, tree_name, git_repository_url, git_repository_branch, "
-           "git_commit_hash, describe, order_time FROM analysis_checkouts WHERE id = $1",
-           {id}, [&](const SqlRow& row) {
-             out = CheckoutInfo{std::string(row.text(0)), std::string(row.text(1)),
-                                std::string(row.text(2)), std::string(row.text(3)),
-                                std::string(row.text(4)), std::string(row.text(5)),
-                                std::string(row.text(6)), std::string(row.text(7))};
-           });
+  sql.exec(
+      "SELECT id, origin, tree_name, git_repository_url, git_repository_branch, "
+      "git_commit_hash, describe, order_time FROM analysis_checkouts WHERE id = $1",
+      {id}, [&](const SqlRow& row) {
+        out = CheckoutInfo{std::string(row.text(0)), std::string(row.text(1)),
+                           std::string(row.text(2)), std::string(row.text(3)),
+                           std::string(row.text(4)), std::string(row.text(5)),
+                           std::string(row.text(6)), std::string(row.text(7))};
+      });
   return out;
 }
 
@@ -78,7 +95,8 @@ CompareResult compare(store::SqlConnection& sql, const std::string& a, const std
                       Kind kind) {
   for (const auto& id : {a, b})
     if (!checkout_info(sql, id))
-      throw InvalidInputError("checkout '" + id + "' is not in the analysis (unknown, or run `kci analyze`)");
+      throw InvalidInputError("checkout '" + id +
+                              "' is not in the analysis (unknown, or run `kci analyze`)");
   CompareResult out;
   out.a = a;
   out.b = b;
@@ -277,17 +295,17 @@ std::optional<CheckoutSummary> summary(store::SqlConnection& sql, const std::str
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>,
            std::map<std::string, long long>>
       groups;
-  sql.exec("SELECT kind, platform, architecture, lab, compiler, config_name, status, count FROM "
-           "analysis_summary WHERE checkout_id = $1",
-           {checkout_id}, [&](const SqlRow& row) {
-             std::string kind(row.text(0)), status(row.text(6));
-             long long n = row.integer(7);
-             out.counts[kind][status] += n;
-             if (kind == "build") return;
-             groups[{kind, std::string(row.text(1)), std::string(row.text(2)),
-                     std::string(row.text(3)), std::string(row.text(4)), std::string(row.text(5))}]
-                   [status] += n;
-           });
+  sql.exec(
+      "SELECT kind, platform, architecture, lab, compiler, config_name, status, count FROM "
+      "analysis_summary WHERE checkout_id = $1",
+      {checkout_id}, [&](const SqlRow& row) {
+        std::string kind(row.text(0)), status(row.text(6));
+        long long n = row.integer(7);
+        out.counts[kind][status] += n;
+        if (kind == "build") return;
+        groups[{kind, std::string(row.text(1)), std::string(row.text(2)), std::string(row.text(3)),
+                std::string(row.text(4)), std::string(row.text(5))}][status] += n;
+      });
   for (auto& [k, statuses] : groups) {
     SummaryGroup g;
     std::tie(g.kind, g.platform, g.architecture, g.lab, g.compiler, g.config_name) = k;

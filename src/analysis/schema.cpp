@@ -99,8 +99,7 @@ CREATE TABLE analysis_summary (
 
 const std::vector<store::Migration>& migrations() {
   static const std::vector<store::Migration> list = {
-      {1, "analysis: checkouts, results by identity, identities, regressions, summaries", kV1,
-       kV1},
+      {1, "analysis: checkouts, results by identity, identities, regressions, summaries", kV1, kV1},
   };
   return list;
 }

@@ -134,8 +134,8 @@ void add_history(CLI::App& root, RunContext& ctx) {
       ids.push_back(*info);
     } else {
       const auto& q = o->q;
-      if (!q.origin && !q.tree && !q.branch && !q.architecture && !q.config_name &&
-          !q.compiler && !q.path && !q.platform)
+      if (!q.origin && !q.tree && !q.branch && !q.architecture && !q.config_name && !q.compiler &&
+          !q.path && !q.platform)
         throw UsageError("history: give --test, --build or identity options (--path, --tree ...)");
       o->q.kind = o->builds ? analysis::Kind::kBuild : analysis::Kind::kTest;
       ids = analysis::find_identities(*sql, o->q);
@@ -198,8 +198,8 @@ void add_analyze(CLI::App& root) {
     // Until the ingest layer's change log is in the database, catching up
     // means recomputing: both give the same tables.
     analysis::UpdateStats stats = analyzer.rebuild();
-    std::fprintf(stderr, "kci: analyze: %s%s\n", o->rebuild ? "rebuilt: " : "recomputed: ",
-                 stats.describe().c_str());
+    std::fprintf(stderr, "kci: analyze: %s%s\n",
+                 o->rebuild ? "rebuilt: " : "recomputed: ", stats.describe().c_str());
   });
 }
 
