@@ -13,10 +13,10 @@
 
 #include "cli/command.h"
 #include "cli/submit_output.h"
-#include "pipeline/artifacts.h"
-#include "pipeline/config.h"
-#include "pipeline/kbuild.h"
-#include "pipeline/kbuild_report.h"
+#include "pipeline/build/artifacts.h"
+#include "pipeline/build/kbuild.h"
+#include "pipeline/build/kbuild_report.h"
+#include "pipeline/config/config.h"
 #include "report/stream.h"
 
 namespace kci::cli {

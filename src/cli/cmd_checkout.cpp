@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci checkout: apply a patch series on a base commit and report it as a
-// KCIDB checkout (see src/pipeline/patchset.h).
+// KCIDB checkout (see src/pipeline/source/patchset.h).
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
-#include "pipeline/patchset.h"
+#include "pipeline/source/patchset.h"
 #include "report/stream.h"
 
 namespace kci::cli {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "pipeline/config.h"
-#include "pipeline/matrix.h"
+#include "pipeline/config/config.h"
+#include "pipeline/config/matrix.h"
 #include "report/json.h"
 
 namespace kci::cli {

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "pipeline/lava.h"
-#include "pipeline/lava_submit.h"
-#include "pipeline/testplan.h"
+#include "pipeline/lava/lava.h"
+#include "pipeline/lava/lava_submit.h"
+#include "pipeline/runtime/testplan.h"
 #include "report/json.h"
 #include "util/error.h"
 #include "util/file.h"

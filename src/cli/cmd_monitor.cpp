@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci monitor: follow the configured trees and branches and report each new
-// branch head as a KCIDB checkout (see src/pipeline/monitor.h).
+// branch head as a KCIDB checkout (see src/pipeline/source/monitor.h).
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -11,8 +11,8 @@
 
 #include "cli/command.h"
 #include "cli/submit_output.h"
-#include "pipeline/config.h"
-#include "pipeline/monitor.h"
+#include "pipeline/config/config.h"
+#include "pipeline/source/monitor.h"
 #include "report/stream.h"
 
 namespace kci::cli {

@@ -9,8 +9,8 @@
 
 #include "cli/command.h"
 #include "cli/submit_output.h"
-#include "pipeline/qemu.h"
-#include "pipeline/testplan.h"
+#include "pipeline/runtime/qemu.h"
+#include "pipeline/runtime/testplan.h"
 #include "report/json.h"
 #include "util/file.h"
 

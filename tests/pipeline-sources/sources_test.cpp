@@ -94,7 +94,7 @@ class TempDir {
 TEST(ConfigMatrix, SmallLegacyFixtureByHand) {
   RunResult r = kci({"config", "matrix", "-c", KCI_FIXTURES "/small-legacy.yaml"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Worked out from the rules (see src/pipeline/matrix.h):
+  // Worked out from the rules (see src/pipeline/config/matrix.h):
   // demo_master takes the defaults: gcc-12 with fragments kselftest
   // (appended) and tinyconfig (its own target);
   //   arm64: base defconfig + board fragment + 2 extras -> 6;

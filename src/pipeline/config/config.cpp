@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "pipeline/config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+
+namespace kci::pipeline {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// yaml-cpp throws on type queries of a missing key's node: ask this first.
+bool present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
+
+Filter parse_filter(const std::string& type, const YAML::Node& items, const std::string& source) {
+  Filter filter;
+  // KernelCI renamed whitelist/blacklist; old files still use the old names.
+  if (type == "passlist" || type == "whitelist") {
+    filter.kind = Filter::Kind::kPasslist;
+  } else if (type == "blocklist" || type == "blacklist") {
+    filter.kind = Filter::Kind::kBlocklist;
+  } else if (type == "regex") {
+    filter.kind = Filter::Kind::kRegex;
+  } else if (type == "combination") {
+    filter.kind = Filter::Kind::kCombination;
+    filter.keys = yaml_string_list(items, "keys", source);
+    YAML::Node values = items["values"];
+    if (!present(values) || !values.IsSequence())
+      yaml_fail(source, items, "a combination filter needs a 'values' list");
+    for (const YAML::Node& tuple : values) {
+      if (!tuple.IsSequence() || tuple.size() != filter.keys.size()) {
+        yaml_fail(source, tuple, "each combination value must list one value per key");
+      }
+      std::vector<std::string> row;
+      for (const YAML::Node& v : tuple) row.push_back(v.IsScalar() ? v.Scalar() : std::string());
+      filter.values.push_back(std::move(row));
+    }
+    return filter;
+  } else {
+    yaml_fail(source, items,
+              "unknown filter type '" + type + "' (passlist, blocklist, regex, combination)");
+  }
+  if (!items.IsMap()) yaml_fail(source, items, "a " + type + " filter needs a mapping of keys");
+  for (auto it = items.begin(); it != items.end(); ++it) {
+    std::string key = it->first.as<std::string>();
+    if (filter.kind == Filter::Kind::kRegex) {
+      if (!it->second.IsScalar())
+        yaml_fail(source, it->second, "a regex filter takes one pattern per key");
+      filter.items[key] = {it->second.Scalar()};
+    } else {
+      filter.items[key] = yaml_string_list(items, key.c_str(), source);
+    }
+  }
+  return filter;
+}
+
+std::vector<Filter> parse_filters(const YAML::Node& node, const std::string& source) {
+  std::vector<Filter> filters;
+  if (!present(node)) return filters;
+  if (!node.IsSequence()) yaml_fail(source, node, "'filters' must be a list");
+  for (const YAML::Node& entry : node) {
+    if (!entry.IsMap())
+      yaml_fail(source, entry, "a filter must be a mapping such as {blocklist: ...}");
+    for (auto it = entry.begin(); it != entry.end(); ++it) {
+      filters.push_back(parse_filter(it->first.as<std::string>(), it->second, source));
+    }
+  }
+  return filters;
+}
+
+Architecture parse_architecture(const std::string& name, const YAML::Node& node,
+                                const std::string& source) {
+  Architecture arch;
+  arch.name = name;
+  // An empty entry ("arm64:") means all the defaults, as in KernelCI.
+  if (!present(node)) return arch;
+  if (!node.IsMap()) yaml_fail(source, node, "architecture '" + name + "' must be a mapping");
+  arch.base_defconfig = yaml_string(node, "base_defconfig", source, "defconfig");
+  arch.extra_configs = yaml_string_list(node, "extra_configs", source);
+  arch.fragments = yaml_string_list(node, "fragments", source);
+  arch.filters = parse_filters(node["filters"], source);
+  return arch;
+}
+
+BuildVariant parse_variant(const std::string& name, const YAML::Node& node,
+                           const std::string& source) {
+  if (!node.IsMap()) yaml_fail(source, node, "variant '" + name + "' must be a mapping");
+  BuildVariant variant;
+  variant.name = name;
+  variant.build_environment = yaml_string(node, "build_environment", source);
+  if (variant.build_environment.empty()) {
+    yaml_fail(source, node, "variant '" + name + "' has no build_environment");
+  }
+  variant.fragments = yaml_string_list(node, "fragments", source);
+  YAML::Node archs = node["architectures"];
+  if (present(archs) && archs.IsMap()) {
+    for (auto it = archs.begin(); it != archs.end(); ++it) {
+      variant.architectures.push_back(
+          parse_architecture(it->first.as<std::string>(), it->second, source));
+    }
+  } else if (present(archs)) {
+    yaml_fail(source, archs, "'architectures' of variant '" + name + "' must be a mapping");
+  }
+  return variant;
+}
+
+std::vector<BuildVariant> parse_variants(const YAML::Node& node, const std::string& source) {
+  std::vector<BuildVariant> variants;
+  if (!node.IsMap()) yaml_fail(source, node, "'variants' must be a mapping");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    variants.push_back(parse_variant(it->first.as<std::string>(), it->second, source));
+  }
+  return variants;
+}
+
+template <typename Fn>
+void for_each_entry(const YAML::Node& root, const char* section, const std::string& source, Fn fn) {
+  YAML::Node node = root[section];
+  if (!present(node)) return;
+  if (!node.IsMap()) yaml_fail(source, node, std::string("'") + section + "' must be a mapping");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    fn(it->first.as<std::string>(), it->second);
+  }
+}
+
+void collect_yaml_files(const std::string& path, std::vector<std::string>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    out.push_back(path);
+    return;
+  }
+  std::vector<std::string> found;
+  for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+    std::string ext = entry.path().extension().string();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+      found.push_back(entry.path().string());
+    }
+  }
+  if (ec) throw ConfigError(path + ": " + ec.message());
+  std::sort(found.begin(), found.end());
+  out.insert(out.end(), found.begin(), found.end());
+}
+
+}  // namespace
+
+PipelineConfig PipelineConfig::load(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) collect_yaml_files(path, files);
+  PipelineConfig config;
+  for (const std::string& file : files) config.add_document(load_yaml_file(file), file);
+  config.finish();
+  return config;
+}
+
+void PipelineConfig::add_document(const YAML::Node& root, const std::string& source) {
+  if (!present(root)) return;
+  if (!root.IsMap()) yaml_fail(source, root, "a pipeline configuration must be a mapping");
+
+  for_each_entry(root, "trees", source, [&](const std::string& name, const YAML::Node& node) {
+    Tree tree{name, expand_env(yaml_string(node, "url", source))};
+    if (tree.url.empty()) yaml_fail(source, node, "tree '" + name + "' has no url");
+    trees_[name] = tree;
+  });
+
+  for_each_entry(root, "fragments", source, [&](const std::string& name, const YAML::Node& node) {
+    Fragment fragment;
+    fragment.name = name;
+    fragment.path = yaml_string(node, "path", source, "kernel/configs/" + name + ".config");
+    fragment.configs = yaml_string_list(node, "configs", source);
+    fragment.defconfig = yaml_string(node, "defconfig", source);
+    fragments_[name] = fragment;
+  });
+
+  for_each_entry(
+      root, "build_environments", source, [&](const std::string& name, const YAML::Node& node) {
+        BuildEnvironment env;
+        env.name = name;
+        env.cc = yaml_string(node, "cc", source);
+        env.cc_version = yaml_string(node, "cc_version", source);
+        for_each_entry(
+            node, "arch_params", source, [&](const std::string& arch, const YAML::Node& params) {
+              ArchParams p;
+              p.name = yaml_string(params, "name", source);
+              p.cross_compile = yaml_string(params, "cross_compile", source);
+              p.cross_compile_compat = yaml_string(params, "cross_compile_compat", source);
+              for_each_entry(params, "opts", source,
+                             [&](const std::string& k, const YAML::Node& v) {
+                               p.opts[k] = v.IsScalar() ? v.Scalar() : "";
+                             });
+              env.arch_params[arch] = p;
+            });
+        build_environments_[name] = env;
+      });
+
+  // Legacy: build_configs_defaults; newer pipeline: build_variants.
+  for (const char* section : {"build_configs_defaults", "build_variants"}) {
+    YAML::Node defaults = root[section];
+    if (present(defaults) && defaults.IsMap() && present(defaults["variants"])) {
+      default_variants_ = parse_variants(defaults["variants"], source);
+    }
+  }
+
+  for_each_entry(root, "build_configs", source,
+                 [&](const std::string& name, const YAML::Node& node) {
+                   add_build_config(name, node, source);
+                 });
+
+  // Newer pipeline: a later job or runtime of the same name replaces the
+  // earlier one; scheduler lists add up.
+  for_each_entry(root, "jobs", source, [&](const std::string& name, const YAML::Node& node) {
+    jobs_[name] = parse_job(name, node, source);
+  });
+  for_each_entry(root, "runtimes", source, [&](const std::string& name, const YAML::Node& node) {
+    runtimes_[name] = parse_runtime(name, node, source);
+  });
+  if (YAML::Node scheduler = root["scheduler"]; present(scheduler)) {
+    if (!scheduler.IsSequence()) yaml_fail(source, scheduler, "'scheduler' must be a list");
+    for (const YAML::Node& entry : scheduler) {
+      scheduler_.push_back(parse_scheduler_entry(entry, source));
+    }
+  }
+
+  YAML::Node kci = root["kci"];
+  if (present(kci) && kci.IsMap()) {
+    origin_ = yaml_string(kci, "origin", source, origin_);
+    bool valid = !origin_.empty() && std::all_of(origin_.begin(), origin_.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    if (!valid) yaml_fail(source, kci["origin"], "origin must match ^[a-z0-9_]+$ (KCIDB)");
+  }
+}
+
+void PipelineConfig::add_build_config(const std::string& name, const YAML::Node& node,
+                                      const std::string& source) {
+  if (!node.IsMap()) yaml_fail(source, node, "build config '" + name + "' must be a mapping");
+  BuildConfig config;
+  config.name = name;
+  config.tree = yaml_string(node, "tree", source);
+  config.branch = yaml_string(node, "branch", source);
+  if (config.tree.empty() || config.branch.empty()) {
+    yaml_fail(source, node, "build config '" + name + "' needs a tree and a branch");
+  }
+  bool has_variants = present(node["variants"]);
+  if (has_variants) config.variants = parse_variants(node["variants"], source);
+  config.architectures = yaml_string_list(node, "architectures", source);
+  std::string frequency = yaml_string(node, "frequency", source);
+  if (!frequency.empty()) {
+    config.frequency = parse_frequency(frequency);
+    if (!config.frequency) {
+      yaml_fail(source, node["frequency"], "bad frequency '" + frequency + "' (e.g. 30m, 1h, 1d)");
+    }
+  }
+  auto same = [&](const BuildConfig& c) { return c.name == name; };
+  auto pending =
+      std::find(configs_without_variants_.begin(), configs_without_variants_.end(), name);
+  if (pending != configs_without_variants_.end()) configs_without_variants_.erase(pending);
+  if (!has_variants) configs_without_variants_.push_back(name);
+  auto existing = std::find_if(build_configs_.begin(), build_configs_.end(), same);
+  if (existing != build_configs_.end()) {
+    *existing = std::move(config);
+  } else {
+    build_configs_.push_back(std::move(config));
+  }
+}
+
+void PipelineConfig::finish() {
+  for (const std::string& name : configs_without_variants_) {
+    for (BuildConfig& config : build_configs_) {
+      if (config.name == name) config.variants = default_variants_;
+    }
+  }
+  configs_without_variants_.clear();
+  auto check_fragment = [&](const std::string& where, const std::string& name) {
+    if (!fragments_.count(name)) {
+      throw ConfigError(where + ": unknown fragment '" + name + "'");
+    }
+  };
+  for (const BuildConfig& config : build_configs_) {
+    std::string where = "build config '" + config.name + "'";
+    if (!trees_.count(config.tree)) {
+      throw ConfigError(where + ": unknown tree '" + config.tree + "'");
+    }
+    for (const BuildVariant& variant : config.variants) {
+      std::string vwhere = where + " variant '" + variant.name + "'";
+      if (!build_environments_.count(variant.build_environment)) {
+        throw ConfigError(vwhere + ": unknown build environment '" + variant.build_environment +
+                          "'");
+      }
+      for (const std::string& f : variant.fragments) check_fragment(vwhere, f);
+      for (const Architecture& arch : variant.architectures) {
+        for (const std::string& f : arch.fragments)
+          check_fragment(vwhere + " arch " + arch.name, f);
+      }
+    }
+  }
+}
+
+const BuildConfig* PipelineConfig::build_config(const std::string& name) const {
+  for (const BuildConfig& config : build_configs_) {
+    if (config.name == name) return &config;
+  }
+  return nullptr;
+}
+
+const Tree* PipelineConfig::tree(const std::string& name) const {
+  auto it = trees_.find(name);
+  return it == trees_.end() ? nullptr : &it->second;
+}
+
+const Fragment* PipelineConfig::fragment(const std::string& name) const {
+  auto it = fragments_.find(name);
+  return it == fragments_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> PipelineConfig::fragment_configs(const std::string& name) const {
+  const Fragment* found = fragment(name);
+  if (!found) {
+    std::string known;
+    for (const auto& [fname, f] : fragments_) known += (known.empty() ? "" : ", ") + fname;
+    throw ConfigError("unknown config fragment '" + name +
+                      "' (known: " + (known.empty() ? "none" : known) + ")");
+  }
+  return found->configs;
+}
+
+void PipelineConfig::set_tree_url(const std::string& tree, const std::string& url) {
+  auto it = trees_.find(tree);
+  if (it == trees_.end()) throw ConfigError("unknown tree '" + tree + "'");
+  it->second.url = url;
+}
+
+PipelineConfig load_pipeline_config(const std::vector<std::string>& paths,
+                                    const std::vector<std::string>& tree_url_overrides) {
+  std::vector<std::string> files = paths;
+  if (files.empty()) {
+    const char* env = std::getenv("KCI_CONFIG");
+    files.push_back(env && *env ? env : "config/kci.yaml");
+  }
+  PipelineConfig config = PipelineConfig::load(files);
+  for (const std::string& spec : tree_url_overrides) {
+    std::size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError("--tree-url needs NAME=URL, got '" + spec + "'");
+    }
+    config.set_tree_url(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  return config;
+}
+
+std::optional<std::chrono::seconds> parse_frequency(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  long long total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    long long value = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      value = value * 10 + (text[i] - '0');
+      if (value > 100'000'000) return std::nullopt;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    long long unit = 1;
+    if (i < text.size()) {
+      switch (text[i]) {
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7 * 86400;
+          break;
+        default:
+          return std::nullopt;
+      }
+      ++i;
+    } else if (start != 0) {
+      return std::nullopt;  // "1h30" is ambiguous
+    }
+    total += value * unit;
+  }
+  return std::chrono::seconds(total);
+}
+
+std::string expand_env(const std::string& text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t open = text.find("${", i);
+    std::size_t close = open == std::string::npos ? open : text.find('}', open);
+    if (close == std::string::npos) {
+      out += text.substr(i);
+      break;
+    }
+    out += text.substr(i, open - i);
+    std::string expr = text.substr(open + 2, close - open - 2);
+    std::string fallback;
+    std::size_t dash = expr.find(":-");
+    if (dash != std::string::npos) {
+      fallback = expr.substr(dash + 2);
+      expr.resize(dash);
+    }
+    const char* value = std::getenv(expr.c_str());
+    out += (value && *value) ? std::string(value) : fallback;
+    i = close + 1;
+  }
+  return out;
+}
+
+}  // namespace kci::pipeline

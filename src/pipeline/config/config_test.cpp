@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// YAML loading (merge keys, errors with positions) and the configuration
+// model, on small documents written here.
+#include "pipeline/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "pipeline/config/yaml_util.h"
+
+namespace kci::pipeline {
+namespace {
+
+TEST(YamlMergeKeys, MergesAnAliasedMappingWithLocalKeysWinning) {
+  YAML::Node root = load_yaml_string(R"(
+base: &base {a: 1, b: 2}
+child:
+  <<: *base
+  b: 3
+)",
+                                     "t.yaml");
+  EXPECT_EQ(root["child"]["a"].as<int>(), 1);
+  EXPECT_EQ(root["child"]["b"].as<int>(), 3);  // the mapping's own key wins
+  EXPECT_FALSE(root["child"]["<<"].IsDefined());
+  EXPECT_EQ(root["base"]["b"].as<int>(), 2);  // the anchor itself is untouched
+}
+
+TEST(YamlMergeKeys, EarlierMappingOfAListWins) {
+  YAML::Node root = load_yaml_string(R"(
+one: &one {x: 1, y: 1}
+two: &two {x: 2, z: 2}
+both:
+  <<: [*one, *two]
+)",
+                                     "t.yaml");
+  EXPECT_EQ(root["both"]["x"].as<int>(), 1);
+  EXPECT_EQ(root["both"]["y"].as<int>(), 1);
+  EXPECT_EQ(root["both"]["z"].as<int>(), 2);
+}
+
+TEST(YamlMergeKeys, ChainsAndNestedMerges) {
+  // As in KernelCI: a merged mapping that has merge keys of its own, and a
+  // merge inside a merged value (architectures: {<<: *defaults, ...}).
+  YAML::Node root = load_yaml_string(R"(
+a: &a {k1: a}
+b: &b
+  <<: *a
+  k2: b
+  inner: &inner {i1: 1}
+c:
+  <<: *b
+  inner:
+    <<: *inner
+    i2: 2
+)",
+                                     "t.yaml");
+  EXPECT_EQ(root["c"]["k1"].as<std::string>(), "a");
+  EXPECT_EQ(root["c"]["k2"].as<std::string>(), "b");
+  EXPECT_EQ(root["c"]["inner"]["i1"].as<int>(), 1);
+  EXPECT_EQ(root["c"]["inner"]["i2"].as<int>(), 2);
+}
+
+TEST(YamlMergeKeys, QuotedKeyIsNotAMergeKey) {
+  YAML::Node root = load_yaml_string("m: {'<<': plain}\n", "t.yaml");
+  EXPECT_EQ(root["m"]["<<"].as<std::string>(), "plain");
+}
+
+TEST(YamlMergeKeys, MergingAScalarIsAnErrorWithItsPosition) {
+  try {
+    load_yaml_string("x: 1\nm:\n  <<: 5\n", "bad.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("bad.yaml:3:7: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(YamlLoad, SyntaxErrorNamesFileLineAndColumn) {
+  try {
+    load_yaml_string("a: 1\nb: [1, 2\n", "broken.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("broken.yaml:", 0), 0u) << e.what();
+  }
+}
+
+TEST(ParseFrequency, KernelCIUnits) {
+  EXPECT_EQ(parse_frequency("1h"), std::chrono::seconds(3600));
+  EXPECT_EQ(parse_frequency("30m"), std::chrono::seconds(1800));
+  EXPECT_EQ(parse_frequency("1d"), std::chrono::seconds(86400));
+  EXPECT_EQ(parse_frequency("2h30m"), std::chrono::seconds(9000));
+  EXPECT_EQ(parse_frequency("90"), std::chrono::seconds(90));
+  EXPECT_FALSE(parse_frequency("").has_value());
+  EXPECT_FALSE(parse_frequency("1x").has_value());
+  EXPECT_FALSE(parse_frequency("h").has_value());
+  EXPECT_FALSE(parse_frequency("1h30").has_value());
+}
+
+TEST(ExpandEnv, VariablesAndDefaults) {
+  ::setenv("KCI_TEST_URL", "file:///tmp/linux", 1);
+  ::unsetenv("KCI_TEST_UNSET");
+  EXPECT_EQ(expand_env("${KCI_TEST_URL}"), "file:///tmp/linux");
+  EXPECT_EQ(expand_env("${KCI_TEST_UNSET:-https://x/y.git}"), "https://x/y.git");
+  EXPECT_EQ(expand_env("a${KCI_TEST_UNSET}b"), "ab");
+  EXPECT_EQ(expand_env("no vars"), "no vars");
+}
+
+PipelineConfig config_from(const std::string& text) {
+  PipelineConfig config;
+  config.add_document(load_yaml_string(text, "t.yaml"), "t.yaml");
+  config.finish();
+  return config;
+}
+
+TEST(PipelineConfig, FragmentConfigsForKciBuild) {
+  PipelineConfig config = config_from(R"(
+fragments:
+  boot: {path: kernel/configs/boot.config, configs: ['CONFIG_TTY=y', '# CONFIG_X is not set']}
+  tiny: {path: kernel/configs/tiny.config, defconfig: tinyconfig}
+)");
+  EXPECT_EQ(config.fragment_configs("boot"),
+            (std::vector<std::string>{"CONFIG_TTY=y", "# CONFIG_X is not set"}));
+  EXPECT_TRUE(config.fragment_configs("tiny").empty());
+  EXPECT_EQ(config.fragment("tiny")->defconfig, "tinyconfig");
+  try {
+    config.fragment_configs("nope");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("known: boot, tiny"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PipelineConfig, UnknownReferencesAreErrors) {
+  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
+                           "build_configs: {c: {tree: nope, branch: master}}\n"),
+               ConfigError);
+  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
+                           "build_configs: {c: {tree: t, branch: m, variants: "
+                           "{v: {build_environment: gcc-99, architectures: {x86_64: }}}}}\n"),
+               ConfigError);
+}
+
+TEST(PipelineConfig, BadFrequencyPointsAtIt) {
+  try {
+    config_from(
+        "trees: {t: {url: https://x}}\nbuild_configs:\n  c:\n    tree: t\n"
+        "    branch: m\n    frequency: soon\n");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("t.yaml:6:16: bad frequency", 0), 0u) << e.what();
+  }
+}
+
+TEST(PipelineConfig, OriginMustBeAKcidbOrigin) {
+  EXPECT_EQ(config_from("kci: {origin: my_ci}\n").origin(), "my_ci");
+  EXPECT_EQ(config_from("{}\n").origin(), "kci");
+  EXPECT_THROW(config_from("kci: {origin: My-CI}\n"), ConfigError);
+}
+
+TEST(PipelineConfig, ShippedKciYamlLoads) {
+  PipelineConfig config = PipelineConfig::load({KCI_SOURCE_DIR "/config/kci.yaml"});
+  ASSERT_NE(config.tree("linux"), nullptr);
+  ASSERT_NE(config.build_config("linux"), nullptr);
+  EXPECT_EQ(config.build_config("linux")->frequency, std::chrono::seconds(3600));
+  EXPECT_EQ(config.origin(), "kci");
+  for (const char* name : {"x86_64-boot", "arm64-boot", "riscv64-boot"}) {
+    std::vector<std::string> lines = config.fragment_configs(name);
+    EXPECT_GT(lines.size(), 20u) << name;
+  }
+  std::vector<std::string> riscv = config.fragment_configs("riscv64-boot");
+  EXPECT_NE(std::find(riscv.begin(), riscv.end(), "CONFIG_FPU=y"), riscv.end());
+}
+
+}  // namespace
+}  // namespace kci::pipeline
