@@ -2,7 +2,7 @@
 #include "pipeline/build/kbuild_report.h"
 
 #include "pipeline/build/artifacts.h"
-#include "pipeline/source/monitor.h"
+#include "pipeline/config/checkout_id.h"
 #include "util/sha256.h"
 
 namespace kci::pipeline {

@@ -128,11 +128,6 @@ bool looks_like_address(const std::string& text) {
 
 }  // namespace
 
-std::string branch_checkout_id(const std::string& origin, const std::string& tree,
-                               const std::string& branch, const std::string& commit) {
-  return origin + ":" + tree + ":" + branch + ":" + commit;
-}
-
 json::Value checkout_object(const CheckoutFields& f, json::Allocator& alloc) {
   json::Value obj(rapidjson::kObjectType);
   auto add = [&](const char* key, const std::string& value) {

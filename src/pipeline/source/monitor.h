@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/config/checkout_id.h"
 #include "pipeline/config/config.h"
 #include "report/json.h"
 #include "util/time.h"
@@ -79,10 +80,5 @@ struct MonitorPassResult {
 MonitorPassResult monitor_pass(const PipelineConfig& config, const MonitorOptions& options,
                                const std::function<void(const CheckoutFields&)>& on_checkout,
                                SystemTime now);
-
-// The checkout ID kci gives a branch head: "<origin>:<tree>:<branch>:<sha>",
-// so the same commit on two branches gives two checkouts, as in KernelCI.
-std::string branch_checkout_id(const std::string& origin, const std::string& tree,
-                               const std::string& branch, const std::string& commit);
 
 }  // namespace kci::pipeline
