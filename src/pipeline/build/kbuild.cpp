@@ -10,6 +10,7 @@
 
 #include "pipeline/build/artifacts.h"
 #include "util/file.h"
+#include "util/command_runner.h"
 #include "util/subprocess.h"
 #include "util/time.h"
 
@@ -34,11 +35,16 @@ std::string ensure_newline(std::string text) {
   return text;
 }
 
-std::string git(const std::string& dir, std::vector<std::string> args) {
+std::string git(CommandRunner& runner, const std::string& dir, std::vector<std::string> args) {
   args.insert(args.begin(), {"git", "-C", dir});
   RunOptions options;
   options.timeout = std::chrono::seconds(60);
-  RunResult r = run_process(args, options);
+  RunResult r;
+  try {
+    r = runner.run(args, options);
+  } catch (const SpawnError&) {
+    return "";
+  }
   if (!r.ok()) return "";
   std::string out = r.out;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
@@ -126,6 +132,7 @@ struct StepOutcome {
 // Everything a build needs while its steps run.
 struct BuildRun {
   const BuildRequest& request;
+  CommandRunner& runner;
   BuildResult& result;
   std::FILE* log = nullptr;
   std::map<std::string, std::string> environment;
@@ -170,7 +177,7 @@ struct BuildRun {
     auto step_start = Clock::now();
     StepOutcome outcome;
     try {
-      RunResult r = run_process(argv, options);
+      RunResult r = runner.run(argv, options);
       outcome.ok = r.ok();
       outcome.timed_out = r.timed_out;
       outcome.killed = r.signal != 0;
@@ -208,7 +215,8 @@ void copy_into(const fs::path& from, const fs::path& to) {
 
 // Runs `size` on vmlinux: the cross binutils' own first, as they know the
 // target's ELF machine for sure.
-std::optional<VmlinuxSizes> measure_vmlinux(const fs::path& vmlinux, const ToolchainSetup& setup,
+std::optional<VmlinuxSizes> measure_vmlinux(CommandRunner& runner, const fs::path& vmlinux,
+                                            const ToolchainSetup& setup,
                                             const ToolchainSpec& toolchain) {
   std::vector<std::string> candidates;
   if (!setup.cross_compile.empty()) candidates.push_back(setup.cross_compile + "size");
@@ -218,10 +226,15 @@ std::optional<VmlinuxSizes> measure_vmlinux(const fs::path& vmlinux, const Toolc
                                            : "llvm-size");
   }
   for (const auto& program : candidates) {
-    if (!program_exists(program)) continue;
+    if (!runner.exists(program)) continue;
     RunOptions options;
     options.timeout = std::chrono::seconds(60);
-    RunResult r = run_process({program, vmlinux.string()}, options);
+    RunResult r;
+    try {
+      r = runner.run({program, vmlinux.string()}, options);
+    } catch (const SpawnError&) {
+      continue;
+    }
     if (!r.ok()) continue;
     if (auto sizes = parse_size_output(r.out)) return sizes;
   }
@@ -348,16 +361,16 @@ std::string merged_fragment_text(const std::vector<ConfigFragment>& fragments) {
   return text;
 }
 
-GitInfo read_git_info(const std::string& source_dir) {
+GitInfo read_git_info(const std::string& source_dir, CommandRunner& runner) {
   GitInfo info;
-  info.commit = git(source_dir, {"rev-parse", "--verify", "-q", "HEAD^{commit}"});
+  info.commit = git(runner, source_dir, {"rev-parse", "--verify", "-q", "HEAD^{commit}"});
   if (info.commit.size() != 40) return GitInfo{};
   info.is_git = true;
-  info.describe = git(source_dir, {"describe", "--always", "--tags"});
-  info.describe_long = git(source_dir, {"describe", "--always", "--tags", "--long"});
-  info.branch = git(source_dir, {"symbolic-ref", "-q", "--short", "HEAD"});
-  info.url = git(source_dir, {"config", "--get", "remote.origin.url"});
-  info.commit_date = git(source_dir, {"log", "-1", "--format=%cD", "HEAD"});
+  info.describe = git(runner, source_dir, {"describe", "--always", "--tags"});
+  info.describe_long = git(runner, source_dir, {"describe", "--always", "--tags", "--long"});
+  info.branch = git(runner, source_dir, {"symbolic-ref", "-q", "--short", "HEAD"});
+  info.url = git(runner, source_dir, {"config", "--get", "remote.origin.url"});
+  info.commit_date = git(runner, source_dir, {"log", "-1", "--format=%cD", "HEAD"});
   return info;
 }
 
@@ -410,6 +423,7 @@ std::string reproducer_script(const ReproducerInput& in) {
 }
 
 BuildResult run_kbuild(const BuildRequest& request) {
+  CommandRunner& runner = request.runner ? *request.runner : subprocess_runner();
   BuildResult result;
   auto wall_start = std::chrono::system_clock::now();
   result.start_time = format_rfc3339(wall_start);
@@ -436,14 +450,14 @@ BuildResult run_kbuild(const BuildRequest& request) {
   if (request.commit) {
     RunOptions options;
     options.timeout = std::chrono::minutes(10);
-    RunResult r = run_process({"git", "-C", source_dir, "checkout", "-q", "--detach",
-                               *request.commit},
-                              options);
+    RunResult r =
+        runner.run({"git", "-C", source_dir, "checkout", "-q", "--detach", *request.commit},
+                   options);
     if (!r.ok()) {
       throw Error("cannot check out " + *request.commit + " in " + source_dir + ": " + r.err);
     }
   }
-  result.git = read_git_info(source_dir);
+  result.git = read_git_info(source_dir, runner);
   if (request.git_url) result.git.url = *request.git_url;
   result.tree = request.tree ? *request.tree : fs::path(source_dir).filename().string();
   if (request.branch) {
@@ -451,7 +465,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
   } else if (!result.git.branch.empty()) {
     result.branch = result.git.branch;
   } else if (request.commit && result.git.is_git &&
-             !git(source_dir, {"rev-parse", "-q", "--verify", "refs/heads/" + *request.commit})
+             !git(runner, source_dir, {"rev-parse", "-q", "--verify", "refs/heads/" + *request.commit})
                   .empty()) {
     result.branch = *request.commit;
   } else {
@@ -483,7 +497,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
   std::string log_path = (publish_dir / "build.log").string();
   std::FILE* log = std::fopen(log_path.c_str(), "w");
   if (!log) throw Error("cannot write " + log_path);
-  BuildRun run{request, result, log, {}, source_dir, Clock::now()};
+  BuildRun run{request, runner, result, log, {}, source_dir, Clock::now()};
   // The C locale keeps compiler messages in English and ASCII (quotes as
   // 'x', not typographic ones), as the log scanner and readers expect. The
   // kernel's Makefile unexports LC_ALL, so LANG and LC_CTYPE are set too.
@@ -508,14 +522,14 @@ BuildResult run_kbuild(const BuildRequest& request) {
   };
 
   bool built = false;
-  if (auto missing = missing_program(result.setup)) {
+  if (auto missing = missing_program(result.setup, runner)) {
     std::string reason = "toolchain " + result.toolchain.name + " for " + result.arch.arch +
                          " is not installed: '" + *missing + "' not found in PATH";
     run.log_line("# kci build: " + reason);
     finish_failure(BuildStatus::kError, reason);
   } else {
     try {
-      result.compiler = query_compiler_version(result.setup.compiler);
+      result.compiler = query_compiler_version(result.setup.compiler, runner);
       run.log_line("# kci build: compiler: " + result.compiler->full);
     } catch (const Error& e) {
       run.log_line(std::string("# kci build: ") + e.what());
@@ -615,7 +629,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
     if (auto offset = text_offset_from_system_map(read_text_or_empty(build / "System.map"))) {
       meta.text_offset = *offset;
     }
-    meta.vmlinux_sizes = measure_vmlinux(build / "vmlinux", result.setup, result.toolchain);
+    meta.vmlinux_sizes = measure_vmlinux(runner, build / "vmlinux", result.setup, result.toolchain);
     meta.vmlinux_file_size = fs::file_size(build / "vmlinux", ec);
     if (ec) meta.vmlinux_file_size.reset();
     for (const auto& o : result.outputs) {

@@ -17,6 +17,7 @@
 #include "pipeline/build/bmeta.h"
 #include "pipeline/build/kbuild_log.h"
 #include "pipeline/build/toolchain.h"
+#include "util/command_runner.h"
 
 namespace kci::pipeline {
 
@@ -68,7 +69,7 @@ struct GitInfo {
   std::string commit_date;     // committer date, RFC 2822 (KBUILD_BUILD_TIMESTAMP)
 };
 
-GitInfo read_git_info(const std::string& source_dir);
+GitInfo read_git_info(const std::string& source_dir, CommandRunner& runner = subprocess_runner());
 
 enum class BuildStatus { kPass, kFail, kError };
 const char* status_name(BuildStatus status);  // "PASS", "FAIL", "ERROR"
@@ -97,6 +98,9 @@ struct BuildRequest {
   std::optional<std::chrono::seconds> timeout;  // the whole build; then ERROR
   ProgressStyle progress = ProgressStyle::kNone;
   NamedFragmentLookup fragment_lookup;
+  // Runs git, make, the compiler and size; nullptr: the real programs
+  // (subprocess_runner()). Tests hand in a ScriptedRunner.
+  CommandRunner* runner = nullptr;
 };
 
 // A file of the build's output in the artifact store.

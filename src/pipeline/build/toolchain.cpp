@@ -139,9 +139,9 @@ ToolchainSetup toolchain_setup(const ArchInfo& arch, const ToolchainSpec& toolch
   return setup;
 }
 
-std::optional<std::string> missing_program(const ToolchainSetup& setup) {
+std::optional<std::string> missing_program(const ToolchainSetup& setup, CommandRunner& runner) {
   for (const auto& program : setup.required_programs) {
-    if (!program_exists(program)) return program;
+    if (!runner.exists(program)) return program;
   }
   return std::nullopt;
 }
@@ -175,10 +175,10 @@ CompilerVersion parse_compiler_version(const std::string& version_output) {
   return v;
 }
 
-CompilerVersion query_compiler_version(const std::string& compiler) {
+CompilerVersion query_compiler_version(const std::string& compiler, CommandRunner& runner) {
   RunOptions options;
   options.timeout = std::chrono::seconds(30);
-  RunResult r = run_process({compiler, "--version"}, options);
+  RunResult r = runner.run({compiler, "--version"}, options);
   if (!r.ok() || r.out.empty()) throw Error("cannot run '" + compiler + " --version'");
   return parse_compiler_version(r.out);
 }

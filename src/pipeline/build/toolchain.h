@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "util/command_runner.h"
 #include "util/error.h"
 
 namespace kci::pipeline {
@@ -61,7 +62,8 @@ ToolchainSetup toolchain_setup(const ArchInfo& arch, const ToolchainSpec& toolch
                                const std::optional<std::string>& cross_compile_override = {});
 
 // The first program of setup.required_programs not found in PATH, if any.
-std::optional<std::string> missing_program(const ToolchainSetup& setup);
+std::optional<std::string> missing_program(const ToolchainSetup& setup,
+                                           CommandRunner& runner = subprocess_runner());
 
 // The compiler's version, as KernelCI records it.
 struct CompilerVersion {
@@ -75,6 +77,7 @@ struct CompilerVersion {
 CompilerVersion parse_compiler_version(const std::string& version_output);
 
 // Runs `<compiler> --version`. Throws kci::Error if it cannot.
-CompilerVersion query_compiler_version(const std::string& compiler);
+CompilerVersion query_compiler_version(const std::string& compiler,
+                                       CommandRunner& runner = subprocess_runner());
 
 }  // namespace kci::pipeline

@@ -59,12 +59,13 @@ std::vector<std::string> qemu_command(const QemuPlatform& platform, const std::s
 }
 
 QemuBoot boot_qemu(const QemuPlatform& platform, const std::string& kernel,
-                   const std::string& initrd, double timeout_seconds, bool show_console) {
+                   const std::string& initrd, double timeout_seconds, bool show_console,
+                   CommandRunner& runner) {
   QemuBoot boot;
   boot.command = qemu_command(platform, kernel, initrd);
   boot.outcome.timeout_seconds = timeout_seconds;
   boot.start_time = now_rfc3339();
-  if (!program_exists(platform.binary)) {
+  if (!runner.exists(platform.binary)) {
     boot.outcome.started = false;
     boot.outcome.infrastructure_error = platform.binary + " is not installed";
     return boot;
@@ -81,7 +82,7 @@ QemuBoot boot_qemu(const QemuPlatform& platform, const std::string& kernel,
   };
   RunResult result;
   try {
-    result = run_process(boot.command, options);
+    result = runner.run(boot.command, options);
   } catch (const SpawnError& e) {
     boot.outcome.started = false;
     boot.outcome.infrastructure_error = e.what();
@@ -183,7 +184,7 @@ QemuTestRun run_qemu_test(const QemuTestOptions& options) {
   std::string initrd;
   QemuTestRun run;
   try {
-    initrd = ensure_rootfs(rootfs);
+    initrd = options.initrd ? *options.initrd : ensure_rootfs(rootfs);
   } catch (const Error& e) {
     // No root filesystem: the tests cannot run, which is the harness's
     // trouble, not the kernel's.
@@ -194,7 +195,8 @@ QemuTestRun run_qemu_test(const QemuTestOptions& options) {
   if (!initrd.empty()) {
     std::fprintf(stderr, "kci: booting %s on %s (plan %s, timeout %.0f s)\n", kernel.c_str(),
                  platform->name.c_str(), options.plan.c_str(), options.timeout_seconds);
-    run.boot = boot_qemu(*platform, kernel, initrd, options.timeout_seconds, options.show_console);
+    run.boot = boot_qemu(*platform, kernel, initrd, options.timeout_seconds, options.show_console,
+                         options.runner ? *options.runner : subprocess_runner());
     std::fprintf(stderr, "kci: guest ended after %.1f s%s%s\n", run.boot.duration,
                  run.boot.outcome.timed_out ? " (timeout)" : "",
                  run.boot.outcome.stopped_on_panic ? " (stopped after a kernel panic)" : "");
@@ -247,6 +249,27 @@ QemuTestRun run_qemu_test(const QemuTestOptions& options) {
   }
   run.report = make_test_report(run.outcomes, context);
   return run;
+}
+
+RuntimeRun QemuRuntime::run(const RuntimeJob& job) {
+  QemuTestOptions options;
+  options.artifact_dir = job.artifact_dir;
+  options.artifact_url = job.artifact_url;
+  options.platform = job.platform;
+  options.plan = job.plan;
+  options.timeout_seconds = job.timeout_seconds;
+  options.build_id = job.build_id;
+  options.origin = job.origin;
+  options.rootfs_cache = options_.rootfs_cache;
+  options.initrd = options_.initrd;
+  options.show_console = options_.show_console;
+  options.runner = &runner_;
+  QemuTestRun test = run_qemu_test(options);
+  RuntimeRun out;
+  out.finished = true;
+  out.outcomes = std::move(test.outcomes);
+  out.report = std::move(test.report);
+  return out;
 }
 
 }  // namespace kci::pipeline

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/runtime/runtime.h"
 #include "pipeline/runtime/testplan.h"
 #include "report/json.h"
+#include "util/command_runner.h"
 
 namespace kci::pipeline {
 
@@ -40,10 +42,11 @@ struct QemuBoot {
   double duration = 0;     // seconds
 };
 
-// Runs one boot. Never throws for guest trouble; a missing QEMU gives
-// outcome.started = false.
+// Runs one boot through runner. Never throws for guest trouble; a missing
+// QEMU gives outcome.started = false.
 QemuBoot boot_qemu(const QemuPlatform& platform, const std::string& kernel,
-                   const std::string& initrd, double timeout_seconds, bool show_console = false);
+                   const std::string& initrd, double timeout_seconds, bool show_console = false,
+                   CommandRunner& runner = subprocess_runner());
 
 struct QemuTestOptions {
   std::string artifact_dir;
@@ -56,6 +59,10 @@ struct QemuTestOptions {
   std::string artifact_url;  // public URL of artifact_dir; default file://
   std::string rootfs_cache;  // default_rootfs_cache_dir() if empty
   bool show_console = false; // copy the console to stderr as it arrives
+  // An initramfs to boot instead of kci's own for the plan (which is built
+  // into rootfs_cache when missing).
+  std::optional<std::string> initrd;
+  CommandRunner* runner = nullptr;  // runs QEMU; nullptr: subprocess_runner()
 };
 
 struct QemuTestRun {
@@ -71,6 +78,24 @@ struct QemuTestRun {
 // evaluate the plan and build the report. Throws Error for bad input (no
 // kernel image, unknown platform or plan).
 QemuTestRun run_qemu_test(const QemuTestOptions& options);
+
+// The QEMU runtime behind the Runtime seam: run() is run_qemu_test.
+class QemuRuntime final : public Runtime {
+ public:
+  struct Options {
+    std::string rootfs_cache{};  // default_rootfs_cache_dir() if empty
+    std::optional<std::string> initrd{};
+    bool show_console = false;
+  };
+  explicit QemuRuntime(Options options, CommandRunner& runner = subprocess_runner())
+      : options_(std::move(options)), runner_(runner) {}
+  std::string name() const override { return "qemu"; }
+  RuntimeRun run(const RuntimeJob& job) override;
+
+ private:
+  Options options_;
+  CommandRunner& runner_;
+};
 
 // The build id of the artifacts: from a KCIDB report in the directory
 // (*.json with a "builds" list), or bmeta.json's build_id; nullopt if none.
