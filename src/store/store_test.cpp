@@ -20,6 +20,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "store/timestamp.h"
+#include "util/test_support.h"
 
 namespace kci::store {
 namespace {
@@ -60,7 +61,9 @@ class StoreTest : public ::testing::TestWithParam<Driver> {
   void SetUp() override {
     if (GetParam() == Driver::kPostgresql) {
       auto* cluster = testing::PgTestCluster::get();
-      if (!cluster) GTEST_SKIP() << "PostgreSQL tests skipped: " << testing::PgTestCluster::skip_reason();
+      if (!cluster) {
+        KCI_MISSING_REAL_PART("no PostgreSQL: " << testing::PgTestCluster::skip_reason());
+      }
       spec_ = cluster->create_database();
     } else {
       char tmpl[] = "/tmp/kci-store-test-XXXXXX";
@@ -452,7 +455,7 @@ TEST_P(StoreTest, ComponentsKeepOwnMigrations) {
 // dumps unchanged.
 TEST_P(StoreTest, ComprehensiveSampleRoundTrips) {
   std::string path = shared_dir() + "/kcidb-test_db-COMPREHENSIVE_IO_DATA.v05_03.json";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared sample data not found: " << path;
+  if (!std::filesystem::exists(path)) KCI_MISSING_REAL_PART("shared sample data not found: " << path);
   std::string text = read_text(path);
   load(text);
   expect_dump(text);
@@ -462,7 +465,7 @@ TEST_P(StoreTest, ComprehensiveSampleRoundTrips) {
 // dumps the same objects.
 TEST_P(StoreTest, CkiSampleLoadsAndReloads) {
   std::string path = shared_dir() + "/kcidb-2019-cki.v05_03-derived.json";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared sample data not found: " << path;
+  if (!std::filesystem::exists(path)) KCI_MISSING_REAL_PART("shared sample data not found: " << path);
   std::string text = read_text(path);
   load(text);
   load(text);
@@ -621,7 +624,7 @@ TEST_P(StoreTest, GoldenUpgradeData) {
       }
     }
   }
-  if (inputs.empty()) GTEST_SKIP() << "shared golden data not found in " << shared_dir();
+  if (inputs.empty()) KCI_MISSING_REAL_PART("shared golden data not found in " << shared_dir());
   std::sort(inputs.begin(), inputs.end());
   for (const std::string& io : inputs) {
     SCOPED_TRACE(io);

@@ -11,6 +11,7 @@
 #   hang   <plan>.login ERROR or MISS (never FAIL), ended by the timeout
 #   kunit  kunit.* results equal to the KTAP "ok"/"not ok" lines on the console
 set -euo pipefail
+. "$(dirname "$0")/../lib/real-part.sh"
 kci=$1 artifacts=$2 kernel=$3 platform=$4 plan=$5 expect=$6 timeout=${7:-120} init=${8:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -26,8 +27,7 @@ print(k["artifacts"], report["builds"][0]["id"])
 PY
 )
 if [ "$dir" = SKIP ]; then
-  echo "run-boot: kernel $kernel was not built" >&2
-  exit 77
+  missing_real_part "run-boot: kernel $kernel was not built"
 fi
 args=(test --kernel "$dir" --platform "$platform" --plan "$plan" --timeout "$timeout"
       --build-id "$build_id" --rootfs-cache "$artifacts/rootfs-cache")

@@ -5,20 +5,20 @@
 # dictionary in lava/, its log turned into KCIDB tests by `kci lava results`,
 # which must equal the native runtime's (`kci test`) for the same kernel.
 # Usage: run-lava.sh KCI ARTIFACTS KERNEL PLATFORM DEVICE_YAML
-# Exits 77 (skip) when the kernel was not built or lava-run is not usable.
+# Skips (77) when the kernel was not built or lava-run is not usable; fails
+# instead under CI=true (tests/lib/real-part.sh).
 set -euo pipefail
+. "$(dirname "$0")/../lib/real-part.sh"
 kci=$1 artifacts=$2 kernel=$3 platform=$4 device=$5
 plan=baseline
 
 if ! command -v lava-run >/dev/null; then
-  echo "run-lava: lava-run not installed (apt-get install lava-dispatcher)" >&2
-  exit 77
+  missing_real_part "run-lava: lava-run not installed (apt-get install lava-dispatcher)"
 fi
 # lava-run keeps its downloads under this fixed directory (lava_common's
 # DISPATCHER_DOWNLOAD_DIR), which the package creates owned by root.
 if [ "$(id -u)" != 0 ] && [ ! -w /var/lib/lava/dispatcher/tmp ]; then
-  echo "run-lava: /var/lib/lava/dispatcher/tmp is not writable" >&2
-  exit 77
+  missing_real_part "run-lava: /var/lib/lava/dispatcher/tmp is not writable"
 fi
 
 work=$(mktemp -d)
@@ -35,8 +35,7 @@ print(k["artifacts"], k["image"], report["builds"][0]["id"])
 PY
 )
 if [ "$dir" = SKIP ]; then
-  echo "run-lava: kernel $kernel was not built" >&2
-  exit 77
+  missing_real_part "run-lava: kernel $kernel was not built"
 fi
 
 # The native run first; with a private rootfs cache it leaves exactly one

@@ -6,11 +6,11 @@
 # either 0 or all of the report's objects, and stay usable.
 #   crash_test.sh KCI SAMPLE.json
 set -euo pipefail
+. "$(dirname "$0")/../lib/real-part.sh"
 kci=$1
 sample=$2
 if [ ! -f "$sample" ]; then
-  echo "SKIP: sample $sample not found"
-  exit 77
+  missing_real_part "sample $sample not found"
 fi
 work=$(mktemp -d /tmp/kci-crash-XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "pipeline/config/yaml_util.h"
+
 namespace kci::pipeline {
 
 namespace {

@@ -13,16 +13,14 @@
 // name replaces an earlier one.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/config/config_error.h"
 #include "pipeline/config/jobs.h"
-#include "pipeline/config/yaml_util.h"
 
 namespace kci::pipeline {
 

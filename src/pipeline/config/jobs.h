@@ -14,12 +14,15 @@
 // kci uses them to turn `kind: kbuild` jobs into builds (matrix.h).
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+// yaml-cpp is included by the .cpp files only (it is a heavy header).
+namespace YAML {
+class Node;
+}  // namespace YAML
 
 namespace kci::pipeline {
 

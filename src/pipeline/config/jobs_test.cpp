@@ -11,6 +11,8 @@
 
 #include "pipeline/config/config.h"
 #include "pipeline/config/matrix.h"
+#include "pipeline/config/yaml_util.h"
+#include "util/test_support.h"
 
 namespace kci::pipeline {
 namespace {
@@ -364,8 +366,8 @@ class RealPipeline : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kSplit + "/jobs.yaml")) {
-      GTEST_SKIP() << "KernelCI's real configuration files are not at " << kSplit
-                   << " (the shared/ folder beside the checkout)";
+      KCI_MISSING_REAL_PART("KernelCI's real configuration files are not at "
+                            << kSplit << " (the shared/ folder beside the checkout)");
     }
   }
 };

@@ -17,6 +17,8 @@
 #include <fstream>
 #include <set>
 
+#include "util/test_support.h"
+
 namespace kci::pipeline {
 namespace {
 
@@ -25,10 +27,10 @@ namespace fs = std::filesystem;
 const std::string kSharedConfigs = KCI_SOURCE_DIR "/../shared/kernelci-configs";
 const std::string kLegacyFile = kSharedConfigs + "/legacy-kernelci-core/build-configs.yaml";
 
-#define SKIP_WITHOUT_SHARED()                                                           \
-  if (!fs::exists(kLegacyFile)) {                                                       \
-    GTEST_SKIP() << "KernelCI's real configuration files are not at " << kSharedConfigs \
-                 << " (the shared/ folder beside the checkout)";                        \
+#define SKIP_WITHOUT_SHARED()                                                        \
+  if (!fs::exists(kLegacyFile)) {                                                    \
+    KCI_MISSING_REAL_PART("KernelCI's real configuration files are not at "          \
+                          << kSharedConfigs << " (the shared/ folder beside the checkout)"); \
   }
 
 // "variant arch defconfig" per entry, in the (sorted) order kci prints.

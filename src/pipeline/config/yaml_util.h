@@ -11,16 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/config/config_error.h"
 #include "util/error.h"
 
 namespace kci::pipeline {
-
-// A configuration file that cannot be used: the message starts with
-// "file:line:column: " (1-based) when the place is known.
-class ConfigError : public InvalidInputError {
- public:
-  using InvalidInputError::InvalidInputError;
-};
 
 // "file:line:column" of a node (1-based), or just "file" when yaml-cpp has
 // no position for it.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "util/subprocess.h"
+#include "util/test_support.h"
 
 namespace kci::pipeline {
 namespace {
@@ -54,7 +55,9 @@ class FakeLava {
 };
 
 TEST(LavaSubmit, SubmitsWhenTheQueueIsShort) {
-  if (!program_exists("python3") || !program_exists("curl")) GTEST_SKIP() << "needs python3, curl";
+  if (!program_exists("python3") || !program_exists("curl")) {
+    KCI_MISSING_REAL_PART("needs python3, curl");
+  }
   FakeLava lava(2, 3, 3);
   int port = lava.port();
   ASSERT_NE(port, 0);
@@ -69,7 +72,9 @@ TEST(LavaSubmit, SubmitsWhenTheQueueIsShort) {
 }
 
 TEST(LavaSubmit, SkipsADeepQueue) {
-  if (!program_exists("python3") || !program_exists("curl")) GTEST_SKIP() << "needs python3, curl";
+  if (!program_exists("python3") || !program_exists("curl")) {
+    KCI_MISSING_REAL_PART("needs python3, curl");
+  }
   FakeLava lava(2, 20, 2);  // 20 queued >= 10 x 2 online
   int port = lava.port();
   ASSERT_NE(port, 0);
@@ -81,7 +86,9 @@ TEST(LavaSubmit, SkipsADeepQueue) {
 }
 
 TEST(LavaSubmit, WrongTokenIsAnError) {
-  if (!program_exists("python3") || !program_exists("curl")) GTEST_SKIP() << "needs python3, curl";
+  if (!program_exists("python3") || !program_exists("curl")) {
+    KCI_MISSING_REAL_PART("needs python3, curl");
+  }
   FakeLava lava(1, 0, 1);
   int port = lava.port();
   ASSERT_NE(port, 0);

@@ -8,6 +8,7 @@
 
 #include "util/file.h"
 #include "util/subprocess.h"
+#include "util/test_support.h"
 
 namespace kci::pipeline {
 namespace {
@@ -121,9 +122,9 @@ class KunitTestData : public ::testing::Test {
 };
 std::string KunitTestData::data_dir_;
 
-#define REQUIRE_TEST_DATA()                                                              \
-  if (data_dir_.empty())                                                                 \
-  GTEST_SKIP() << "no /usr/src/linux-source-6.1.tar.xz (apt-get install linux-source-6.1)"
+#define REQUIRE_TEST_DATA()                                                               \
+  if (data_dir_.empty())                                                                  \
+  KCI_MISSING_REAL_PART("no /usr/src/linux-source-6.1.tar.xz (apt-get install linux-source-6.1)")
 
 TEST_F(KunitTestData, AllPassed) {
   REQUIRE_TEST_DATA();

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "pipeline/config/yaml_util.h"
 #include "report/validate.h"
 #include "util/subprocess.h"
 
