@@ -13,6 +13,7 @@
 #include "store/pg_test_cluster.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "util/test_support.h"
 
 namespace kci::store {
 namespace {
@@ -33,7 +34,7 @@ class SqlTest : public ::testing::TestWithParam<Driver> {
     if (GetParam() == Driver::kPostgresql) {
       auto* cluster = testing::PgTestCluster::get();
       if (!cluster) {
-        GTEST_SKIP() << "PostgreSQL tests skipped: " << testing::PgTestCluster::skip_reason();
+        KCI_MISSING_REAL_PART("no PostgreSQL: " << testing::PgTestCluster::skip_reason());
       }
       spec_ = parse_database_spec(cluster->create_database());
     } else {

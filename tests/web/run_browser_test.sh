@@ -10,15 +10,14 @@ kci=$1
 fixture=$2
 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/real-part.sh"
 
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v node >/dev/null 2>&1 || missing="$missing node"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
-  echo "browser test: missing$missing (scripts/install-deps.sh installs them)" >&2
-  [ "${CI:-}" = "true" ] && exit 1
-  exit 77
+  missing_real_part "browser test: missing$missing (scripts/install-deps.sh installs them)"
 fi
 if [ ! -d "$here/node_modules/playwright-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund)
