@@ -144,7 +144,8 @@ void add_build(CLI::App& root, RunContext& ctx) {
     if (!o->submit_url.empty()) submit_report_text(o->submit_url, out);
     if (!o->quiet) {
       std::fprintf(stderr, "kci build: %s %s %s %s in %.1f s%s%s\nkci build: artifacts in %s\n",
-                   pipeline::status_name(result.status), result.arch.arch.c_str(),
+                   std::string(pipeline::status_name(result.status)).c_str(),
+                   result.arch.arch.c_str(),
                    result.config_full.c_str(), result.toolchain.name.c_str(), result.duration,
                    result.reason.empty() ? "" : ": ", result.reason.c_str(),
                    result.publish_dir.c_str());

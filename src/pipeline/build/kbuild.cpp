@@ -243,18 +243,6 @@ std::optional<VmlinuxSizes> measure_vmlinux(CommandRunner& runner, const fs::pat
 
 }  // namespace
 
-const char* status_name(BuildStatus status) {
-  switch (status) {
-    case BuildStatus::kPass:
-      return "PASS";
-    case BuildStatus::kFail:
-      return "FAIL";
-    case BuildStatus::kError:
-      return "ERROR";
-  }
-  return "ERROR";
-}
-
 std::string shell_quote(const std::string& word) {
   bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:,+@%").find(c) !=

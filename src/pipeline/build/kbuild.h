@@ -17,6 +17,7 @@
 #include "pipeline/build/bmeta.h"
 #include "pipeline/build/kbuild_log.h"
 #include "pipeline/build/toolchain.h"
+#include "report/status.h"
 #include "util/command_runner.h"
 
 namespace kci::pipeline {
@@ -71,8 +72,10 @@ struct GitInfo {
 
 GitInfo read_git_info(const std::string& source_dir, CommandRunner& runner = subprocess_runner());
 
-enum class BuildStatus { kPass, kFail, kError };
-const char* status_name(BuildStatus status);  // "PASS", "FAIL", "ERROR"
+// A build's verdict: PASS, FAIL or ERROR, in the one status type of KCIDB
+// results (report/status.h).
+using BuildStatus = report::Status;
+using report::status_name;
 
 enum class ProgressStyle {
   kNone,      // quiet

@@ -86,7 +86,7 @@ void kbuild_report(const BuildResult& r, const std::string& origin,
   }
   build.AddMember("output_files", outputs, a);
   if (!r.log_excerpt.empty()) build.AddMember("log_excerpt", text(r.log_excerpt, a), a);
-  build.AddMember("status", text(status_name(r.status), a), a);
+  build.AddMember("status", text(std::string(status_name(r.status)), a), a);
 
   json::Value misc(rapidjson::kObjectType);
   misc.AddMember("toolchain", text(r.toolchain.name, a), a);

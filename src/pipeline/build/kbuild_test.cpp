@@ -269,7 +269,7 @@ TEST(KbuildReport, IsAValidV5_3Report) {
     report::ValidationResult v = report::validate_report(doc);
     for (const auto& e : v.errors) ADD_FAILURE() << e.str();
     const auto& build = doc["builds"][0];
-    EXPECT_STREQ(build["status"].GetString(), status_name(status));
+    EXPECT_EQ(std::string_view(build["status"].GetString()), status_name(status));
     EXPECT_STREQ(build["checkout_id"].GetString(), doc["checkouts"][0]["id"].GetString());
     EXPECT_STREQ(build["config_url"].GetString(),
                  ("https://storage.example.org/" + r.publish_path + "/kernel.config").c_str());
