@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "bisect/bisector.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "report/json.h"
+#include "util/subprocess.h"
+
+namespace kci::bisect {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// git in English, never prompting.
+RunOptions git_options() {
+  RunOptions options;
+  options.env = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}};
+  options.timeout = std::chrono::minutes(10);
+  return options;
+}
+
+bool is_signal(const std::string& status) { return status == "PASS" || status == "FAIL"; }
+
+struct Counts {
+  int pass = 0, fail = 0, infra = 0;
+  int valid() const { return pass + fail; }
+};
+
+Counts count(const std::vector<TestOutcome>& runs) {
+  Counts c;
+  for (const auto& r : runs) {
+    if (r.status == "PASS") {
+      ++c.pass;
+    } else if (r.status == "FAIL") {
+      ++c.fail;
+    } else {
+      ++c.infra;
+    }
+  }
+  return c;
+}
+
+// The lines of text, without the newline.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+bool is_hash(std::string_view word) {
+  return word.size() == 40 &&
+         std::all_of(word.begin(), word.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kGood: return "good";
+    case Verdict::kBad: return "bad";
+    case Verdict::kSkip: return "skip";
+  }
+  return "skip";
+}
+
+Bisector::Bisector(std::string repo, StepRunner& runner, BisectOptions options)
+    : repo_(std::move(repo)), runner_(runner), options_(options) {
+  if (options_.runs < 1) options_.runs = 1;
+  if (options_.max_runs < options_.runs) options_.max_runs = options_.runs;
+  if (options_.fail_threshold < 1) options_.fail_threshold = 1;
+  if (options_.check_runs < 1) options_.check_runs = 1;
+}
+
+std::string Bisector::git(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"git",       "-C", repo_, "-c", "user.name=kci bisect",
+                                   "-c",        "user.email=kci@localhost", "-c",
+                                   "advice.detachedHead=false"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunResult r = run_process(argv, git_options());
+  if (!r.ok()) {
+    std::string why = r.err.empty() ? r.out : r.err;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw BisectError("git " + args.front() + " failed in " + repo_ + ": " + why);
+  }
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
+}
+
+void Bisector::checkout(const std::string& commit) { git({"checkout", "-q", "--detach", commit}); }
+
+CommitInfo Bisector::commit_info(const std::string& commit) {
+  CommitInfo info;
+  auto fields = lines_of(git({"show", "-s", "--format=%H%n%s%n%an <%ae>", commit}));
+  if (fields.size() >= 3) {
+    info.hash = fields[0];
+    info.subject = fields[1];
+    info.author = fields[2];
+  }
+  // The commit as `git show` prints it, cut after the stat so that the
+  // report stays short (the patch itself is a click away).
+  info.show = git({"show", "--stat", "--format=medium", "--no-color", commit});
+  auto show_lines = lines_of(info.show);
+  if (show_lines.size() > 60) {
+    show_lines.resize(60);
+    show_lines.push_back("[...]");
+    std::string cut;
+    for (const auto& l : show_lines) cut += l + "\n";
+    info.show = cut;
+  }
+  for (auto& line : lines_of(git({"show", "-s", "--format=%(trailers:only,unfold)", commit}))) {
+    if (!line.empty()) info.trailers.push_back(line);
+  }
+  return info;
+}
+
+StepRecord Bisector::run_step(const std::string& stage, const std::string& commit, int runs,
+                              bool stop_early) {
+  StepRecord step;
+  step.stage = stage;
+  step.commit = commit;
+  auto start = Clock::now();
+  step.subject = git({"show", "-s", "--format=%s", commit});
+  // The build: a machine's ERROR is retried; the kernel's FAIL is final.
+  for (int attempt = 0; attempt <= options_.infra_retries; ++attempt) {
+    ++step.build_attempts;
+    step.build = runner_.build(commit);
+    result_->build_seconds += step.build.seconds;
+    if (step.build.status != "ERROR") break;
+  }
+  if (step.build.status == "PASS" && !options_.build_only) run_tests(step, runs, stop_early);
+  step.verdict = judge(step, runs);
+  step.seconds = seconds_since(start);
+  return step;
+}
+
+void Bisector::run_tests(StepRecord& step, int runs, bool stop_early) {
+  // Stopping early: a stable test needs one failure or `runs` passes; the
+  // threshold of failures decides a flaky one. Infrastructure failures do
+  // not count as runs; too many in a row end the step (then it is skipped).
+  int infra_in_a_row = 0;
+  Counts c = count(step.runs);
+  int target = c.valid() + runs;
+  while (c.valid() < target && !(stop_early && c.fail >= options_.fail_threshold)) {
+    TestOutcome run = runner_.test(step.commit);
+    result_->test_seconds += run.seconds;
+    step.runs.push_back(run);
+    if (is_signal(run.status)) {
+      infra_in_a_row = 0;
+    } else if (++infra_in_a_row > options_.infra_retries) {
+      break;
+    }
+    c = count(step.runs);
+  }
+}
+
+Verdict Bisector::judge(const StepRecord& step, int runs) const {
+  if (options_.build_only) {
+    if (step.build.status == "PASS") return Verdict::kGood;
+    if (step.build.status == "FAIL") return Verdict::kBad;
+    return Verdict::kSkip;
+  }
+  // In a test bisection a commit that does not build cannot be tested.
+  if (step.build.status != "PASS") return Verdict::kSkip;
+  Counts c = count(step.runs);
+  if (c.fail >= options_.fail_threshold) return Verdict::kBad;
+  if (c.pass >= runs && c.fail == 0) return Verdict::kGood;
+  return Verdict::kSkip;
+}
+
+BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_rev) {
+  BisectResult result;
+  result_ = &result;
+  auto start = Clock::now();
+
+  // Where the tree was, to put it back.
+  std::string original;
+  try {
+    original = git({"symbolic-ref", "-q", "--short", "HEAD"});
+  } catch (const BisectError&) {
+    original = git({"rev-parse", "HEAD"});
+  }
+  if (!git({"status", "--porcelain", "--untracked-files=no"}).empty()) {
+    throw BisectError(repo_ + " has uncommitted changes: bisection needs a clean work tree");
+  }
+  try {
+    git({"bisect", "log"});
+    throw BisectError(repo_ + " is in the middle of a bisection already ('git bisect reset' ends it)");
+  } catch (const BisectError& e) {
+    if (std::string(e.what()).find("middle of a bisection") != std::string::npos) throw;
+  }
+  result.good = git({"rev-parse", "--verify", "--quiet", good_rev + "^{commit}"});
+  result.bad = git({"rev-parse", "--verify", "--quiet", bad_rev + "^{commit}"});
+  result.start = result.good;
+  // A rebased branch: the old good commit is not below the new bad one, so
+  // bisect from where the two histories meet.
+  RunResult anc = run_process({"git", "-C", repo_, "merge-base", "--is-ancestor", result.good, result.bad});
+  if (anc.exit_code != 0) {
+    result.rebased = true;
+    result.start = git({"merge-base", result.good, result.bad});
+  }
+  result.commits_in_range =
+      std::stoi(git({"rev-list", "--count", result.start + ".." + result.bad}));
+
+  auto finish = [&]() -> BisectResult {
+    try {
+      git({"bisect", "reset"});
+    } catch (const BisectError&) {
+    }
+    try {
+      git({"checkout", "-q", original});
+    } catch (const BisectError&) {
+    }
+    result.total_seconds = seconds_since(start);
+    result_ = nullptr;
+    return result;
+  };
+
+  try {
+    // 1. The endpoints: the good commit must pass and the bad one fail. A
+    // test that disagrees with itself on one commit is flaky: every later
+    // step runs it more often.
+    int endpoint_runs = options_.build_only ? 1 : std::max(options_.runs, options_.check_runs);
+    checkout(result.start);
+    StepRecord good_step = run_step("verify-good", result.start, endpoint_runs, false);
+    result.steps.push_back(good_step);
+    checkout(result.bad);
+    StepRecord bad_step = run_step("verify-bad", result.bad, endpoint_runs, false);
+    // A flaky regression: the bad commit fails only sometimes. Keep running
+    // it to estimate how often, which sets the runs per step.
+    int runs = options_.runs;
+    if (!options_.build_only) {
+      Counts bc = count(bad_step.runs);
+      if (bad_step.build.status == "PASS" && bc.fail > 0 && bc.pass > 0) {
+        result.flaky = true;
+        runs = options_.max_runs;
+        auto more_start = Clock::now();
+        run_tests(bad_step, options_.max_runs - bc.valid(), false);
+        bad_step.seconds += seconds_since(more_start);
+        bc = count(bad_step.runs);
+      }
+      result.reproduce_chance = bc.valid() ? double(bc.fail) / bc.valid() : 0;
+      // With a stable test the bad commit fails every run.
+      if (!result.flaky && bc.fail > 0) bad_step.verdict = Verdict::kBad;
+    }
+    result.steps.push_back(bad_step);
+    result.runs_per_step = runs;
+
+    auto endpoint_problem = [&](const StepRecord& s, Verdict want) -> std::string {
+      if (options_.build_only) {
+        if (s.build.status == "ERROR") return "error";
+        return (s.verdict == want) ? "" : (want == Verdict::kGood ? "good-fails" : "bad-passes");
+      }
+      if (s.build.status == "ERROR") return "error";
+      if (s.build.status == "FAIL") return want == Verdict::kGood ? "good-fails" : "bad-passes";
+      Counts c = count(s.runs);
+      if (c.valid() == 0) return "error";
+      if (want == Verdict::kGood) return c.fail > 0 ? "good-fails" : "";
+      return c.fail == 0 ? "bad-passes" : "";
+    };
+    if (auto p = endpoint_problem(good_step, Verdict::kGood); !p.empty()) {
+      result.status = p == "error" ? "aborted" : p;
+      return finish();
+    }
+    if (auto p = endpoint_problem(bad_step, Verdict::kBad); !p.empty()) {
+      result.status = p == "error" ? "aborted" : p;
+      return finish();
+    }
+
+    // 2. The bisection proper.
+    git({"bisect", "start", result.bad, result.start});
+    double confidence = 1;
+    for (;;) {
+      if (result.bisect_steps >= options_.max_steps) {
+        result.status = "aborted";
+        break;
+      }
+      std::string commit = git({"rev-parse", "HEAD"});
+      StepRecord step = run_step("bisect", commit, runs);
+      ++result.bisect_steps;
+      if (step.verdict == Verdict::kGood && !options_.build_only) {
+        // The chance that a good verdict missed the bug.
+        int passes = count(step.runs).pass;
+        confidence *= 1 - std::pow(1 - result.reproduce_chance, passes);
+      }
+      result.steps.push_back(step);
+      RunResult r = run_process({"git", "-C", repo_, "bisect", verdict_name(step.verdict)},
+                                git_options());
+      std::string out = r.out + r.err;
+      if (out.find("is the first bad commit") != std::string::npos) {
+        std::string first = lines_of(out).front();
+        // "<hash> is the first bad commit"
+        for (const auto& line : lines_of(out)) {
+          auto pos = line.find(" is the first bad commit");
+          if (pos != std::string::npos) {
+            first = line.substr(0, pos);
+            break;
+          }
+        }
+        result.status = "found";
+        result.culprit = commit_info(first);
+        break;
+      }
+      if (out.find("only 'skip'ped commits left") != std::string::npos) {
+        result.status = "ambiguous";
+        for (const auto& line : lines_of(out)) {
+          if (line.size() >= 40 && is_hash(std::string_view(line).substr(0, 40))) {
+            result.candidates.push_back(line.substr(0, 40));
+          }
+        }
+        break;
+      }
+      if (!r.ok()) {
+        throw BisectError("git bisect " + std::string(verdict_name(step.verdict)) + " failed: " + out);
+      }
+    }
+    result.confidence = result.status == "found" ? confidence : 0;
+    result.bisect_log = git({"bisect", "log"});
+    git({"bisect", "reset"});
+
+    // 3. The checks.
+    if (result.status == "found" && options_.checks) run_checks(result);
+  } catch (...) {
+    finish();
+    throw;
+  }
+  return finish();
+}
+
+void Bisector::run_checks(BisectResult& result) {
+  const std::string culprit = result.culprit->hash;
+  int runs = options_.build_only ? 1 : std::max(result.runs_per_step, options_.check_runs);
+  // Every run counts here: no early stop, so "fails 3 of 3" means three runs.
+  auto all_runs = [&](const std::string& stage, const std::string& commit) {
+    checkout(commit);
+    StepRecord s = run_step(stage, commit, runs, false);
+    result.steps.push_back(s);
+    return s;
+  };
+
+  // verify: the culprit fails every run (a flaky test: at least the
+  // threshold) and its parent passes every run.
+  StepRecord culprit_step = all_runs("check-culprit", culprit);
+  std::string parent;
+  try {
+    parent = git({"rev-parse", "--verify", "--quiet", culprit + "^1"});
+  } catch (const BisectError&) {
+  }
+  StepRecord parent_step;
+  if (!parent.empty()) parent_step = all_runs("check-parent", parent);
+
+  auto fails = [&](const StepRecord& s) {
+    if (options_.build_only) return s.build.status == "FAIL";
+    if (s.build.status != "PASS") return false;
+    Counts c = count(s.runs);
+    if (c.valid() == 0) return false;
+    return result.flaky ? c.fail >= options_.fail_threshold : c.fail == c.valid() && c.valid() == runs;
+  };
+  auto passes = [&](const StepRecord& s) {
+    if (options_.build_only) return s.build.status == "PASS";
+    if (s.build.status != "PASS") return false;
+    Counts c = count(s.runs);
+    return c.fail == 0 && c.pass == runs;
+  };
+  if (parent.empty()) {
+    result.verify = {"skipped", "the culprit has no parent"};
+  } else {
+    bool ok = fails(culprit_step) && passes(parent_step);
+    Counts cc = count(culprit_step.runs), pc = count(parent_step.runs);
+    std::string detail =
+        options_.build_only
+            ? "culprit build " + culprit_step.build.status + ", parent build " + parent_step.build.status
+            : "culprit failed " + std::to_string(cc.fail) + " of " + std::to_string(cc.valid()) +
+                  ", parent passed " + std::to_string(pc.pass) + " of " + std::to_string(pc.valid());
+    result.verify = {ok ? "PASS" : "FAIL", detail};
+    if (!culprit_step.build.image_digest.empty() &&
+        culprit_step.build.image_digest == parent_step.build.image_digest) {
+      result.identical_image = true;
+    }
+  }
+
+  // revert: the culprit reverted on top of the bad commit passes.
+  checkout(result.bad);
+  RunResult rv = run_process({"git", "-C", repo_, "-c", "user.name=kci bisect", "-c",
+                              "user.email=kci@localhost", "revert", "--no-edit", culprit},
+                             git_options());
+  if (!rv.ok()) {
+    run_process({"git", "-C", repo_, "revert", "--abort"});
+    result.revert = {"conflict", "the culprit does not revert cleanly on " + result.bad.substr(0, 12)};
+    return;
+  }
+  std::string reverted = git({"rev-parse", "HEAD"});
+  StepRecord revert_step = run_step("check-revert", reverted, runs, false);
+  result.steps.push_back(revert_step);
+  Counts rc = count(revert_step.runs);
+  bool ok = passes(revert_step);
+  result.revert = {ok ? "PASS" : "FAIL",
+                   options_.build_only ? "build " + revert_step.build.status
+                                       : "passed " + std::to_string(rc.pass) + " of " +
+                                             std::to_string(rc.valid())};
+}
+
+namespace {
+
+void put(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, const std::string& v) {
+  w.Key(key);
+  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+}  // namespace
+
+std::string result_json(const BisectResult& r, int indent) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  put(w, "status", r.status);
+  put(w, "good", r.good);
+  put(w, "bad", r.bad);
+  put(w, "start", r.start);
+  w.Key("rebased");
+  w.Bool(r.rebased);
+  w.Key("flaky");
+  w.Bool(r.flaky);
+  w.Key("runs_per_step");
+  w.Int(r.runs_per_step);
+  w.Key("reproduce_chance");
+  w.Double(r.reproduce_chance);
+  w.Key("culprit");
+  if (r.culprit) {
+    w.StartObject();
+    put(w, "commit", r.culprit->hash);
+    put(w, "subject", r.culprit->subject);
+    put(w, "author", r.culprit->author);
+    w.Key("trailers");
+    w.StartArray();
+    for (const auto& t : r.culprit->trailers) w.String(t.c_str());
+    w.EndArray();
+    put(w, "show", r.culprit->show);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("candidates");
+  w.StartArray();
+  for (const auto& c : r.candidates) w.String(c.c_str());
+  w.EndArray();
+  w.Key("checks");
+  w.StartObject();
+  w.Key("verify");
+  w.StartObject();
+  put(w, "result", r.verify.result);
+  put(w, "detail", r.verify.detail);
+  w.EndObject();
+  w.Key("revert");
+  w.StartObject();
+  put(w, "result", r.revert.result);
+  put(w, "detail", r.revert.detail);
+  w.EndObject();
+  w.Key("identical_image");
+  w.Bool(r.identical_image);
+  w.EndObject();
+  w.Key("confidence");
+  w.Double(std::round(r.confidence * 1e4) / 1e4);
+  w.Key("commits_in_range");
+  w.Int(r.commits_in_range);
+  w.Key("bisect_steps");
+  w.Int(r.bisect_steps);
+  w.Key("steps");
+  w.StartArray();
+  for (const auto& s : r.steps) {
+    w.StartObject();
+    put(w, "stage", s.stage);
+    put(w, "commit", s.commit);
+    put(w, "subject", s.subject);
+    put(w, "build", s.build.status);
+    if (!s.build.reason.empty()) put(w, "build_reason", s.build.reason);
+    w.Key("build_attempts");
+    w.Int(s.build_attempts);
+    w.Key("runs");
+    w.StartArray();
+    for (const auto& t : s.runs) w.String(t.status.c_str());
+    w.EndArray();
+    put(w, "verdict", verdict_name(s.verdict));
+    w.Key("seconds");
+    w.Double(std::round(s.seconds * 100) / 100);
+    w.EndObject();
+  }
+  w.EndArray();
+  put(w, "bisect_log", r.bisect_log);
+  w.Key("seconds");
+  w.StartObject();
+  w.Key("total");
+  w.Double(std::round(r.total_seconds * 100) / 100);
+  w.Key("build");
+  w.Double(std::round(r.build_seconds * 100) / 100);
+  w.Key("test");
+  w.Double(std::round(r.test_seconds * 100) / 100);
+  w.Key("kci");
+  w.Double(std::round(r.kci_seconds() * 100) / 100);
+  w.EndObject();
+  w.EndObject();
+  json::Document doc;
+  doc.Parse(buf.GetString(), buf.GetSize());
+  return json::write(doc, indent);
+}
+
+std::string result_summary(const BisectResult& r) {
+  std::ostringstream out;
+  out << "bisection: " << r.status;
+  if (r.rebased) out << " (good was not an ancestor of bad: started from the merge-base " << r.start.substr(0, 12) << ")";
+  out << "\n";
+  if (r.culprit) {
+    out << "culprit: " << r.culprit->hash.substr(0, 12) << " (\"" << r.culprit->subject << "\")\n"
+        << "author: " << r.culprit->author << "\n";
+  }
+  for (const auto& c : r.candidates) out << "candidate: " << c.substr(0, 12) << "\n";
+  if (r.status == "found") {
+    out << "checks: revert: " << r.revert.result << " (" << r.revert.detail << "), verify: " << r.verify.result
+        << " (" << r.verify.detail << ")\n";
+    if (r.identical_image) out << "warning: the culprit's kernel image is identical to its parent's: probably wrong\n";
+    char conf[32];
+    std::snprintf(conf, sizeof conf, "%.2f", r.confidence);
+    out << "confidence: " << conf << (r.flaky ? " (flaky test, " : " (") << r.runs_per_step
+        << " run(s) per step)\n";
+  }
+  char times[160];
+  std::snprintf(times, sizeof times, "time: %.1f s (build %.1f s, test %.1f s, kci %.1f s)\n", r.total_seconds,
+                r.build_seconds, r.test_seconds, r.kci_seconds());
+  out << r.commits_in_range << " commits in range, " << r.bisect_steps << " bisection steps\n" << times;
+  out << "steps:\n";
+  for (const auto& s : r.steps) {
+    std::string runs;
+    for (const auto& t : s.runs) runs += (runs.empty() ? "" : ",") + t.status;
+    char line[64];
+    std::snprintf(line, sizeof line, "%7.1fs", s.seconds);
+    out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ') << s.commit.substr(0, 12)
+        << "  build " << s.build.status << "  tests [" << runs << "]  " << verdict_name(s.verdict) << line << "  "
+        << s.subject.substr(0, 50) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace kci::bisect

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Automated bisection: `git bisect` driven by real builds and test runs, as
+// KernelCI's bisection did it (verify the endpoints, bisect, then check the
+// culprit by verifying it and by reverting it on top of the bad commit),
+// made aware of flaky tests (several runs per step, a confidence figure, as
+// syzkaller's bisection does) and of infrastructure failures (retried, then
+// skipped; never counted good or bad).
+//
+// The engine knows nothing of kernels: a StepRunner builds the checked-out
+// commit and runs the test once. The real runner builds with kci's kbuild and
+// boots in a kci runtime (kernel_step_runner.h); tests use scripted ones.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace kci::bisect {
+
+class BisectError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The build of one commit. PASS and FAIL are the kernel's verdict, ERROR
+// the machine's (toolchain missing, killed, disk full): retried, then skipped.
+struct BuildOutcome {
+  std::string status = "ERROR";  // PASS, FAIL or ERROR
+  std::string reason;            // one line, for FAIL and ERROR
+  std::string image_digest;      // e.g. SHA-256 of the kernel image; "" unknown
+  double seconds = 0;
+};
+
+// One run of the test under bisection. PASS and FAIL are signals; ERROR and
+// MISS (and SKIP: the test did not run) are infrastructure: retried, then the
+// step is skipped.
+struct TestOutcome {
+  std::string status = "ERROR";  // a KCIDB status
+  std::string detail;            // one line: why, for the step table
+  double seconds = 0;
+};
+
+// Runs the steps in a source tree that the Bisector has checked out.
+// Thread-compatible; the Bisector calls it from one thread.
+class StepRunner {
+ public:
+  virtual ~StepRunner() = default;
+  // Builds the commit checked out in the tree (HEAD is `commit`).
+  virtual BuildOutcome build(const std::string& commit) = 0;
+  // Runs the test once against the last successful build of `commit`.
+  virtual TestOutcome test(const std::string& commit) = 0;
+};
+
+struct BisectOptions {
+  // Build bisection: the build is the verdict (FAIL = bad), no test runs.
+  bool build_only = false;
+  // Runs of the test per step (K). Raised to max_runs when the endpoints
+  // disagree with themselves (a flaky test).
+  int runs = 1;
+  int max_runs = 10;
+  // Failures that make a step bad (when flaky; a stable test needs one).
+  int fail_threshold = 1;
+  // Infrastructure failures retried per run (and build errors per build).
+  int infra_retries = 3;
+  // Runs of the culprit, its parent and the revert in the checks.
+  int check_runs = 3;
+  bool checks = true;
+  // Stop (status "aborted") after this many steps of the bisection proper.
+  int max_steps = 64;
+};
+
+enum class Verdict { kGood, kBad, kSkip };
+const char* verdict_name(Verdict v);  // "good", "bad", "skip"
+
+// One build-and-test of a commit, in any stage.
+struct StepRecord {
+  std::string stage;  // verify-good, verify-bad, bisect, check-culprit, check-parent, check-revert
+  std::string commit;
+  std::string subject;
+  BuildOutcome build;
+  int build_attempts = 0;
+  std::vector<TestOutcome> runs;  // every run, infrastructure failures included
+  Verdict verdict = Verdict::kSkip;
+  double seconds = 0;  // wall time of the step
+};
+
+struct CommitInfo {
+  std::string hash;
+  std::string subject;
+  std::string author;  // "Name <email>"
+  std::string show;    // `git show --stat` of the commit, abbreviated
+  std::vector<std::string> trailers;  // Signed-off-by: ..., Reviewed-by: ...
+};
+
+// A check of the culprit: PASS, FAIL, or another word saying why it could
+// not be decided (conflict, skipped, error).
+struct CheckResult {
+  std::string result = "skipped";
+  std::string detail;
+};
+
+struct BisectResult {
+  // found: a culprit; good-fails / bad-passes: the endpoints do not show the
+  // regression; ambiguous: skipped commits leave several candidates;
+  // aborted: too many steps or infrastructure failures.
+  std::string status;
+  std::string good, bad;     // as resolved to commit hashes
+  std::string start;         // the good commit bisection started from (merge-base if rebased)
+  bool rebased = false;      // good was not an ancestor of bad
+  bool flaky = false;        // the endpoints disagreed with themselves
+  int runs_per_step = 1;     // K as finally used
+  double reproduce_chance = 1;  // failures / valid runs of the bad commit
+  std::optional<CommitInfo> culprit;
+  std::vector<std::string> candidates;  // ambiguous: the commits left
+  std::string bisect_log;               // `git bisect log`
+  std::vector<StepRecord> steps;
+  CheckResult verify, revert;
+  // The culprit's kernel image is byte-identical to its parent's: the
+  // culprit cannot have changed the kernel's behaviour, so it is probably wrong.
+  bool identical_image = false;
+  double confidence = 0;  // 0..1
+  int bisect_steps = 0;   // steps of the bisection proper
+  int commits_in_range = 0;
+  double build_seconds = 0, test_seconds = 0, total_seconds = 0;
+  double kci_seconds() const { return total_seconds - build_seconds - test_seconds; }
+};
+
+// Bisects between `good` and `bad` in the git work tree `repo` (checked out
+// and restored as it was afterwards). Throws BisectError when git cannot do
+// it (not a repository, unknown commits, a bisection already in progress).
+class Bisector {
+ public:
+  Bisector(std::string repo, StepRunner& runner, BisectOptions options);
+  BisectResult run(const std::string& good, const std::string& bad);
+
+ private:
+  std::string git(const std::vector<std::string>& args);
+  void checkout(const std::string& commit);
+  // Builds and tests one commit (checked out by the caller). With
+  // stop_early the runs end as soon as the verdict is known.
+  StepRecord run_step(const std::string& stage, const std::string& commit, int runs,
+                      bool stop_early = true);
+  // Adds up to `runs` valid test runs to the step.
+  void run_tests(StepRecord& step, int runs, bool stop_early);
+  Verdict judge(const StepRecord& step, int runs) const;
+  CommitInfo commit_info(const std::string& commit);
+  void run_checks(BisectResult& result);
+
+  std::string repo_;
+  StepRunner& runner_;
+  BisectOptions options_;
+  BisectResult* result_ = nullptr;
+};
+
+// The result as one JSON object (what `kci bisect` prints).
+std::string result_json(const BisectResult& result, int indent = 2);
+// A human summary: status, culprit, checks, confidence and the step table.
+std::string result_summary(const BisectResult& result);
+
+}  // namespace kci::bisect
