@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ingest/loader.h"
+#include "util/test_support.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
 
@@ -63,8 +64,7 @@ class ChangeLogTest : public ::testing::TestWithParam<Driver> {
     if (GetParam() == Driver::kPostgresql) {
       auto* cluster = store::testing::PgTestCluster::get();
       if (!cluster) {
-        GTEST_SKIP() << "PostgreSQL tests skipped: "
-                     << store::testing::PgTestCluster::skip_reason();
+        KCI_MISSING_REAL_PART("no PostgreSQL: " << store::testing::PgTestCluster::skip_reason());
       }
       spec_ = store::parse_database_spec(cluster->create_database());
     } else {
