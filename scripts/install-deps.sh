@@ -28,8 +28,15 @@ test_pkgs=(
   # about 3 minutes to install.
   lava-dispatcher
   # the dashboard's browser test (tests/web): Playwright from npm drives chromium
-  chromium nodejs npm
+  chromium
 )
+# Node.js and npm for the browser test: Debian's, unless the machine already
+# has a node and npm (NodeSource's nodejs package ships npm and conflicts with
+# Debian's npm package, so asking apt for both fails with "held broken
+# packages").
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  test_pkgs+=(nodejs npm)
+fi
 
 case "$group" in
   build) pkgs=("${build_pkgs[@]}") ;;
