@@ -10,6 +10,7 @@
 #include "report/validate.h"
 #include "report/version.h"
 #include "store/store.h"
+#include "util/log.h"
 
 namespace kci::ingest {
 
@@ -137,12 +138,11 @@ void Ingester::run(std::size_t worker) {
     std::vector<Parsed> parsed;
     std::size_t objects = 0;
     auto fail = [&](const Item& item, const std::string& reason) {
-      std::fprintf(stderr, "kci serve: submission %s failed: %s\n", item.id.c_str(),
-                   reason.c_str());
+      log::error("kci serve: submission " + item.id + " failed: " + reason);
       try {
         spool_.fail(item.id, reason);
       } catch (const Error& e) {
-        std::fprintf(stderr, "kci serve: %s\n", e.what());
+        log::error(std::string("kci serve: ") + e.what());
       }
       metrics_.submissions_failed.fetch_add(1);
       metrics_.spool_depth.fetch_sub(1);
@@ -161,7 +161,7 @@ void Ingester::run(std::size_t worker) {
       try {
         spool_.archive(p.item.id);
       } catch (const Error& e) {
-        std::fprintf(stderr, "kci serve: %s\n", e.what());
+        log::error(std::string("kci serve: ") + e.what());
       }
       count_loaded(metrics_, counted);
       metrics_.submissions_processed.fetch_add(1);
@@ -183,10 +183,8 @@ void Ingester::run(std::size_t worker) {
         loader.load(std::move(combined));
         batch_loaded = true;
       } catch (const Error& e) {
-        std::fprintf(stderr,
-                     "kci serve: loading a batch of %zu submissions failed (%s); loading them "
-                     "one by one\n",
-                     parsed.size(), e.what());
+        log::warn("kci serve: loading a batch of " + std::to_string(parsed.size()) +
+                  " submissions failed (" + e.what() + "); loading them one by one");
       }
     }
     if (batch_loaded) {
@@ -200,8 +198,7 @@ void Ingester::run(std::size_t worker) {
         } catch (const store::StoreError& e) {
           // The database failed, not the submission: keep it in the spool
           // for the next start rather than calling it failed.
-          std::fprintf(stderr, "kci serve: submission %s not loaded, will retry: %s\n",
-                       p.item.id.c_str(), e.what());
+          log::warn("kci serve: submission " + p.item.id + " not loaded, will retry: " + e.what());
           retry.push_back(p.item);
         } catch (const Error& e) {
           fail(p.item, e.what());

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "util/time.h"
+
 namespace kci::report {
 
 namespace {
@@ -14,24 +16,6 @@ bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' 
 std::string_view without_final_newline(std::string_view s) {
   if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
   return s;
-}
-
-// Parses exactly n digits at s[pos]; -1 if they are not all digits.
-int digits(std::string_view s, std::size_t pos, std::size_t n) {
-  if (pos + n > s.size()) return -1;
-  int value = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!is_digit(s[pos + i])) return -1;
-    value = value * 10 + (s[pos + i] - '0');
-  }
-  return value;
-}
-
-bool is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int days_in_month(int year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
 }
 
 // RFC 3986 character classes, one bit each, looked up in a table: URLs are
@@ -183,35 +167,11 @@ bool is_authority(std::string_view s) {
 }  // namespace
 
 bool is_date_time(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), "T" and "Z" in any case.
+  // util/time.h's strict parser, less what rfc3339-validator refuses on top:
+  // the space separator (RFC 3339 allows it, kcidb-io does not).
   s = without_final_newline(s);
-  int year = digits(s, 0, 4);
-  int month = digits(s, 5, 2);
-  int day = digits(s, 8, 2);
-  int hour = digits(s, 11, 2);
-  int minute = digits(s, 14, 2);
-  int second = digits(s, 17, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
-  if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-      s[16] != ':') {
-    return false;
-  }
-  if (year == 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
-      hour > 23 || minute > 59 || second > 59) {
-    return false;
-  }
-  std::size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    std::size_t start = ++pos;
-    while (pos < s.size() && is_digit(s[pos])) ++pos;
-    if (pos == start) return false;
-  }
-  std::string_view zone = s.substr(pos);
-  if (zone == "Z" || zone == "z") return true;
-  if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') return false;
-  int zone_hour = digits(zone, 1, 2);
-  int zone_minute = digits(zone, 4, 2);
-  return zone_hour >= 0 && zone_hour <= 23 && zone_minute >= 0 && zone_minute <= 59;
+  if (s.size() > 10 && s[10] == ' ') return false;
+  return parse_rfc3339_micros(s).has_value();
 }
 
 bool is_uri(std::string_view s) {

@@ -21,6 +21,7 @@
 #include "store/sql.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/sha256.h"
 #include "web/dashboard.h"
 
@@ -188,7 +189,7 @@ struct Server::Impl {
     try {
       spool->write(id, req.body);
     } catch (const Error& e) {
-      std::fprintf(stderr, "kci serve: cannot spool a submission: %s\n", e.what());
+      log::error(std::string("kci serve: cannot spool a submission: ") + e.what());
       metrics.reject(RejectReason::kStorage);
       answer(res, 500, "0", "error", "The submission could not be stored; try again later");
       return;
@@ -349,8 +350,7 @@ struct Server::Impl {
       try {
         (this->*fn)(req, res);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "kci serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(),
-                     e.what());
+        log::error("kci serve: " + req.method + " " + req.path + ": " + e.what());
         answer(res, 500, "0", "error", "Internal error; see the server's log");
       }
     };
@@ -369,8 +369,10 @@ struct Server::Impl {
       for (char& c : who) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
       }
-      std::fprintf(stderr, "%s %s %d %zu %.1fms %s\n", req.method.c_str(), path.c_str(), res.status,
-                   res.body.size(), seconds * 1000.0, who.c_str());
+      char line[128];
+      std::snprintf(line, sizeof line, " %d %zu %.1fms ", res.status, res.body.size(),
+                    seconds * 1000.0);
+      log::info(req.method + " " + path + line + who);
     }
   }
 
@@ -495,7 +497,7 @@ void Server::start() {
   s.ingester->start();
   std::vector<Spool::Ready> pending = s.spool->recover();
   if (!pending.empty()) {
-    std::fprintf(stderr, "kci serve: resuming %zu spooled submission(s)\n", pending.size());
+    log::info("kci serve: resuming " + std::to_string(pending.size()) + " spooled submission(s)");
   }
   for (auto& r : pending) {
     s.metrics.spool_depth.fetch_add(1);
@@ -520,9 +522,8 @@ void Server::start() {
     throw Error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
                 " (address in use or not available)");
   }
-  std::fprintf(stderr, "kci serve: listening on %s:%d, database %s, spool %s\n",
-               s.options.host.c_str(), s.bound_port, s.options.database.str().c_str(),
-               spool_dir.c_str());
+  log::info("kci serve: listening on " + s.options.host + ":" + std::to_string(s.bound_port) +
+            ", database " + s.options.database.str() + ", spool " + spool_dir.string());
 }
 
 void Server::run() {

@@ -1,30 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "util/time.h"
 
-#include <cstdio>
-#include <ctime>
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace kci {
 
-std::string format_rfc3339(SystemTime t) {
-  using namespace std::chrono;
-  auto us = duration_cast<microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  long frac = static_cast<long>(us % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
-}
-
 namespace {
 
+// Reads exactly n digits at s[pos]; false if they are not all there.
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;
@@ -35,34 +20,41 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
+// Writes n decimal digits of v (zero-padded) at p.
+char* put_digits(char* p, std::uint64_t v, int n) {
+  for (int k = n - 1; k >= 0; --k) {
+    p[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + n;
+}
+
 }  // namespace
 
-std::optional<SystemTime> parse_rfc3339(std::string_view s) {
-  int year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, month) ||
-      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
-      !digits(s, 17, 2, second)) {
+std::optional<UtcMicros> parse_rfc3339_micros(std::string_view s) {
+  using namespace std::chrono;
+  int y, mo, d, h, mi, sec;
+  if (s.size() < 20 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
+      !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
+  year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (y == 0 || !date.ok() || h > 23 || mi > 59 || sec > 59) return std::nullopt;
   std::size_t pos = 19;
-  long long micros = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    std::size_t start = pos;
-    long long scale = 100000;
+  std::int64_t micros = 0;
+  if (s[pos] == '.') {
+    std::size_t start = ++pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      micros += (s[pos] - '0') * scale;
-      scale /= 10;
+      if (pos - start < 6) micros = micros * 10 + (s[pos] - '0');
       ++pos;
     }
     if (pos == start) return std::nullopt;
+    for (std::size_t n = pos - start; n < 6; ++n) micros *= 10;
   }
   if (pos >= s.size()) return std::nullopt;
-  long offset_seconds = 0;
+  int offset = 0;
   if (s[pos] == 'Z' || s[pos] == 'z') {
     ++pos;
   } else if (s[pos] == '+' || s[pos] == '-') {
@@ -71,22 +63,66 @@ std::optional<SystemTime> parse_rfc3339(std::string_view s) {
         !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_seconds = (oh * 3600L + om * 60L) * (s[pos] == '-' ? -1 : 1);
+    offset = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second > 59 ? 59 : second;
-  std::time_t t = timegm(&tm);
+  return UtcMicros{sys_days{date}} + hours{h} + minutes{mi} + seconds{sec - offset} +
+         microseconds{micros};
+}
+
+std::optional<SystemTime> parse_rfc3339(std::string_view text) {
   using namespace std::chrono;
-  return SystemTime(seconds(t - offset_seconds)) + microseconds(micros);
+  std::optional<UtcMicros> t = parse_rfc3339_micros(text);
+  if (!t) return std::nullopt;
+  // Beyond SystemTime's nanoseconds (about 1678-2262) it would overflow.
+  constexpr auto kLimit = duration_cast<microseconds>(SystemTime::duration::max()) - hours{24};
+  if (t->time_since_epoch() > kLimit || t->time_since_epoch() < -kLimit) return std::nullopt;
+  return time_point_cast<SystemTime::duration>(*t);
+}
+
+std::size_t format_rfc3339(UtcMicros t, char* out) {
+  using namespace std::chrono;
+  sys_days day_start = floor<days>(t);
+  year_month_day date{day_start};
+  auto in_day = t - day_start;  // microseconds, 0 <= in_day < 24 h
+  std::int64_t secs = duration_cast<seconds>(in_day).count();
+  std::int64_t frac = (in_day - seconds{secs}).count();
+  int y = static_cast<int>(date.year());
+  char* p = out;
+  // As printf's "%04lld": at least 4 characters, the '-' of a negative year
+  // included.
+  if (y < 0) *p++ = '-';
+  std::uint64_t ay = static_cast<std::uint64_t>(y < 0 ? -static_cast<std::int64_t>(y) : y);
+  int n = 1;
+  for (std::uint64_t v = ay / 10; v; v /= 10) ++n;
+  p = put_digits(p, ay, std::max(n, y < 0 ? 3 : 4));
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(date.month()), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(date.day()), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<std::uint64_t>(secs / 3600), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<std::uint64_t>(secs / 60 % 60), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<std::uint64_t>(secs % 60), 2);
+  *p++ = '.';
+  p = put_digits(p, static_cast<std::uint64_t>(frac), 6);
+  std::memcpy(p, "+00:00", 6);
+  p += 6;
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string format_rfc3339(UtcMicros t) {
+  char buf[kRfc3339BufferSize];
+  return std::string(buf, format_rfc3339(t, buf));
+}
+
+std::string format_rfc3339(SystemTime t) {
+  return format_rfc3339(std::chrono::floor<std::chrono::microseconds>(t));
 }
 
 }  // namespace kci

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <gtest/gtest.h>
 
+#include "util/log.h"
 #include "util/sha256.h"
 #include "util/subprocess.h"
 #include "util/text.h"
@@ -29,6 +30,77 @@ TEST(Rfc3339, RoundTripAndRejects) {
   EXPECT_FALSE(parse_rfc3339("2020-08-14T23:08:06"));  // no timezone
   EXPECT_FALSE(parse_rfc3339("yesterday"));
   EXPECT_FALSE(parse_rfc3339("2020-13-14T23:08:06Z"));
+}
+
+// The one parser is strict where the three it replaced disagreed.
+TEST(Rfc3339, StrictCalendar) {
+  EXPECT_TRUE(parse_rfc3339_micros("2020-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_rfc3339_micros("2000-02-29t00:00:00z"));
+  EXPECT_TRUE(parse_rfc3339_micros("2020-01-01 00:00:00+05:30"));  // RFC 3339 5.6 NOTE
+  for (const char* bad :
+       {"2019-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2020-02-31T00:00:00Z",
+        "2020-04-31T00:00:00Z", "2020-01-32T00:00:00Z", "2020-00-01T00:00:00Z",
+        "0000-01-01T00:00:00Z", "2020-01-01T24:00:00Z", "2020-01-01T00:60:00Z",
+        "2020-01-01T00:00:60Z", "2020-01-01T00:00:00.Z", "2020-01-01T00:00:00+24:00",
+        "2020-01-01T00:00:00+01:60", "2020-01-01T00:00:00+0100", "2020-01-01T00:00:00Z\n",
+        "2020-01-01X00:00:00Z", "2020-1-01T00:00:00Z", ""}) {
+    EXPECT_FALSE(parse_rfc3339_micros(bad)) << bad;
+  }
+}
+
+TEST(Rfc3339, FractionsAndFarYears) {
+  auto t = parse_rfc3339_micros("2020-02-29T23:30:00.1234567-01:00");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_rfc3339(*t), "2020-03-01T00:30:00.123456+00:00");
+  auto far = parse_rfc3339_micros("9999-12-31T23:00:00-02:00");
+  ASSERT_TRUE(far);
+  EXPECT_EQ(format_rfc3339(*far), "10000-01-01T01:00:00.000000+00:00");
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:00:00Z"));  // beyond SystemTime
+  auto early = parse_rfc3339_micros("0001-01-01T00:00:00+01:00");
+  ASSERT_TRUE(early);
+  EXPECT_EQ(format_rfc3339(*early), "0000-12-31T23:00:00.000000+00:00");
+  auto before_epoch = parse_rfc3339_micros("1969-12-31T23:59:59.5Z");
+  ASSERT_TRUE(before_epoch);
+  EXPECT_EQ(format_rfc3339(*before_epoch), "1969-12-31T23:59:59.500000+00:00");
+}
+
+TEST(Text, SplitLinesStripsOrKeepsCarriageReturns) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(split_lines("a\r\nb\n\nc"), (V{"a", "b", "", "c"}));
+  EXPECT_EQ(split_lines("a\r\nb\n", LineEnd::kKeepCr), (V{"a\r", "b"}));
+  EXPECT_EQ(split_lines(""), V{});
+}
+
+TEST(Text, ShellQuote) {
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_EQ(shell_quote("CC=ccache gcc"), "'CC=ccache gcc'");
+  EXPECT_EQ(shell_quote("ARCH=arm64"), "ARCH=arm64");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+  // What sh makes of the quoted words is the words themselves.
+  std::string word = "a 'b' \"c\" $d `e` \\f";
+  EXPECT_EQ(run_checked({"sh", "-c", "printf %s " + shell_quote(word)}), word);
+}
+
+TEST(Log, SinkAndLevels) {
+  std::vector<std::pair<log::Level, std::string>> seen;
+  {
+    log::ScopedSink sink([&](log::Level l, std::string_view m) { seen.emplace_back(l, m); });
+    log::info("one");
+    log::debug("hidden at the default level");
+    log::set_level(log::Level::kDebug);
+    log::debug("two");
+    log::set_level(log::Level::kError);
+    log::warn("hidden");
+    log::error("three");
+    log::set_level(log::Level::kInfo);
+  }
+  log::info("to stderr, not to the sink");
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].first, log::Level::kInfo);
+  EXPECT_EQ(seen[1].second, "two");
+  EXPECT_EQ(seen[2].first, log::Level::kError);
+  EXPECT_EQ(log::level_name(seen[2].first), "error");
 }
 
 TEST(Subprocess, CapturesOutputAndStatus) {

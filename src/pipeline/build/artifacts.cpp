@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "util/text.h"
+
 namespace kci::pipeline {
 
 std::string path_component(std::string_view text) {
@@ -27,19 +29,7 @@ std::string publish_path(const PublishPathParts& p) {
 }
 
 std::string url_encode_path(std::string_view path) {
-  static const std::string_view kKept = "-._~/!$&'()*+,;=:@";
-  std::string out;
-  for (char c : path) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x80 && (std::isalnum(u) || kKept.find(c) != std::string_view::npos)) {
-      out.push_back(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", u);
-      out += hex;
-    }
-  }
-  return out;
+  return percent_encode(path, "-._~/!$&'()*+,;=:@");
 }
 
 std::string file_url(const std::string& directory) {

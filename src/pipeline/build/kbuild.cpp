@@ -11,7 +11,9 @@
 #include "pipeline/build/artifacts.h"
 #include "util/file.h"
 #include "util/command_runner.h"
+#include "util/log.h"
 #include "util/subprocess.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace kci::pipeline {
@@ -94,9 +96,11 @@ class StepOutput {
     std::fflush(log_);
     double elapsed = seconds_since(start_);
     if (style_ == ProgressStyle::kNone) return;
+    // Clears the progress line this step drew on the terminal.
     if (style_ == ProgressStyle::kTerminal) std::fputs("\r\033[K", stderr);
-    std::fprintf(stderr, "kci build: %s %s in %.1f s\n", step_.c_str(), ok ? "done" : "failed",
-                 elapsed);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f s", elapsed);
+    log::info("kci build: " + step_ + (ok ? " done" : " failed") + " in " + seconds);
   }
 
  private:
@@ -108,6 +112,8 @@ class StepOutput {
       compact.push_back(c == '\t' ? ' ' : c);
     }
     if (compact.size() > 70) compact = "..." + compact.substr(compact.size() - 67);
+    // A live progress line, drawn over itself: a terminal display the CLI
+    // asked for (ProgressStyle::kTerminal), not a log message.
     auto s = static_cast<long>(seconds_since(start_));
     std::fprintf(stderr, "\r\033[Kkci build: %s [%02ld:%02ld] %s", step_.c_str(), s / 60, s % 60,
                  compact.c_str());
@@ -242,23 +248,6 @@ std::optional<VmlinuxSizes> measure_vmlinux(CommandRunner& runner, const fs::pat
 }
 
 }  // namespace
-
-std::string shell_quote(const std::string& word) {
-  bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:,+@%").find(c) !=
-                                                              std::string_view::npos;
-  });
-  if (plain) return word;
-  std::string out = "'";
-  for (char c : word) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
 
 ConfigSpec parse_config_spec(const std::string& text) {
   ConfigSpec spec;

@@ -174,10 +174,6 @@ struct ReproducerInput {
 };
 std::string reproducer_script(const ReproducerInput& input);
 
-// Quotes a word for a POSIX shell ('...' with embedded quotes escaped) when
-// it needs quoting.
-std::string shell_quote(const std::string& word);
-
 // Decides FAIL or ERROR for a make that did not succeed. killed/timed_out:
 // the process ended by a signal or the timeout. configuring: the failing
 // step was the configuration.

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <optional>
 
+#include "util/text.h"
+
 namespace kci::pipeline {
 
 const char* to_string(KernelIssueKind kind) {
@@ -82,18 +84,6 @@ bool ends_trace(std::string_view line) {
   return starts_with(message_of(line), "---[ end");
 }
 
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 constexpr std::size_t kMaxTraceLines = 80;
 
 }  // namespace
@@ -126,7 +116,7 @@ std::string clean_console(std::string_view raw) {
 
 std::vector<KernelIssue> find_kernel_issues(std::string_view console) {
   std::vector<KernelIssue> issues;
-  std::vector<std::string_view> lines = split_lines(console);
+  std::vector<std::string_view> lines = split_lines(console, LineEnd::kKeepCr);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto kind = issue_start(lines[i]);
     if (!kind) continue;

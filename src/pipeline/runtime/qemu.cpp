@@ -2,6 +2,7 @@
 #include "pipeline/runtime/qemu.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -11,7 +12,9 @@
 #include "pipeline/runtime/testplan_report.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/subprocess.h"
+#include "util/text.h"
 #include "util/time.h"
 
 namespace kci::pipeline {
@@ -193,16 +196,18 @@ QemuTestRun run_qemu_test(const QemuTestOptions& options) {
     run.boot.start_time = now_rfc3339();
   }
   if (!initrd.empty()) {
-    std::fprintf(stderr, "kci: booting %s on %s (plan %s, timeout %.0f s)\n", kernel.c_str(),
-                 platform->name.c_str(), options.plan.c_str(), options.timeout_seconds);
+    log::info("kci: booting " + kernel + " on " + platform->name + " (plan " + options.plan +
+              ", timeout " + std::to_string(std::lround(options.timeout_seconds)) + " s)");
     run.boot = boot_qemu(*platform, kernel, initrd, options.timeout_seconds, options.show_console,
                          options.runner ? *options.runner : subprocess_runner());
-    std::fprintf(stderr, "kci: guest ended after %.1f s%s%s\n", run.boot.duration,
-                 run.boot.outcome.timed_out ? " (timeout)" : "",
-                 run.boot.outcome.stopped_on_panic ? " (stopped after a kernel panic)" : "");
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1f s", run.boot.duration);
+    log::info(std::string("kci: guest ended after ") + elapsed +
+              (run.boot.outcome.timed_out ? " (timeout)" : "") +
+              (run.boot.outcome.stopped_on_panic ? " (stopped after a kernel panic)" : ""));
   }
   if (!run.boot.outcome.started) {
-    std::fprintf(stderr, "kci: %s\n", run.boot.outcome.infrastructure_error.c_str());
+    log::error("kci: " + run.boot.outcome.infrastructure_error);
   }
   run.outcomes = evaluate_plan(options.plan, run.boot.console, run.boot.outcome);
 
@@ -234,7 +239,7 @@ QemuTestRun run_qemu_test(const QemuTestOptions& options) {
   std::string command;
   for (const std::string& arg : run.boot.command) {
     if (!command.empty()) command += ' ';
-    command += arg.find(' ') == std::string::npos ? arg : "'" + arg + "'";
+    command += shell_quote(arg);
   }
   context.misc = {{"runtime", "qemu"},
                   {"lab", "kci-qemu"},

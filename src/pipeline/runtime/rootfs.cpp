@@ -9,6 +9,7 @@
 #include "pipeline/runtime/testplan.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/sha256.h"
 #include "util/subprocess.h"
 
@@ -45,15 +46,14 @@ std::string fetch_arm64_busybox(const fs::path& cache) {
   fs::path apt = cache / "apt-arm64";
   fs::create_directories(apt / "lists" / "partial");
   fs::create_directories(apt / "archives" / "partial");
-  std::vector<std::string> common{"apt-get",
-                                  "-q",
-                                  "-o", "APT::Architecture=arm64",
-                                  "-o", "APT::Architectures::=arm64",
-                                  "-o", "Dir::State::Lists=" + (apt / "lists").string(),
-                                  "-o", "Dir::Cache=" + apt.string(),
-                                  "-o", "Dir::State::Status=/dev/null",
-                                  "-o", "Debug::NoLocking=1"};
-  std::fprintf(stderr, "kci: fetching busybox-static:arm64 from Debian (once)\n");
+  std::vector<std::string> common{"apt-get", "-q",
+                                  "-o",      "APT::Architecture=arm64",
+                                  "-o",      "APT::Architectures::=arm64",
+                                  "-o",      "Dir::State::Lists=" + (apt / "lists").string(),
+                                  "-o",      "Dir::Cache=" + apt.string(),
+                                  "-o",      "Dir::State::Status=/dev/null",
+                                  "-o",      "Debug::NoLocking=1"};
+  log::info("kci: fetching busybox-static:arm64 from Debian (once)");
   RunOptions options;
   options.cwd = apt.string();
   options.timeout = std::chrono::minutes(5);
@@ -132,8 +132,7 @@ std::string ensure_rootfs(const RootfsRequest& request) {
                             key.substr(0, 16) + ".cpio.gz");
   if (fs::exists(image)) return image.string();
 
-  std::fprintf(stderr, "kci: building %s initramfs for plan %s\n", request.arch.c_str(),
-               request.plan.c_str());
+  log::info("kci: building " + request.arch + " initramfs for plan " + request.plan);
   CpioWriter cpio;
   for (const char* dir : {"bin", "sbin", "dev", "proc", "sys", "tmp", "root", "etc"}) {
     cpio.add_directory(dir);

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "util/text.h"
+
 namespace kci::pipeline::git {
 
 namespace {
@@ -110,20 +112,7 @@ std::optional<std::string> resolve_commit(const std::string& repo, const std::st
 }
 
 std::string file_url(const std::string& path) {
-  std::string absolute = fs::absolute(path).lexically_normal().string();
-  std::string url = "file://";
-  static const char* kHex = "0123456789ABCDEF";
-  for (unsigned char c : absolute) {
-    bool keep = std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~';
-    if (keep) {
-      url += static_cast<char>(c);
-    } else {
-      url += '%';
-      url += kHex[c >> 4];
-      url += kHex[c & 15];
-    }
-  }
-  return url;
+  return "file://" + percent_encode(fs::absolute(path).lexically_normal().string(), "/-_.~");
 }
 
 bool is_https_url(const std::string& url) { return url.rfind("https://", 0) == 0; }
