@@ -187,6 +187,13 @@ const LavaResult* find_lava_case(const std::vector<LavaResult>& results,
   return nullptr;
 }
 
+// LAVA's error types that blame the lab, its configuration or LAVA itself
+// (or an operator who canceled the job), never the kernel under test.
+bool is_infrastructure_error(const std::string& error_type) {
+  return error_type == "Infrastructure" || error_type == "Configuration" || error_type == "Bug" ||
+         error_type == "Canceled";
+}
+
 bool has_fatal_kernel_issue(const std::vector<KernelIssue>& issues) {
   return std::any_of(issues.begin(), issues.end(),
                      [](const KernelIssue& i) { return i.kind != KernelIssueKind::kWarning; });
@@ -200,9 +207,7 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
   std::vector<KernelIssue> issues = find_kernel_issues(console);
   const LavaResult* job = find_lava_case(results, {"job"});
   const bool infrastructure_failure =
-      job && job->result == "fail" &&
-      (job->error_type == "Infrastructure" || job->error_type == "Configuration" ||
-       job->error_type == "Bug" || job->error_type == "Canceled");
+      job && job->result == "fail" && is_infrastructure_error(job->error_type);
   std::string why_not_run = "not run: LAVA job " + (job_status.empty() ? "failed" : job_status);
   if (job && !job->error_type.empty()) {
     why_not_run += " (" + job->error_type + (job->error_msg.empty() ? "" : ": " + job->error_msg) + ")";
@@ -214,7 +219,15 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
     boot.timed_out = job_status != "complete" && !infrastructure_failure;
     boot.started = !(infrastructure_failure && console.find("KCI-LOGIN") == std::string::npos);
     boot.infrastructure_error = why_not_run;
-    return evaluate_plan(plan, console, boot);
+    outcomes = evaluate_plan(plan, console, boot);
+    // What the lab's trouble kept from running is ERROR, as KernelCI
+    // reports LAVA infrastructure errors (kernelci-pipeline#1154).
+    if (infrastructure_failure) {
+      for (TestOutcome& t : outcomes) {
+        if (t.status == "MISS") t.status = "ERROR";
+      }
+    }
+    return outcomes;
   }
 
   // KernelCI-style test definitions: login from LAVA's login action, then
@@ -227,14 +240,23 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
     login.status = "FAIL";
     login.comment = "the kernel failed before a shell came up";
     login.log_excerpt = issues_excerpt(issues);
-  } else if (login_case && login_case->error_type != "Infrastructure" &&
-             login_case->error_type != "Configuration" && login_case->error_type != "Bug") {
+  } else if (login_case && !is_infrastructure_error(login_case->error_type)) {
     // Tried and did not get a prompt (e.g. a timeout): nothing proves the
     // kernel at fault.
     login.status = "ERROR";
-    login.comment = "no login prompt" +
-                    (login_case->error_msg.empty() ? "" : ": " + login_case->error_msg);
+    login.comment =
+        "no login prompt" + (login_case->error_msg.empty() ? "" : ": " + login_case->error_msg);
+  } else if (login_case || infrastructure_failure) {
+    // The lab failed, not the kernel: ERROR, as KernelCI reports LAVA
+    // infrastructure errors (kernelci-pipeline#1154).
+    login.status = "ERROR";
+    login.comment = why_not_run;
+    if (login_case && !infrastructure_failure) {
+      login.comment += " (" + login_case->error_type +
+                       (login_case->error_msg.empty() ? "" : ": " + login_case->error_msg) + ")";
+    }
   } else {
+    // No login was tried and LAVA blamed nothing on itself.
     login.status = "MISS";
     login.comment = why_not_run;
   }

@@ -8,7 +8,8 @@
 // evaluation as the QEMU runtime applies to the LAVA console. Jobs that run
 // LAVA test definitions (KernelCI's baseline: 0_dmesg, 1_bootrr) have their
 // result suites mapped too. LAVA's own "lava" suite only says whether the
-// infrastructure worked: its errors become ERROR or MISS, never FAIL.
+// infrastructure worked: its errors become ERROR (as KernelCI's, see
+// kernelci-pipeline#1154), never FAIL.
 #pragma once
 
 #include <map>

@@ -75,13 +75,47 @@ const char* kIncompleteJob = R"({
   "results": {"lava": "- {suite: lava, name: http-download, result: fail, measurement: None, unit: '', metadata: {case: http-download, error_type: Infrastructure, error_msg: 404}}\n- {suite: lava, name: job, result: fail, measurement: None, unit: '', metadata: {case: job, error_type: Infrastructure, error_msg: download failed}}\n"}
 })";
 
-TEST(LavaCallback, InfrastructureErrorIsMissNeverFail) {
+// KernelCI reports LAVA infrastructure errors as ERROR (kernelci-pipeline#1154).
+TEST(LavaCallback, InfrastructureErrorIsErrorNeverFail) {
   LavaJobResults job = parse_lava_callback(kIncompleteJob, {});
   EXPECT_EQ(job.build_id, "kci:b1");
   ASSERT_EQ(job.outcomes.size(), 1u);
   EXPECT_EQ(job.outcomes[0].path, "baseline.login");
-  EXPECT_EQ(job.outcomes[0].status, "MISS");
+  EXPECT_EQ(job.outcomes[0].status, "ERROR");
   EXPECT_NE(job.outcomes[0].comment.find("Infrastructure"), std::string::npos);
+  EXPECT_TRUE(report::validate_report(job.report).ok());
+}
+
+// The login action itself failed on the lab's side.
+const char* kLoginInfrastructureJob = R"({
+  "id": 9, "status": 3, "status_string": "incomplete",
+  "definition": "device_type: qemu\nmetadata: {kci.build_id: 'kci:b1', test.plan: baseline}\n",
+  "results": {"lava": "- {suite: lava, name: auto-login-action, result: fail, measurement: None, unit: '', metadata: {case: auto-login-action, error_type: Configuration, error_msg: bad prompt}}\n"}
+})";
+
+TEST(LavaCallback, LoginInfrastructureErrorIsError) {
+  LavaJobResults job = parse_lava_callback(kLoginInfrastructureJob, {});
+  ASSERT_EQ(job.outcomes.size(), 1u);
+  EXPECT_EQ(job.outcomes[0].status, "ERROR");
+  EXPECT_NE(job.outcomes[0].comment.find("Configuration: bad prompt"), std::string::npos);
+}
+
+// A kci initramfs that never came up because the lab failed: every case of
+// the plan is ERROR, none MISS (and none FAIL).
+const char* kKciInfrastructureJob = R"({
+  "id": 10, "status": 3, "status_string": "incomplete",
+  "definition": "device_type: qemu\nmetadata: {kci.build_id: 'kci:b1', test.plan: baseline}\n",
+  "log": "- {\"dt\": \"2026-11-24T01:00:01\", \"lvl\": \"target\", \"msg\": \"KCI-INIT: plan=baseline\"}\n",
+  "results": {"lava": "- {suite: lava, name: job, result: fail, measurement: None, unit: '', metadata: {case: job, error_type: Infrastructure, error_msg: power cycle failed}}\n"}
+})";
+
+TEST(LavaCallback, KciPlanUnderAnInfrastructureErrorIsError) {
+  LavaJobResults job = parse_lava_callback(kKciInfrastructureJob, {});
+  ASSERT_FALSE(job.outcomes.empty());
+  for (const TestOutcome& t : job.outcomes) {
+    EXPECT_EQ(t.status, "ERROR") << t.path;
+  }
+  EXPECT_NE(job.outcomes[0].comment.find("power cycle failed"), std::string::npos);
   EXPECT_TRUE(report::validate_report(job.report).ok());
 }
 
