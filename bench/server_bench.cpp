@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/http_client.h"
+#include "client/http_client.h"
 #include "server_process.h"
 #ifdef KCI_BENCH_POSTGRESQL
 #include "store/pg_test_cluster.h"
@@ -55,7 +55,7 @@ std::string small_report(const std::string& key) {
   return out + "]}";
 }
 
-double metric(kci::server::HttpClient& client, const std::string& url, const std::string& name) {
+double metric(kci::client::HttpClient& client, const std::string& url, const std::string& name) {
   std::string text = client.get(url + "/metrics").body;
   std::size_t at = text.find("\n" + name + " ");
   return at == std::string::npos ? -1 : std::atof(text.c_str() + at + name.size() + 2);
@@ -132,12 +132,12 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      kci::server::HttpClient client;
+      kci::client::HttpClient client;
       std::vector<double> mine;
       for (long n = 0; Clock::now() < end; ++n) {
         std::string body = small_report("c" + std::to_string(c) + "n" + std::to_string(n));
         auto t0 = Clock::now();
-        kci::server::HttpResponse r = client.post_json(url + "/submit", body, token);
+        kci::client::HttpResponse r = client.post_json(url + "/submit", body, token);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
         if (r.status == 200) mine.push_back(ms);
         else refused.fetch_add(1);
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double send_s = std::chrono::duration<double>(Clock::now() - start).count();
 
-  kci::server::HttpClient client;
+  kci::client::HttpClient client;
   auto drain_start = Clock::now();
   while (metric(client, url, "kci_spool_depth") > 0 &&
          Clock::now() - drain_start < std::chrono::minutes(10)) {

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci submit: send reports to a KCIDB REST submission service (kci serve or
 // kcidb-ng). Every report is validated locally first; if any is invalid
-// nothing is sent. The HTTP client is libcurl.
+// nothing is sent. The client is src/client (libcurl).
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cli/command.h"
+#include "client/submission_client.h"
 #include "report/json.h"
 #include "report/stream.h"
 #include "report/validate.h"
-#include "server/http_client.h"
-#include "util/file.h"
 
 namespace kci::cli {
 
@@ -32,64 +30,9 @@ struct SubmitOptions {
   bool verbose = false;
 };
 
-// A token file holds the token alone (trailing whitespace ignored).
-constexpr std::size_t kMaxTokenFileBytes = 4096;
-
 std::string where(const report::ParsedValue& v) {
   return v.source + ": report " + std::to_string(v.index) + " (line " + std::to_string(v.line) +
          ")";
-}
-
-// The "message" (and "errors") of a JSON answer, for the user.
-std::string describe_answer(const server::HttpResponse& r) {
-  if (r.status == 0) return r.error;
-  json::Document doc;
-  doc.Parse(r.body.data(), r.body.size());
-  std::string text = "HTTP " + std::to_string(r.status);
-  if (doc.HasParseError() || !doc.IsObject()) return text + ": " + r.body.substr(0, 500);
-  if (doc.HasMember("message") && doc["message"].IsString()) {
-    text += ": " + std::string(json::str(doc["message"]));
-  }
-  if (doc.HasMember("errors") && doc["errors"].IsArray()) {
-    for (const auto& e : doc["errors"].GetArray()) {
-      if (!e.IsObject() || !e.HasMember("pointer") || !e.HasMember("message")) continue;
-      text += "\n  " + std::string(json::str(e["pointer"])) + ": " +
-              std::string(json::str(e["message"]));
-    }
-  }
-  return text;
-}
-
-std::string answer_field(const std::string& body, const char* name) {
-  json::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember(name) || !doc[name].IsString()) {
-    return {};
-  }
-  return std::string(json::str(doc[name]));
-}
-
-server::RestTarget resolve_target(const SubmitOptions& o) {
-  std::string url;
-  if (o.url) {
-    url = *o.url;
-  } else if (const char* env = std::getenv("KCIDB_REST"); env && *env) {
-    url = env;
-  } else {
-    throw UsageError("submit: give --url https://TOKEN@HOST[:PORT] or set KCIDB_REST");
-  }
-  server::RestTarget target = server::parse_rest_target(url);
-  if (o.token_file) {
-    std::string token = read_file(*o.token_file, kMaxTokenFileBytes);
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
-      token.pop_back();
-    }
-    target.token = token;
-  }
-  if (target.token.empty()) {
-    throw UsageError("submit: no token: put it in the URL (https://TOKEN@HOST) or --token-file");
-  }
-  return target;
 }
 
 void add_submit(CLI::App& root, RunContext& ctx) {
@@ -115,7 +58,7 @@ void add_submit(CLI::App& root, RunContext& ctx) {
       ->check(CLI::Range(1, 20));
   cmd->add_flag("-v,--verbose", o->verbose, "Say what is retried");
   cmd->callback([o, &ctx] {
-    server::RestTarget target = resolve_target(*o);
+    client::RestTarget target = client::resolve_rest_target(o->url, o->token_file);
 
     // Read and validate everything before sending anything.
     std::vector<std::unique_ptr<report::JsonStreamReader>> keep;
@@ -134,68 +77,39 @@ void add_submit(CLI::App& root, RunContext& ctx) {
       return;
     }
 
-    server::HttpClient client;
-    server::RetryPolicy policy;
-    policy.attempts = o->retries;
-    auto on_retry = [&](const server::HttpResponse& r, int attempt,
-                        std::chrono::milliseconds delay) {
-      if (o->verbose) {
-        std::fprintf(stderr, "kci submit: try %d failed (%s), retrying in %lld ms\n", attempt,
-                     describe_answer(r).c_str(), static_cast<long long>(delay.count()));
-      }
-    };
+    client::SubmissionOptions options;
+    options.retry.attempts = o->retries;
+    options.wait_timeout = std::chrono::seconds(o->wait_timeout);
+    if (o->verbose) {
+      options.on_retry = [](const std::string& message) {
+        std::fprintf(stderr, "kci submit: %s\n", message.c_str());
+      };
+    }
+    client::SubmissionClient submitter(target, options);
     std::vector<std::string> ids;
     for (const auto& v : reports) {
-      std::string body = json::write(v.doc);
-      server::HttpResponse r = server::with_retries(
-          policy, [&] { return client.post_json(target.base_url + "/submit", body, target.token); },
-          on_retry);
-      std::string id = r.status == 200 ? answer_field(r.body, "id") : "";
-      if (id.empty()) {
+      client::SubmitResult sent = submitter.submit(json::write(v.doc));
+      if (sent.verdict != client::Verdict::kOk) {
         std::fprintf(stderr, "kci submit: %s: not accepted: %s\n", where(v).c_str(),
-                     describe_answer(r).c_str());
-        bool rejected_input = r.status == 400 || r.status == 403 || r.status == 413 ||
-                              r.status == 415;
-        ctx.exit_status = rejected_input ? kExitInvalidInput : kExitFailure;
+                     sent.message.c_str());
+        ctx.exit_status = client::exit_status(sent.verdict);
         return;
       }
-      std::printf("%s\n", id.c_str());
+      std::printf("%s\n", sent.id.c_str());
       std::fflush(stdout);
-      ids.push_back(id);
+      ids.push_back(sent.id);
     }
     if (!o->wait) return;
 
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o->wait_timeout);
-    std::chrono::milliseconds poll{50};
+    auto deadline = submitter.wait_deadline();
     for (const std::string& id : ids) {
-      for (;;) {
-        server::HttpResponse r = server::with_retries(
-            policy,
-            [&] { return client.get(target.base_url + "/status?id=" + id, target.token); },
-            on_retry);
-        std::string state = answer_field(r.body, "status");
-        if (state == "processed") break;
-        if (state == "failed") {
-          std::fprintf(stderr, "kci submit: submission %s failed: %s\n", id.c_str(),
-                       answer_field(r.body, "message").c_str());
-          ctx.exit_status = kExitInvalidInput;
-          break;
-        }
-        if (state != "ready" && state != "inprogress") {
-          std::fprintf(stderr, "kci submit: status of %s: %s\n", id.c_str(),
-                       describe_answer(r).c_str());
-          ctx.exit_status = kExitFailure;
-          return;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-          std::fprintf(stderr, "kci submit: submission %s still %s after %d s\n", id.c_str(),
-                       state.c_str(), o->wait_timeout);
-          ctx.exit_status = kExitFailure;
-          return;
-        }
-        std::this_thread::sleep_for(poll);
-        poll = std::min(poll * 2, std::chrono::milliseconds(1000));
-      }
+      client::WaitResult stored = submitter.wait(id, deadline);
+      if (stored.verdict == client::Verdict::kOk) continue;
+      std::fprintf(stderr, "kci submit: %s\n", stored.message.c_str());
+      ctx.exit_status = client::exit_status(stored.verdict);
+      // A failed submission does not stop waiting for the others; a
+      // service that cannot answer does.
+      if (stored.verdict == client::Verdict::kFailed) return;
     }
   });
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/submit_output.h"
 
+#include <optional>
+
+#include "client/submission_client.h"
 #include "util/error.h"
-#include "util/subprocess.h"
 
 namespace kci::cli {
 
@@ -13,20 +15,21 @@ void add_submit_option(CLI::App* cmd, std::string& url) {
 }
 
 void submit_report_text(const std::string& url, const std::string& report_text) {
-  std::vector<std::string> argv{"/proc/self/exe", "submit", "--wait"};
-  if (url != "env") {
-    argv.push_back("--url");
-    argv.push_back(url);
+  std::optional<std::string> given;
+  if (url != "env") given = url;
+  client::RestTarget target;
+  try {
+    target = client::resolve_rest_target(given, std::nullopt);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("--submit: ") + e.what());
   }
-  RunOptions options;
-  options.stdin_data = report_text;
-  options.capture_stdout = true;
-  options.timeout = std::chrono::minutes(15);
-  RunResult r = run_process(argv, options);
-  if (!r.ok()) {
-    std::string err = r.err;
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    throw Error("--submit: the report was not stored: " + (err.empty() ? "kci submit failed" : err));
+  try {
+    client::SubmissionClient submitter(target);
+    client::submit_and_wait(submitter, report_text);
+  } catch (const Error& e) {
+    // The report was printed already; whatever kept it from the service
+    // (even invalid data) is the environment's failure here: exit 3.
+    throw Error(std::string("--submit: the report was not stored: ") + e.what());
   }
 }
 

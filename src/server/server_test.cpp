@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "ingest/metrics.h"
-#include "server/http_client.h"
 #include "server/server.h"
 #include "server/submission.h"
 #include "server/tokens.h"
@@ -29,18 +28,6 @@ TEST(Tokens, BearerHeader) {
   EXPECT_FALSE(info.may_write("b"));
   info.admin = true;
   EXPECT_TRUE(info.may_write("b"));
-}
-
-TEST(RestTarget, ParsesKcidbRestForm) {
-  RestTarget t = parse_rest_target("https://SECRET@kcidb.example.org:8443");
-  EXPECT_EQ(t.base_url, "https://kcidb.example.org:8443");
-  EXPECT_EQ(t.token, "SECRET");
-  t = parse_rest_target("http://tok@127.0.0.1:8080/");
-  EXPECT_EQ(t.base_url, "http://127.0.0.1:8080");
-  EXPECT_EQ(parse_rest_target("http://[::1]:80").base_url, "http://[::1]:80");
-  EXPECT_THROW(parse_rest_target("http://tok@example.org"), UsageError);
-  EXPECT_THROW(parse_rest_target("ftp://x"), UsageError);
-  EXPECT_THROW(parse_rest_target("example.org"), UsageError);
 }
 
 TEST(Listen, ParsesAddressAndPort) {

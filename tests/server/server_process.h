@@ -18,9 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "server/http_client.h"
+#include "client/http_client.h"
 
 namespace kci::server::testing {
+
+using client::HttpClient;
+using client::HttpResponse;
 
 // A port that was free a moment ago (the kernel's choice for port 0).
 inline int free_loopback_port() {

@@ -25,7 +25,7 @@
 #include "report/model.h"
 #include "report/stream.h"
 #include "report/upgrade.h"
-#include "server/http_client.h"
+#include "client/http_client.h"
 #include "server_process.h"
 #include "store/pg_test_cluster.h"
 #include "util/file.h"
@@ -34,6 +34,9 @@
 
 namespace kci::server {
 namespace {
+
+using client::HttpClient;
+using client::HttpResponse;
 
 namespace fs = std::filesystem;
 using testing::ServerProcess;

@@ -2,11 +2,11 @@
 #include "pipeline/lava/lava_submit.h"
 
 #include <cctype>
-#include <cstdio>
 
+#include "client/http_client.h"
+#include "client/retry.h"
 #include "report/json.h"
 #include "util/error.h"
-#include "util/subprocess.h"
 #include "util/text.h"
 
 namespace kci::pipeline {
@@ -21,26 +21,34 @@ std::string base_url(const LavaServer& server) {
 
 std::string query_escape(const std::string& text) { return percent_encode(text, "-_."); }
 
-// One HTTP request; the token goes through stdin (curl -H @-), not argv,
-// so other users of the machine cannot read it in the process list.
+// GETs are retried on connection errors and 5xx (they change nothing);
+// the job POST never is (a retry could queue the job twice).
+client::RetryPolicy get_retries() {
+  client::RetryPolicy policy;
+  policy.attempts = 3;
+  return policy;
+}
+
+// One HTTP request through the project's HTTP client; the token goes in a
+// header ("Authorization: Token ..."), never on a command line.
 json::Document request(const LavaServer& server, const std::string& method, const std::string& url,
                        const std::string& body = "") {
-  std::vector<std::string> argv{"curl", "-sS", "--fail-with-body", "--max-time", "60",
-                                "-X", method, "-H", "@-", "-H", "Accept: application/json"};
-  RunOptions options;
-  std::string headers = "Authorization: Token " + server.token + "\n";
-  if (!body.empty()) {
-    headers += "Content-Type: application/json\n";
-    argv.insert(argv.end(), {"--data-binary", body});
-  }
-  options.stdin_data = headers;
-  argv.push_back(url);
-  RunResult result = run_process(argv, options);
-  if (!result.ok()) {
-    throw Error("LAVA " + method + " " + url + " failed: " + result.err + result.out);
+  client::HttpClient http;
+  client::HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.headers = {"Authorization: Token " + server.token, "Accept: application/json"};
+  if (method == "POST") req.body = &body;
+  client::HttpResponse r =
+      method == "GET" ? client::with_retries(get_retries(), [&] { return http.send(req); })
+                      : http.send(req);
+  if (r.status == 0) throw Error("LAVA " + method + " " + url + " failed: " + r.error);
+  if (r.status >= 400) {
+    throw Error("LAVA " + method + " " + url + " failed: HTTP " + std::to_string(r.status) + ": " +
+                r.body.substr(0, 500));
   }
   json::Document doc;
-  doc.Parse(result.out.data(), result.out.size());
+  doc.Parse(r.body.data(), r.body.size());
   if (doc.HasParseError()) throw Error("LAVA " + url + ": the answer is not JSON");
   return doc;
 }

@@ -26,7 +26,7 @@ struct LavaSubmission {
 // Skips (submitted = false, reason set) when the device type has no online
 // device (health Good) or queued >= max_queue_depth x online; otherwise
 // POSTs the definition to /api/v0.2/jobs/. Throws Error on HTTP trouble.
-// Uses curl(1), so that the pipeline layer needs no HTTP library.
+// The HTTP client is src/client's (libcurl).
 LavaSubmission submit_lava_job(const LavaServer& server, const std::string& device_type,
                                const std::string& definition);
 

@@ -55,9 +55,7 @@ class FakeLava {
 };
 
 TEST(LavaSubmit, SubmitsWhenTheQueueIsShort) {
-  if (!program_exists("python3") || !program_exists("curl")) {
-    KCI_MISSING_REAL_PART("needs python3, curl");
-  }
+  if (!program_exists("python3")) KCI_MISSING_REAL_PART("needs python3");
   FakeLava lava(2, 3, 3);
   int port = lava.port();
   ASSERT_NE(port, 0);
@@ -72,9 +70,7 @@ TEST(LavaSubmit, SubmitsWhenTheQueueIsShort) {
 }
 
 TEST(LavaSubmit, SkipsADeepQueue) {
-  if (!program_exists("python3") || !program_exists("curl")) {
-    KCI_MISSING_REAL_PART("needs python3, curl");
-  }
+  if (!program_exists("python3")) KCI_MISSING_REAL_PART("needs python3");
   FakeLava lava(2, 20, 2);  // 20 queued >= 10 x 2 online
   int port = lava.port();
   ASSERT_NE(port, 0);
@@ -86,9 +82,7 @@ TEST(LavaSubmit, SkipsADeepQueue) {
 }
 
 TEST(LavaSubmit, WrongTokenIsAnError) {
-  if (!program_exists("python3") || !program_exists("curl")) {
-    KCI_MISSING_REAL_PART("needs python3, curl");
-  }
+  if (!program_exists("python3")) KCI_MISSING_REAL_PART("needs python3");
   FakeLava lava(1, 0, 1);
   int port = lava.port();
   ASSERT_NE(port, 0);

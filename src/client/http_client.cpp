@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "server/http_client.h"
+#include "client/http_client.h"
 
 #include <curl/curl.h>
 
-#include <algorithm>
-#include <thread>
-
-namespace kci::server {
+namespace kci::client {
 
 namespace {
 
@@ -79,39 +76,56 @@ HttpClient::HttpClient() {
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResponse HttpClient::get(const std::string& url, const std::string& bearer) {
-  return perform(url, nullptr, bearer);
+  HttpRequest request;
+  request.url = url;
+  request.bearer = bearer;
+  return send(request);
 }
 
 HttpResponse HttpClient::post_json(const std::string& url, const std::string& body,
                                    const std::string& bearer) {
-  return perform(url, &body, bearer);
+  HttpRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.bearer = bearer;
+  request.body = &body;
+  return send(request);
 }
 
-HttpResponse HttpClient::perform(const std::string& url, const std::string* body,
-                                 const std::string& bearer) {
+HttpResponse HttpClient::send(const HttpRequest& request) {
   CURL* curl = static_cast<CURL*>(curl_);
   HttpResponse response;
   curl_easy_reset(curl);  // keeps the connection cache: keep-alive survives
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  // Only the protocols the URL syntax promises: no file:// or others.
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_slist* headers = nullptr;
   std::string authorization;
-  if (!bearer.empty()) {
-    authorization = "Authorization: Bearer " + bearer;
+  if (!request.bearer.empty()) {
+    authorization = "Authorization: Bearer " + request.bearer;
     headers = curl_slist_append(headers, authorization.c_str());
   }
-  if (body) {
-    headers = curl_slist_append(headers, "Content-Type: application/json");
+  for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+  std::string content_type;
+  if (request.method == "POST") {
+    content_type = "Content-Type: " + request.content_type;
+    headers = curl_slist_append(headers, content_type.c_str());
     // No "Expect: 100-continue" round trip: the server reads every body.
     headers = curl_slist_append(headers, "Expect:");
+    static const std::string kEmpty;
+    const std::string& body = request.body ? *request.body : kEmpty;
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (request.method != "GET") {
+    curl_slist_free_all(headers);
+    throw Error("HTTP method " + request.method + " is not supported");
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(curl);
@@ -125,18 +139,4 @@ HttpResponse HttpClient::perform(const std::string& url, const std::string* body
   return response;
 }
 
-HttpResponse with_retries(const RetryPolicy& policy, const std::function<HttpResponse()>& call,
-                          const std::function<void(const HttpResponse&, int attempt,
-                                                   std::chrono::milliseconds delay)>& on_retry) {
-  std::chrono::milliseconds delay = policy.initial_delay;
-  for (int attempt = 1;; ++attempt) {
-    HttpResponse response = call();
-    bool retryable = response.status == 0 || response.status >= 500;
-    if (!retryable || attempt >= policy.attempts) return response;
-    if (on_retry) on_retry(response, attempt, delay);
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, policy.max_delay);
-  }
-}
-
-}  // namespace kci::server
+}  // namespace kci::client
