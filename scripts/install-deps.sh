@@ -11,7 +11,7 @@ group=${1:-all}
 build_pkgs=(
   build-essential cmake ninja-build pkg-config ccache git ca-certificates
   rapidjson-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev sqlite3
-  libpq-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
+  libpq-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev libarchive-dev
   libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev
   # the dashboard's templates (header-only)
   libkainjow-mustache-dev
@@ -50,13 +50,41 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#pkgs[@]} packages present"
-  exit 0
 fi
 
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# busybox-static:arm64 for the arm64 initramfs (kci test on qemu-arm64),
+# downloaded with an apt state of its own into the kci cache, as the user
+# who runs kci: the machine's dpkg architectures stay untouched. kci itself
+# never runs apt-get; it looks for the binary here (or $KCI_BUSYBOX_ARM64).
+fetch_arm64_busybox() {
+  local cache=${KCI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/kci}
+  local target=$cache/busybox-arm64
+  [ -s "$target" ] && return 0
+  local apt=$cache/apt-arm64
+  mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+  local opts=(-q -o APT::Architecture=arm64 -o APT::Architectures::=arm64
+              -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt"
+              -o Dir::State::Status=/dev/null -o Debug::NoLocking=1)
+  echo "install-deps: fetching busybox-static:arm64 into $target"
+  (cd "$apt" && apt-get "${opts[@]}" update >/dev/null &&
+     apt-get "${opts[@]}" download busybox-static:arm64 >/dev/null)
+  local deb
+  deb=$(ls "$apt"/busybox-static_*_arm64.deb | tail -n 1)
+  rm -rf "$apt/unpacked"
+  dpkg-deb -x "$deb" "$apt/unpacked"
+  install -m 0755 "$apt/unpacked/bin/busybox" "$target.tmp"
+  mv "$target.tmp" "$target"
+}
+
+if [ ${#missing[@]} -ne 0 ]; then
+  SUDO=
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "$group" != build ]; then
+  fetch_arm64_busybox
+fi
 echo "install-deps: done"

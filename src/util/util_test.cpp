@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "util/archive.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/sha256.h"
 #include "util/subprocess.h"
@@ -80,6 +85,79 @@ TEST(Text, ShellQuote) {
   // What sh makes of the quoted words is the words themselves.
   std::string word = "a 'b' \"c\" $d `e` \\f";
   EXPECT_EQ(run_checked({"sh", "-c", "printf %s " + shell_quote(word)}), word);
+}
+
+TEST(Archive, GzipIsReproducibleAndReadableByGzip) {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data += "line " + std::to_string(i) + "\n";
+  std::string a = gzip_compress(data);
+  EXPECT_EQ(a, gzip_compress(data));
+  ASSERT_GT(a.size(), 10u);
+  EXPECT_EQ(a.substr(0, 2), "\x1f\x8b");
+  EXPECT_EQ(a.substr(4, 4), std::string(4, '\0'));  // no time stamp (gzip -n)
+  EXPECT_LT(a.size(), data.size() / 2);
+  RunOptions unzip;
+  unzip.stdin_data = a;
+  RunResult r = run_process({"gzip", "-dc"}, unzip);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(r.out, data);
+  EXPECT_EQ(run_process({"gzip", "-dc"},
+                        [] {
+                          RunOptions o;
+                          o.stdin_data = gzip_compress("");
+                          return o;
+                        }())
+                .out,
+            "");
+}
+
+// A tree written as tar.xz, read back by tar(1): names, contents, modes,
+// symbolic links, root ownership, order.
+TEST(Archive, TarXzOfATree) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("kci-archive-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "root" / "lib" / "modules" / "6.1" / "kernel");
+  write_file_atomic((dir / "root/lib/modules/6.1/kernel/a.ko").string(), std::string(200000, 'x'));
+  write_file_atomic((dir / "root/lib/modules/6.1/modules.dep").string(), "a.ko:\n");
+  fs::permissions(dir / "root/lib/modules/6.1/modules.dep", fs::perms(0640));
+  fs::create_symlink("/usr/src/linux", dir / "root/lib/modules/6.1/build");
+  write_file_atomic((dir / "root/outside").string(), "not archived");
+  std::string tarball = (dir / "modules.tar.xz").string();
+  ArchiveWriter w(ArchiveFormat::kTarPax, Compression::kXz, tarball);
+  w.add_tree((dir / "root").string(), "lib");
+  EXPECT_EQ(w.finish(), "");
+  EXPECT_FALSE(fs::exists(tarball + ".tmp"));
+  RunResult list = run_process({"tar", "-tvJf", tarball, "--numeric-owner"});
+  ASSERT_TRUE(list.ok()) << list.err;
+  std::vector<std::string> names;
+  for (std::string_view line : split_lines(list.out)) {
+    EXPECT_NE(line.find(" 0/0 "), std::string_view::npos) << line;
+    names.emplace_back(line.substr(line.rfind(' ') + 1));
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"lib/", "lib/modules/", "lib/modules/6.1/", "/usr/src/linux",
+                                      "lib/modules/6.1/kernel/", "lib/modules/6.1/kernel/a.ko",
+                                      "lib/modules/6.1/modules.dep"}));
+  std::string_view dep = split_lines(list.out).back();
+  EXPECT_EQ(dep.substr(0, 15), "-rw-r----- 0/0 ") << dep;
+  EXPECT_NE(list.out.find("lib/modules/6.1/build -> /usr/src/linux"), std::string::npos);
+  fs::create_directories(dir / "out");
+  ASSERT_TRUE(run_process({"tar", "-xJf", tarball, "-C", (dir / "out").string()}).ok());
+  EXPECT_EQ(read_file((dir / "out/lib/modules/6.1/kernel/a.ko").string()),
+            std::string(200000, 'x'));
+  fs::remove_all(dir);
+}
+
+TEST(Archive, ErrorsNameTheFile) {
+  ArchiveWriter w(ArchiveFormat::kTarPax, Compression::kNone);
+  try {
+    w.add_tree("/nonexistent-kci-dir", "lib");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-kci-dir/lib"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Log, SinkAndLevels) {

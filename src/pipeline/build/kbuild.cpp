@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pipeline/build/artifacts.h"
+#include "util/archive.h"
 #include "util/file.h"
 #include "util/command_runner.h"
 #include "util/log.h"
@@ -537,6 +538,23 @@ BuildResult run_kbuild(const BuildRequest& request) {
     return false;
   };
 
+  // modules.tar.xz: the installed lib/modules tree, written with
+  // libarchive (the tarball LAVA jobs unpack into the root filesystem).
+  auto write_modules_tarball = [&](const fs::path& root, const fs::path& out) {
+    if (!result.reason.empty()) return false;
+    try {
+      ArchiveWriter tarball(ArchiveFormat::kTarPax, Compression::kXz, out.string());
+      tarball.add_tree(root.string(), "lib");
+      tarball.finish();
+      run.log_line("# kci build: wrote " + out.string());
+      return true;
+    } catch (const Error& e) {
+      run.log_line(std::string("# kci build: ") + e.what());
+      finish_failure(BuildStatus::kError, std::string("modules step: ") + e.what());
+      return false;
+    }
+  };
+
   fs::path build = result.build_dir;
   std::string dot_config;
   if (result.reason.empty()) {
@@ -566,10 +584,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
                                      "INSTALL_MOD_STRIP=1"},
                                     false),
                 false) &&
-           step("modules",
-                {"tar", "-C", (build / "_modules_").string(), "-cJf",
-                 (publish_dir / "modules.tar.xz").string(), "lib"},
-                false);
+           write_modules_tarball(build / "_modules_", publish_dir / "modules.tar.xz");
       if (ok) result.outputs.push_back({"modules.tar.xz", "modules.tar.xz"});
     }
     if (ok && dtbs) {

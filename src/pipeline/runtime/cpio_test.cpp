@@ -21,7 +21,10 @@ TEST(Cpio, NewcHeaderLayout) {
   std::string archive = w.finish();
   ASSERT_GE(archive.size(), 110u);
   EXPECT_EQ(archive.substr(0, 6), "070701");
-  EXPECT_EQ(archive.substr(14, 8), "000081ED");  // regular file, 0755
+  // Hex digits in lower case, as GNU cpio writes them (the kernel reads
+  // either).
+  EXPECT_EQ(archive.substr(6, 8), "00000001");   // inode
+  EXPECT_EQ(archive.substr(14, 8), "000081ed");  // regular file, 0755
   EXPECT_EQ(archive.substr(54, 8), "00000003");  // file size
   EXPECT_EQ(archive.substr(94, 8), "00000005");  // "init" + NUL
   EXPECT_EQ(archive.substr(110, 5), std::string("init\0", 5));

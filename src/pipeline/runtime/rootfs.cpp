@@ -38,44 +38,22 @@ bool is_static_elf_for(const std::string& path, const std::string& arch) {
   return machine == expected;
 }
 
-// busybox-static for arm64 from Debian, fetched once into the cache with an
-// apt state of its own (no dpkg --add-architecture on the host).
-std::string fetch_arm64_busybox(const fs::path& cache) {
-  fs::path target = cache / "busybox-arm64";
-  if (fs::exists(target)) return target.string();
-  fs::path apt = cache / "apt-arm64";
-  fs::create_directories(apt / "lists" / "partial");
-  fs::create_directories(apt / "archives" / "partial");
-  std::vector<std::string> common{"apt-get", "-q",
-                                  "-o",      "APT::Architecture=arm64",
-                                  "-o",      "APT::Architectures::=arm64",
-                                  "-o",      "Dir::State::Lists=" + (apt / "lists").string(),
-                                  "-o",      "Dir::Cache=" + apt.string(),
-                                  "-o",      "Dir::State::Status=/dev/null",
-                                  "-o",      "Debug::NoLocking=1"};
-  log::info("kci: fetching busybox-static:arm64 from Debian (once)");
-  RunOptions options;
-  options.cwd = apt.string();
-  options.timeout = std::chrono::minutes(5);
-  auto update = common;
-  update.push_back("update");
-  run_checked(update, options);
-  auto download = common;
-  download.insert(download.end(), {"download", "busybox-static:arm64"});
-  run_checked(download, options);
-  fs::path deb;
-  for (const auto& entry : fs::directory_iterator(apt)) {
-    if (entry.path().extension() == ".deb") deb = entry.path();
+// busybox-static for arm64 from Debian: scripts/install-deps.sh fetches it
+// (with an apt state of its own: no dpkg --add-architecture on the host)
+// into the kci cache; the library only looks for it.
+std::string arm64_busybox(const fs::path& cache) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("KCI_BUSYBOX_ARM64"); env && *env) {
+    candidates.emplace_back(env);
   }
-  if (deb.empty()) throw Error("apt-get download busybox-static:arm64 gave no .deb");
-  fs::path unpacked = apt / "unpacked";
-  run_checked({"dpkg-deb", "-x", deb.string(), unpacked.string()});
-  fs::path busybox = unpacked / "bin" / "busybox";
-  if (!is_static_elf_for(busybox.string(), "arm64")) {
-    throw Error(busybox.string() + " is not an arm64 ELF");
+  candidates.push_back(fs::path(default_kci_cache_dir()) / "busybox-arm64");
+  candidates.push_back(cache / "busybox-arm64");  // where earlier versions fetched it
+  for (const fs::path& path : candidates) {
+    if (is_static_elf_for(path.string(), "arm64")) return path.string();
   }
-  fs::copy_file(busybox, target, fs::copy_options::overwrite_existing);
-  return target.string();
+  throw Error("no arm64 busybox (" + candidates.front().string() +
+              " is missing or not a static arm64 ELF): install busybox-static:arm64 with "
+              "scripts/install-deps.sh test, or set KCI_BUSYBOX_ARM64");
 }
 
 std::string busybox_for(const std::string& arch, const fs::path& cache) {
@@ -85,7 +63,7 @@ std::string busybox_for(const std::string& arch, const fs::path& cache) {
     }
     throw Error("no x86_64 busybox: install busybox-static");
   }
-  if (arch == "arm64") return fetch_arm64_busybox(cache);
+  if (arch == "arm64") return arm64_busybox(cache);
   throw Error("no busybox for " + arch);
 }
 
@@ -103,15 +81,17 @@ std::string build_static_init(const std::string& plan, const fs::path& work) {
 
 }  // namespace
 
-std::string default_rootfs_cache_dir() {
-  if (const char* kci = std::getenv("KCI_CACHE"); kci && *kci) {
-    return (fs::path(kci) / "rootfs").string();
-  }
+std::string default_kci_cache_dir() {
+  if (const char* kci = std::getenv("KCI_CACHE"); kci && *kci) return kci;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return (fs::path(xdg) / "kci" / "rootfs").string();
+    return (fs::path(xdg) / "kci").string();
   }
   const char* home = std::getenv("HOME");
-  return (fs::path(home && *home ? home : "/tmp") / ".cache" / "kci" / "rootfs").string();
+  return (fs::path(home && *home ? home : "/tmp") / ".cache" / "kci").string();
+}
+
+std::string default_rootfs_cache_dir() {
+  return (fs::path(default_kci_cache_dir()) / "rootfs").string();
 }
 
 std::string ensure_rootfs(const RootfsRequest& request) {
