@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "store/store.h"
+#include "util/log.h"
 #include "web/artifacts.h"
 #include "web/assets.h"
 #include "web/html.h"
@@ -245,7 +246,7 @@ WebResponse Dashboard::handle(const WebRequest& req) {
       r = impl_->page(req);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kci serve: GET %s: %s\n", req.path.c_str(), e.what());
+    log::error("kci serve: GET " + std::string(req.path) + ": " + e.what());
     r = WebResponse{};
     r.status = 500;
     r.content_type = "text/plain; charset=utf-8";
