@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "generator.h"
-#include "server/http_client.h"
+#include "client/http_client.h"
 #include "server/server.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        server::HttpClient client;
+        client::HttpClient client;
         std::mt19937 rng(static_cast<unsigned>(c + 1));
         std::map<std::string, std::vector<double>> mine;
         std::map<std::string, std::size_t> big;
@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
           else
             url += "/test/" + web::url_encode(tests[rng() % tests.size()]);
           auto t0 = Clock::now();
-          server::HttpResponse r = client.get(url);
+          client::HttpResponse r = client.get(url);
           double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
           if (r.status != 200) ++errors;
           mine[kind].push_back(ms);
