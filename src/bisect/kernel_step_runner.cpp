@@ -7,6 +7,7 @@
 
 #include "pipeline/build/kbuild.h"
 #include "pipeline/runtime/qemu.h"
+#include "util/log.h"
 #include "util/sha256.h"
 
 namespace kci::bisect {
@@ -54,9 +55,10 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
     }
   }
   if (options_.progress) {
-    std::fprintf(stderr, "kci bisect: build %.12s %s (%.1f s)%s%s\n", commit.c_str(),
-                 out.status.c_str(), out.seconds, out.reason.empty() ? "" : ": ",
-                 out.reason.c_str());
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
+    log::info("kci bisect: build " + commit.substr(0, 12) + " " + out.status + " (" + seconds +
+              ")" + (out.reason.empty() ? "" : ": ") + out.reason);
   }
   return out;
 }
@@ -92,13 +94,16 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
     out.detail = result.boot.outcome.infrastructure_error.empty()
                      ? "the emulator did not start"
                      : result.boot.outcome.infrastructure_error;
-  } else if (result.boot.outcome.timed_out && result.boot.console.find("Linux version") == std::string::npos) {
+  } else if (result.boot.outcome.timed_out &&
+             result.boot.console.find("Linux version") == std::string::npos) {
     out.status = "ERROR";
     out.detail = "timed out without kernel output";
   }
   if (options_.progress) {
-    std::fprintf(stderr, "kci bisect: test  %.12s %s %s (%.1f s)\n", commit.c_str(),
-                 options_.test_path.c_str(), out.status.c_str(), out.seconds);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
+    log::info("kci bisect: test  " + commit.substr(0, 12) + " " + options_.test_path + " " +
+              out.status + " (" + seconds + ")");
   }
   return out;
 }

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ingest/change_event.h"
 
-#include <cstdio>
-
 #include "report/json.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace kci::ingest {
 
@@ -31,8 +30,8 @@ void ChangeBus::publish(const ObjectsChanged& event) const {
     try {
       subscriber(event);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "kci: change event %llu: subscriber %d failed: %s\n",
-                   static_cast<unsigned long long>(event.sequence), handle, e.what());
+      log::error("kci: change event " + std::to_string(event.sequence) + ": subscriber " +
+                 std::to_string(handle) + " failed: " + e.what());
     }
   }
 }

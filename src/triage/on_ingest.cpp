@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "triage/on_ingest.h"
 
-#include <cstdio>
 #include <mutex>
+
+#include "util/log.h"
 
 namespace kci::triage {
 
@@ -28,12 +29,13 @@ std::function<void(const ingest::ObjectsChanged&)> make_triage_subscriber(
       if (!state->store) state->store = store::open_store(spec);
       TriageSummary s = triage_event(*state->store, event, *triager);
       if (s.results > 0) {
-        std::fprintf(stderr, "kci: triage of change %llu: %zu failed results, %zu incidents\n",
-                     static_cast<unsigned long long>(event.sequence), s.results, s.incidents);
+        log::info("kci: triage of change " + std::to_string(event.sequence) + ": " +
+                  std::to_string(s.results) + " failed results, " + std::to_string(s.incidents) +
+                  " incidents");
       }
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "kci: triage of change %llu failed: %s\n",
-                   static_cast<unsigned long long>(event.sequence), e.what());
+      log::error("kci: triage of change " + std::to_string(event.sequence) +
+                 " failed: " + e.what());
       state->store.reset();  // reconnect next time
     }
   };
