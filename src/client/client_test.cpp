@@ -333,5 +333,59 @@ TEST(HttpClient, SendsHeadersAndRefusesOtherMethods) {
   EXPECT_EQ(seen, "Token abc|application/json");
 }
 
+TEST(HttpClient, DownloadStreamsFollowsRedirectsCutsAtTheLimitAndFailsOn4xx) {
+  httplib::Server server;
+  const std::string big(300000, 'x');
+  server.Get("/big", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "text/plain");
+  });
+  server.Get("/moved",
+             [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/big"); });
+  server.Get("/elsewhere", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("file:///etc/passwd");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { server.listen_after_bind(); });
+  wait_until_running(server);
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  DownloadResult whole, cut, missing, refused, other_scheme;
+  std::string got, got_cut;
+  int chunks = 0;
+  {
+    HttpClient http;  // closed before the server stops (keep-alive)
+    whole = http.download(base + "/moved", big.size(), [&](std::string_view c) {
+      got += c;
+      ++chunks;
+      return true;
+    });
+    cut = http.download(base + "/big", 1000, [&](std::string_view c) {
+      got_cut += c;
+      return true;
+    });
+    missing = http.download(base + "/nothing", 1000, [](std::string_view) { return true; });
+    refused = http.download(base + "/big", big.size(), [](std::string_view) { return false; });
+    other_scheme = http.download(base + "/elsewhere", 1000, [](std::string_view) { return true; });
+    EXPECT_THROW(http.download(base + "/big", big.size(),
+                               [](std::string_view) -> bool { throw Error("disk full"); }),
+                 Error);
+  }
+  server.stop();
+  t.join();
+  EXPECT_TRUE(whole.ok()) << whole.error;
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(got, big);
+  EXPECT_EQ(whole.bytes, big.size());
+  EXPECT_FALSE(whole.truncated);
+  EXPECT_GT(chunks, 1);  // handed over in pieces, not held whole
+  EXPECT_TRUE(cut.ok()) << cut.error;
+  EXPECT_TRUE(cut.truncated);
+  EXPECT_EQ(got_cut, big.substr(0, 1000));
+  EXPECT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.error.find("404"), std::string::npos) << missing.error;
+  EXPECT_FALSE(refused.ok());
+  EXPECT_FALSE(other_scheme.ok());  // a redirect to file:// is not followed
+}
+
 }  // namespace
 }  // namespace kci::client

@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 
+#include <exception>
+
 namespace kci::client {
 
 namespace {
@@ -24,6 +26,35 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
   if (out->size() + n > kMaxAnswerBytes) return 0;  // makes libcurl fail the transfer
   out->append(data, n);
   return n;
+}
+
+struct DownloadState {
+  const BodySink* sink = nullptr;
+  std::size_t max = 0;
+  DownloadResult* result = nullptr;
+  bool sink_refused = false;
+  std::exception_ptr failure;  // thrown by the sink, rethrown after libcurl returns
+};
+
+std::size_t deliver(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* d = static_cast<DownloadState*>(user);
+  std::size_t n = size * count;
+  std::size_t len = n;
+  if (d->result->bytes + len > d->max) {
+    len = d->max - d->result->bytes;
+    d->result->truncated = true;
+  }
+  try {
+    if (len > 0 && !(*d->sink)(std::string_view(data, len))) {
+      d->sink_refused = true;
+      return 0;
+    }
+  } catch (...) {
+    d->failure = std::current_exception();
+    return 0;
+  }
+  d->result->bytes += len;
+  return d->result->truncated ? 0 : n;  // 0 stops the transfer at the limit
 }
 
 }  // namespace
@@ -137,6 +168,40 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+DownloadResult HttpClient::download(const std::string& url, std::size_t max_bytes,
+                                    const BodySink& sink) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  DownloadResult result;
+  DownloadState state;
+  state.sink = &sink;
+  state.max = max_bytes;
+  state.result = &result;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_reset(curl);  // keeps the connection cache: keep-alive survives
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, deliver);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  if (state.failure) std::rethrow_exception(state.failure);
+  if (rc == CURLE_WRITE_ERROR && result.truncated && !state.sink_refused) return result;
+  if (rc != CURLE_OK) {
+    result.error = state.sink_refused ? std::string("the body could not be stored")
+                   : errbuf[0]        ? std::string(errbuf)
+                                      : std::string(curl_easy_strerror(rc));
+  }
+  return result;
 }
 
 }  // namespace kci::client

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The project's one HTTP client, on libcurl: a keep-alive connection per
 // HttpClient, and the KCIDB_REST target syntax. Used by `kci submit`, by
-// --submit of the result producers and by LAVA job submission.
+// --submit of the result producers, by LAVA job submission and by triage's
+// log fetcher (download()).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.h"
@@ -40,6 +44,18 @@ struct HttpRequest {
   std::string content_type = "application/json";
 };
 
+// What download() got.
+struct DownloadResult {
+  long status = 0;         // the last HTTP status; 0: no HTTP answer
+  std::string error;       // empty when the body was received (whole or cut at the limit)
+  std::size_t bytes = 0;   // bytes handed to the sink
+  bool truncated = false;  // the body was longer than max_bytes and was cut there
+  bool ok() const { return error.empty(); }
+};
+
+// Receives a body chunk by chunk; false stops the transfer (an error).
+using BodySink = std::function<bool(std::string_view chunk)>;
+
 // One libcurl handle: reused connections (keep-alive) between calls.
 // Not thread-safe: one per thread.
 class HttpClient {
@@ -53,6 +69,12 @@ class HttpClient {
   HttpResponse get(const std::string& url, const std::string& bearer = {});
   HttpResponse post_json(const std::string& url, const std::string& body,
                          const std::string& bearer = {});
+  // A GET whose body goes to `sink` chunk by chunk, never held whole:
+  // follows up to 5 redirects (http and https only), reads at most
+  // max_bytes (a longer body is cut: truncated), and treats an HTTP status
+  // of 400 or more as an error (the sink sees none of that body).
+  DownloadResult download(const std::string& url, std::size_t max_bytes, const BodySink& sink);
+  // The limit of a whole transfer (default 60 s).
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  private:

@@ -3,16 +3,16 @@
 
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <vector>
 
+#include "client/http_client.h"
 #include "util/sha256.h"
 #include "util/text.h"
 
@@ -65,25 +65,6 @@ std::string file_url_path(const std::string& url) {
   return out;
 }
 
-struct Download {
-  std::FILE* out = nullptr;
-  std::size_t bytes = 0;
-  std::size_t max = 0;
-  bool truncated = false;
-};
-
-std::size_t on_data(char* data, std::size_t size, std::size_t n, void* ctx) {
-  auto* d = static_cast<Download*>(ctx);
-  std::size_t len = size * n;
-  if (d->bytes + len > d->max) {
-    len = d->max - d->bytes;
-    d->truncated = true;
-  }
-  if (len > 0 && std::fwrite(data, 1, len, d->out) != len) return 0;
-  d->bytes += len;
-  return d->truncated ? 0 : size * n;  // 0 stops the transfer
-}
-
 }  // namespace
 
 FetchResult fetch_log(const std::string& url, const FetchOptions& options, const ChunkSink& sink) {
@@ -105,35 +86,18 @@ FetchResult fetch_log(const std::string& url, const FetchOptions& options, const
   std::error_code ec;
   fs::create_directories(dir, ec);
   fs::path tmp = dir / (key + ".part." + std::to_string(::getpid()));
-  Download d;
-  d.max = options.max_bytes;
-  d.out = std::fopen(tmp.c_str(), "wb");
-  if (!d.out) throw FetchError("cannot fetch log " + url + ": cannot write " + tmp.string());
-  CURL* curl = curl_easy_init();
-  if (!curl) {
-    std::fclose(d.out);
-    throw FetchError("cannot fetch log " + url + ": libcurl failed to start");
-  }
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &d);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  std::fclose(d.out);
-  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && d.truncated)) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(tmp.c_str(), "wb"), &std::fclose);
+  if (!out) throw FetchError("cannot fetch log " + url + ": cannot write " + tmp.string());
+  client::HttpClient http;
+  http.set_timeout(std::chrono::seconds(options.timeout_seconds));
+  client::DownloadResult d = http.download(url, options.max_bytes, [&out](std::string_view chunk) {
+    return std::fwrite(chunk.data(), 1, chunk.size(), out.get()) == chunk.size();
+  });
+  bool written = std::fclose(out.release()) == 0;
+  if (!d.ok() || !written) {
     fs::remove(tmp, ec);
     throw FetchError("cannot fetch log " + url + ": " +
-                     (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+                     (d.ok() ? "cannot write " + tmp.string() : d.error));
   }
   if (!options.cache_dir.empty() && !d.truncated) {
     fs::rename(tmp, cached, ec);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Fetching a result's log for triage: file:// URLs (and plain paths) are
-// read in place; http:// and https:// with libcurl under a size and a time
+// read in place; http:// and https:// with the HTTP client of src/client under a size and a time
 // limit, cached on disk by URL (logs do not change once published). The log
 // is handed over chunk by chunk, never held whole in memory.
 #pragma once
