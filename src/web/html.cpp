@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "util/text.h"
+
 namespace kci::web {
 
 std::string escape_html(std::string_view text) {
@@ -46,20 +48,6 @@ std::optional<std::string> safe_link(std::string_view url) {
   return std::string(url);
 }
 
-std::string url_encode(std::string_view text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view text) { return percent_encode(text, "-_.~"); }
 
 }  // namespace kci::web
