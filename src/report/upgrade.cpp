@@ -21,24 +21,32 @@ namespace {
 using json::Allocator;
 using json::Value;
 
+// A member name as a RapidJSON key. An empty string_view may carry a null
+// data() that RapidJSON rejects (an assertion in debug builds), so it becomes "".
+Value key(std::string_view name) {
+  if (name.empty()) return Value(rapidjson::StringRef(""));
+  return Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+}
+
 Value* member(Value& object, std::string_view name) {
-  auto it = object.FindMember(Value(rapidjson::StringRef(name.data(), name.size())));
+  auto it = object.FindMember(key(name));
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
 void erase(Value& object, std::string_view name) {
-  auto it = object.FindMember(Value(rapidjson::StringRef(name.data(), name.size())));
+  auto it = object.FindMember(key(name));
   if (it != object.MemberEnd()) object.EraseMember(it);
 }
 
 // Renames a member where it stands; no-op if absent.
 void rename(Value& object, std::string_view from, std::string_view to, Allocator& a) {
-  auto it = object.FindMember(Value(rapidjson::StringRef(from.data(), from.size())));
+  auto it = object.FindMember(key(from));
   if (it != object.MemberEnd())
     it->name.SetString(to.data(), static_cast<rapidjson::SizeType>(to.size()), a);
 }
 
 Value string_value(std::string_view s, Allocator& a) {
+  if (s.empty()) return Value(rapidjson::kStringType);
   return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }
 
