@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "orchestrator/orchestrator.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "analysis/analyzer.h"
+#include "ingest/change_log.h"
+#include "ingest/loader.h"
+#include "store/sql.h"
+#include "store/store.h"
+#include "util/error.h"
+
+namespace kci::orchestrator {
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+const std::vector<NodeKind> kRunnable = {NodeKind::kKbuild, NodeKind::kJob};
+
+}  // namespace
+
+std::string default_owner() { return host_name() + ":" + std::to_string(getpid()); }
+
+bool owner_is_dead(const std::string& owner, bool include_self) {
+  // host:pid[:worker]
+  auto first = owner.find(':');
+  if (first == std::string::npos) return false;
+  if (owner.substr(0, first) != host_name()) return false;
+  auto second = owner.find(':', first + 1);
+  std::string pid_text =
+      owner.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+  if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  long pid = std::stol(pid_text);
+  if (pid <= 0) return false;
+  if (pid == getpid()) return include_self;
+  return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+std::string describe_counts(const std::vector<NodeCount>& counts) {
+  std::map<NodeKind, std::map<std::string, std::int64_t>> by_kind;
+  for (const NodeCount& c : counts) {
+    std::string key(state_name(c.state));
+    if (c.result) key += "/" + std::string(result_name(*c.result));
+    by_kind[c.kind][key] += c.count;
+  }
+  std::string out;
+  for (const auto& [kind, states] : by_kind) {
+    std::int64_t total = 0;
+    std::string parts;
+    for (const auto& [state, n] : states) {
+      total += n;
+      if (!parts.empty()) parts += ", ";
+      parts += std::to_string(n) + " " + state;
+    }
+    out += std::string(kind_name(kind)) + ": " + std::to_string(total) + " (" + parts + ")\n";
+  }
+  if (out.empty()) out = "no nodes\n";
+  return out;
+}
+
+struct Orchestrator::Shared {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::atomic<bool> done{false};
+  std::atomic<std::int64_t> executed{0}, retried{0}, loaded{0}, load_errors{0};
+  std::mutex progress_mutex;
+  std::exception_ptr error;
+};
+
+Orchestrator::Orchestrator(const pipeline::PipelineConfig& config, Executor& executor,
+                           OrchestratorOptions options)
+    : config_(config), executor_(executor), options_(std::move(options)) {
+  if (options_.owner.empty()) options_.owner = default_owner();
+  if (options_.workers < 1) options_.workers = 1;
+}
+
+void Orchestrator::worker(int index, Shared& shared) {
+  auto say = [&](const std::string& line) {
+    if (!options_.progress) return;
+    std::lock_guard lock(shared.progress_mutex);
+    options_.progress(line);
+  };
+  try {
+    auto sql = store::SqlConnection::open(options_.database);
+    NodeStore nodes(*sql, options_.clock);
+    auto results = store::open_store(options_.database);
+    ingest::Loader loader(*results);
+    std::unique_ptr<analysis::Analyzer> analyzer;
+    if (options_.analyze) analyzer = std::make_unique<analysis::Analyzer>(*results, *sql);
+    std::string owner = options_.owner + ":w" + std::to_string(index);
+
+    while (!shared.done) {
+      std::optional<Node> node = nodes.claim(kRunnable, owner);
+      if (!node) {
+        std::unique_lock lock(shared.mutex);
+        shared.wake.wait_for(lock, options_.poll);
+        continue;
+      }
+      std::optional<Node> parent = nodes.get(node->parent);
+      if (!parent) parent = Node{};
+      say("running " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
+          node->name + (node->retries ? " (retry " + std::to_string(node->retries) + ")" : ""));
+      Outcome out;
+      bool permanent = false;
+      try {
+        out = executor_.run(*node, *parent);
+      } catch (const UsageError& e) {
+        permanent = true;
+        out.reason = e.what();
+      } catch (const InvalidInputError& e) {
+        permanent = true;
+        out.reason = e.what();
+      } catch (const std::exception& e) {
+        out.infrastructure_error = true;
+        out.reason = e.what();
+      }
+      if (permanent) {
+        out.result = NodeResult::kIncomplete;
+        out.infrastructure_error = false;
+      }
+      bool retry = out.infrastructure_error && node->retries < options_.max_retries;
+
+      // The KCIDB objects of the final attempt, through the one ingest door.
+      if (!retry && !out.report.empty()) {
+        try {
+          std::size_t n = out.report.size();
+          ingest::ObjectsChanged event = loader.load(out.report);
+          shared.loaded += static_cast<std::int64_t>(n);
+          if (analyzer && !event.empty()) analyzer->update(event);
+        } catch (const std::exception& e) {
+          ++shared.load_errors;
+          say("node " + std::to_string(node->id) + ": loading its results failed: " + e.what());
+        }
+      }
+
+      Finish f;
+      f.data = out.data;
+      if (!out.reason.empty()) f.data[retry ? "last_error" : "reason"] = out.reason;
+      if (retry) {
+        f.state = NodeState::kAvailable;
+        f.retry = true;
+        f.holdoff = nodes.now() + options_.retry_holdoff.count();
+      } else {
+        f.state = NodeState::kDone;
+        f.result = out.result;
+      }
+      bool recorded = sql->transaction([&] {
+        if (!nodes.finish(node->id, owner, f)) return false;
+        if (!retry) {
+          for (const TestResult& t : out.tests) {
+            NewNode test;
+            test.kind = NodeKind::kTest;
+            test.parent = node->id;
+            test.name = t.path;
+            test.state = NodeState::kDone;
+            test.result = t.result;
+            test.timeout_seconds = 0;
+            nodes.create(test);
+          }
+        }
+        return true;
+      });
+      ++shared.executed;
+      if (retry) ++shared.retried;
+      if (!recorded) {
+        say("node " + std::to_string(node->id) + ": claim was taken back meanwhile");
+      } else if (retry) {
+        say("retry " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
+            node->name + ": " + out.reason);
+      } else {
+        say("done " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
+            node->name + ": " + std::string(result_name(out.result)) +
+            (out.result == NodeResult::kPass || out.reason.empty() ? "" : " (" + out.reason + ")"));
+      }
+      shared.wake.notify_all();
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(shared.mutex);
+      if (!shared.error) shared.error = std::current_exception();
+    }
+    shared.done = true;
+    shared.wake.notify_all();
+  }
+}
+
+RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
+  auto start = std::chrono::steady_clock::now();
+  RunSummary summary;
+  auto sql = store::SqlConnection::open(options_.database);
+  // Every table the workers write, created once here (not by racing workers).
+  NodeStore::migrate(*sql);
+  ingest::ChangeLog change_log(*sql);
+  if (options_.analyze) {
+    auto results = store::open_store(options_.database);
+    analysis::Analyzer warm(*results, *sql);
+  }
+  NodeStore nodes(*sql, options_.clock);
+  Scheduler scheduler(config_, nodes, options_.scheduler);
+  // Claims of this host's processes that are gone (kill -9), this one's
+  // included (a previous run with the same pid).
+  summary.reclaimed += static_cast<std::int64_t>(nodes.reclaim(
+      options_.max_retries, [](const std::string& o) { return owner_is_dead(o, true); }));
+
+  Shared shared;
+  std::vector<std::thread> threads;
+  struct Joiner {
+    Shared& shared;
+    std::vector<std::thread>& threads;
+    ~Joiner() {
+      shared.done = true;
+      shared.wake.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } joiner{shared, threads};
+  for (int i = 0; i < options_.workers; ++i) {
+    threads.emplace_back([this, i, &shared] { worker(i, shared); });
+  }
+
+  for (;;) {
+    ScheduleStats stats = scheduler.step();
+    if (stats.created > 0) shared.wake.notify_all();
+    summary.reclaimed += static_cast<std::int64_t>(nodes.reclaim(
+        options_.max_retries, [](const std::string& o) { return owner_is_dead(o, false); }));
+    if (shared.done) break;  // a worker failed
+    if (stop && *stop) break;
+    if (options_.until_idle && nodes.pending(kRunnable) == 0 &&
+        nodes.cursor(options_.scheduler.service) == nodes.last_event()) {
+      break;
+    }
+    std::unique_lock lock(shared.mutex);
+    shared.wake.wait_for(lock, options_.poll);
+  }
+  shared.done = true;
+  shared.wake.notify_all();
+  for (auto& t : threads) t.join();
+  threads.clear();
+  if (shared.error) std::rethrow_exception(shared.error);
+
+  summary.executed = shared.executed;
+  summary.retried = shared.retried;
+  summary.loaded = shared.loaded;
+  summary.load_errors = shared.load_errors;
+  summary.counts = nodes.counts();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace kci::orchestrator
