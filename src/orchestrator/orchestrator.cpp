@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <map>
@@ -77,7 +78,8 @@ struct Orchestrator::Shared {
   std::mutex mutex;
   std::condition_variable wake;
   std::atomic<bool> done{false};
-  std::atomic<std::int64_t> executed{0}, retried{0}, loaded{0}, load_errors{0};
+  std::atomic<std::int64_t> executed{0}, retried{0}, loaded{0}, load_errors{0}, analysed{0};
+  std::atomic<bool> analysis_done{false};
   std::mutex progress_mutex;
   std::exception_ptr error;
 };
@@ -100,8 +102,6 @@ void Orchestrator::worker(int index, Shared& shared) {
     NodeStore nodes(*sql, options_.clock);
     auto results = store::open_store(options_.database);
     ingest::Loader loader(*results);
-    std::unique_ptr<analysis::Analyzer> analyzer;
-    if (options_.analyze) analyzer = std::make_unique<analysis::Analyzer>(*results, *sql);
     std::string owner = options_.owner + ":w" + std::to_string(index);
 
     while (!shared.done) {
@@ -139,9 +139,8 @@ void Orchestrator::worker(int index, Shared& shared) {
       if (!retry && !out.report.empty()) {
         try {
           std::size_t n = out.report.size();
-          ingest::ObjectsChanged event = loader.load(out.report);
+          loader.load(out.report);
           shared.loaded += static_cast<std::int64_t>(n);
-          if (analyzer && !event.empty()) analyzer->update(event);
         } catch (const std::exception& e) {
           ++shared.load_errors;
           say("node " + std::to_string(node->id) + ": loading its results failed: " + e.what());
@@ -199,6 +198,65 @@ void Orchestrator::worker(int index, Shared& shared) {
   }
 }
 
+ingest::ObjectsChanged merge_events(const std::vector<ingest::ObjectsChanged>& events) {
+  ingest::ObjectsChanged m;
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  for (const ingest::ObjectsChanged& e : events) {
+    add(m.checkouts, e.checkouts);
+    add(m.builds, e.builds);
+    add(m.tests, e.tests);
+    add(m.incidents, e.incidents);
+    add(m.builds_status_changed, e.builds_status_changed);
+    add(m.tests_status_changed, e.tests_status_changed);
+    m.issues.insert(m.issues.end(), e.issues.begin(), e.issues.end());
+    m.sequence = e.sequence;
+    m.committed_at = e.committed_at;
+  }
+  auto tidy = [](auto& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  tidy(m.checkouts);
+  tidy(m.builds);
+  tidy(m.tests);
+  tidy(m.incidents);
+  tidy(m.builds_status_changed);
+  tidy(m.tests_status_changed);
+  tidy(m.issues);
+  return m;
+}
+
+void Orchestrator::analysis_service(Shared& shared) {
+  try {
+    auto sql = store::SqlConnection::open(options_.database);
+    auto results = store::open_store(options_.database);
+    analysis::Analyzer analyzer(*results, *sql);
+    ingest::ChangeLog log(*sql, false);
+    while (!shared.analysis_done) {
+      std::vector<ingest::ObjectsChanged> events =
+          log.read_after(log.cursor(kAnalysisConsumer), options_.analysis_batch);
+      if (events.empty()) {
+        std::unique_lock lock(shared.mutex);
+        shared.wake.wait_for(lock, options_.poll);
+        continue;
+      }
+      analyzer.update(merge_events(events));
+      log.advance(kAnalysisConsumer, events.back().sequence);
+      shared.analysed += static_cast<std::int64_t>(events.size());
+      shared.wake.notify_all();
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(shared.mutex);
+      if (!shared.error) shared.error = std::current_exception();
+    }
+    shared.done = true;
+    shared.wake.notify_all();
+  }
+}
+
 RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
   auto start = std::chrono::steady_clock::now();
   RunSummary summary;
@@ -224,6 +282,7 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
     std::vector<std::thread>& threads;
     ~Joiner() {
       shared.done = true;
+      shared.analysis_done = true;
       shared.wake.notify_all();
       for (auto& t : threads) t.join();
     }
@@ -231,6 +290,7 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
   for (int i = 0; i < options_.workers; ++i) {
     threads.emplace_back([this, i, &shared] { worker(i, shared); });
   }
+  if (options_.analyze) threads.emplace_back([this, &shared] { analysis_service(shared); });
 
   for (;;) {
     ScheduleStats stats = scheduler.step();
@@ -240,13 +300,15 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
     if (shared.done) break;  // a worker failed
     if (stop && *stop) break;
     if (options_.until_idle && nodes.pending(kRunnable) == 0 &&
-        nodes.cursor(options_.scheduler.service) == nodes.last_event()) {
+        nodes.cursor(options_.scheduler.service) == nodes.last_event() &&
+        (!options_.analyze || change_log.cursor(kAnalysisConsumer) >= change_log.last_sequence())) {
       break;
     }
     std::unique_lock lock(shared.mutex);
     shared.wake.wait_for(lock, options_.poll);
   }
   shared.done = true;
+  shared.analysis_done = true;
   shared.wake.notify_all();
   for (auto& t : threads) t.join();
   threads.clear();
@@ -256,6 +318,7 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
   summary.retried = shared.retried;
   summary.loaded = shared.loaded;
   summary.load_errors = shared.load_errors;
+  summary.analysed = shared.analysed;
   summary.counts = nodes.counts();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

@@ -3,8 +3,10 @@
 // a pool of workers, each with its own database connections, that claim
 // kbuild and job nodes, run them with an Executor and record the outcome:
 //   - the KCIDB objects go through ingest::Loader (the one write path,
-//     announced in the change log) and then Analyzer::update, so analysis
-//     sees kci's own results as it sees everybody's;
+//     announced in the change log); an analysis thread reads the change log
+//     from its own durable cursor ("kci-run-analysis") and runs
+//     Analyzer::update on each batch of events, so analysis sees kci's own
+//     results as it sees everybody's (and everything else loaded meanwhile);
 //   - the node becomes done with its result, its tests become test nodes;
 //   - an infrastructure failure (ERROR, MISS, an exception) puts the node
 //     back to available after a holdoff, up to max_retries times, then it
@@ -21,10 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "ingest/change_event.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/node_store.h"
 #include "orchestrator/scheduler.h"
-#include "pipeline/config/config.h"
 #include "store/database_spec.h"
 
 namespace kci::orchestrator {
@@ -38,8 +40,10 @@ struct OrchestratorOptions {
   std::chrono::milliseconds poll{200};
   // Stop when nothing is left to schedule or run (else run until *stop).
   bool until_idle = true;
-  // Run Analyzer::update after each load.
+  // Keep the analysis tables up to date from the change log.
   bool analyze = true;
+  // Change-log events merged into one Analyzer::update.
+  std::size_t analysis_batch = 1000;
   SchedulerOptions scheduler;
   // Progress lines (stderr in the CLI); called from several threads, one
   // line at a time.
@@ -55,6 +59,7 @@ struct RunSummary {
   std::int64_t reclaimed = 0;  // claims taken back (timeout, dead owner)
   std::int64_t loaded = 0;     // KCIDB objects loaded
   std::int64_t load_errors = 0;
+  std::int64_t analysed = 0;  // change-log events analysed
   double seconds = 0;
   std::vector<NodeCount> counts;  // the node table at the end
 };
@@ -72,11 +77,19 @@ class Orchestrator {
  private:
   struct Shared;
   void worker(int index, Shared& shared);
+  void analysis_service(Shared& shared);
 
   const pipeline::PipelineConfig& config_;
   Executor& executor_;
   OrchestratorOptions options_;
 };
+
+// The change-log consumer name of kci run's analysis.
+inline constexpr const char* kAnalysisConsumer = "kci-run-analysis";
+
+// One event holding the ids of every event of `events` (sorted, unique):
+// what one Analyzer::update of the batch needs.
+ingest::ObjectsChanged merge_events(const std::vector<ingest::ObjectsChanged>& events);
 
 // "host:pid", this process's owner prefix.
 std::string default_owner();

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "orchestrator/platforms.h"
+#include "pipeline/config/config.h"
 #include "pipeline/config/matrix.h"
 
 namespace kci::orchestrator {

@@ -19,11 +19,17 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "orchestrator/node_store.h"
-#include "pipeline/config/config.h"
+
+// Only a reference is kept: the configuration's header stays out of the
+// files that include this one (see platforms.h for why that matters).
+namespace kci::pipeline {
+class PipelineConfig;
+}  // namespace kci::pipeline
 
 namespace kci::orchestrator {
 
