@@ -3,18 +3,23 @@
 // layer's questions and its catch-up, as thin shells over src/analysis.
 // JSON on stdout (one document, or JSON lines for regressions); --format
 // table for people where it makes sense.
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "analysis/analyzer.h"
+#include "analysis/follow.h"
 #include "analysis/output.h"
 #include "analysis/queries.h"
 #include "analysis/schema.h"
 #include "cli/command.h"
+#include "ingest/change_log.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "triage/known_regressions.h"
 #include "util/error.h"
 
 namespace kci::cli {
@@ -74,6 +79,7 @@ void add_regressions(CLI::App& root) {
   struct O {
     std::optional<std::string> database;
     analysis::RegressionFilter filter;
+    bool exclude_known = false;
   };
   auto o = std::make_shared<O>();
   auto* cmd = root.add_subcommand(
@@ -85,11 +91,18 @@ void add_regressions(CLI::App& root) {
   cmd->add_option("--origin", o->filter.origin, "Only this origin");
   cmd->add_flag("--all", o->filter.all,
                 "Also closed regressions, and those of unstable identities not yet reported");
+  cmd->add_flag("--exclude-known", o->exclude_known,
+                "Leave out regressions whose failing builds/tests show a known issue (triage "
+                "incidents)");
   cmd->callback([o] {
     auto sql = open_sql(o->database);
     std::string out;
-    for (const auto& r : analysis::regressions(*sql, o->filter))
-      out += analysis::regression_json(r) + "\n";
+    auto found = analysis::regressions(*sql, o->filter);
+    if (o->exclude_known) {
+      auto st = store::open_store(sql->spec());
+      found = triage::exclude_known(*st, std::move(found));
+    }
+    for (const auto& r : found) out += analysis::regression_json(r) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
   });
@@ -181,25 +194,43 @@ void add_summary(CLI::App& root) {
 void add_analyze(CLI::App& root) {
   struct O {
     std::optional<std::string> database;
-    bool rebuild = false;
+    bool rebuild = false, follow = false;
+    double interval = 1.0;
+    std::size_t batch = 200;
   };
   auto o = std::make_shared<O>();
   auto* cmd = root.add_subcommand(
       "analyze",
-      "Bring the analysis tables up to date (from the change log), or recompute them from "
-      "scratch with --rebuild");
+      "Bring the analysis tables up to date from the change log (only what the new events "
+      "touched, from the consumer cursor \"analysis\"), or recompute them with --rebuild");
   add_database_option(cmd, o->database);
-  cmd->add_flag("--rebuild", o->rebuild, "Recompute every analysis table from the stored objects");
+  cmd->add_flag("--rebuild", o->rebuild,
+                "Recompute every analysis table from the stored objects (the cursor moves to "
+                "the newest event)");
+  cmd->add_flag("--follow", o->follow, "Keep waiting for new change events (until interrupted)");
+  cmd->add_option("--interval", o->interval, "With --follow: seconds between polls of the log")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 3600.0));
+  cmd->add_option("--batch", o->batch, "Change events applied per update transaction at most")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   cmd->callback([o] {
     auto spec = store::database_spec_from(o->database);
     auto st = store::open_store(spec);
     auto sql = store::SqlConnection::open(spec);
     analysis::Analyzer analyzer(*st, *sql);
-    // Until the ingest layer's change log is in the database, catching up
-    // means recomputing: both give the same tables.
-    analysis::UpdateStats stats = analyzer.rebuild();
-    std::fprintf(stderr, "kci: analyze: %s%s\n",
-                 o->rebuild ? "rebuilt: " : "recomputed: ", stats.describe().c_str());
+    ingest::ChangeLog log(*sql);
+    auto report = [](const analysis::FollowStats& s) {
+      std::fprintf(stderr, "kci: analyze: %s\n", s.describe().c_str());
+    };
+    if (o->rebuild) report(analysis::rebuild_and_mark(analyzer, log));
+    report(analysis::catch_up(analyzer, log, analysis::kAnalysisConsumer, 0, o->batch));
+    while (o->follow) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o->interval));
+      analysis::FollowStats s =
+          analysis::catch_up(analyzer, log, analysis::kAnalysisConsumer, 0, o->batch);
+      if (s.events || s.rebuilt) report(s);
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 // kci notify queue / send: the durable outbox from the command line.
 //   kci notify queue -d DB --subscriptions S.yaml DATA.json...
 //   kci notify send -d DB (--dry-run | --maildir DIR | --smtp URL) [--once]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "cli/command.h"
 #include "notify/notifier.h"
 #include "notify/report_json.h"
+#include "notify/sender_lease.h"
 #include "notify/transport.h"
 #include "store/sql.h"
 #include "store/store.h"
@@ -148,15 +150,23 @@ void register_notify_run(CLI::App& root, RunContext&) {
     }
     notify::RetryPolicy policy;
     policy.max_attempts = o->max_attempts;
+    // One sender per database (kci serve --smtp/--maildir, other `send`s).
+    notify::SenderLease lease(*db, notify::SenderLease::default_holder(),
+                              std::max(60L, 3 * o->interval_s));
     while (true) {
-      notify::DeliveryStats st = box.deliver(*transport, now_s(), policy);
-      if (st.sent || st.retried || st.failed) {
-        std::fprintf(stderr, "kci notify: sent %d, retry later %d, failed %d\n", st.sent,
-                     st.retried, st.failed);
+      if (lease.acquire(now_s())) {
+        notify::DeliveryStats st = box.deliver(*transport, now_s(), policy);
+        if (st.sent || st.retried || st.failed) {
+          std::fprintf(stderr, "kci notify: sent %d, retry later %d, failed %d\n", st.sent,
+                       st.retried, st.failed);
+        }
+      } else {
+        std::fprintf(stderr, "kci notify: another sender delivers this outbox (lease held)\n");
       }
       if (o->once) break;
       std::this_thread::sleep_for(std::chrono::seconds(o->interval_s));
     }
+    lease.release();
   });
 }
 

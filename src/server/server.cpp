@@ -107,6 +107,8 @@ struct Server::Impl {
   Metrics metrics;
   // Declared before the ingester, which publishes on it until it stops.
   ingest::ChangeBus changes;
+  // Declared before the ingester, whose commits wake it.
+  std::unique_ptr<LiveServices> live;
   std::unique_ptr<store::Store> read_store;
   std::unique_ptr<TokenStore> tokens;
   std::unique_ptr<Spool> spool;
@@ -474,6 +476,7 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 
 Server::~Server() {
   if (impl_->ingester) impl_->ingester->stop();
+  if (impl_->live) impl_->live->stop();
 }
 
 void Server::start() {
@@ -492,6 +495,15 @@ void Server::start() {
                    : s.options.database.driver == store::Driver::kSqlite ? 1
                                                                          : 2;
   ingest.batch_submissions = s.options.ingest_batch;
+  if (s.options.live) {
+    LiveOptions live = s.options.live_options;
+    live.database = s.options.database;
+    if (live.base_url.empty()) live.base_url = s.options.base_url;
+    s.live = std::make_unique<LiveServices>(std::move(live));
+    // Subscribed before the ingester starts; the first round catches up
+    // from the cursors (what was loaded while no server ran).
+    s.live->start(&s.changes);
+  }
   s.ingester =
       std::make_unique<Ingester>(*s.spool, s.options.database, s.metrics, ingest, &s.changes);
   s.ingester->start();
@@ -529,6 +541,7 @@ void Server::start() {
 void Server::run() {
   impl_->http.listen_after_bind();
   impl_->ingester->stop();
+  if (impl_->live) impl_->live->stop();
 }
 
 void Server::stop() { impl_->http.stop(); }
@@ -536,5 +549,7 @@ void Server::stop() { impl_->http.stop(); }
 int Server::port() const { return impl_->bound_port; }
 
 ingest::ChangeBus& Server::changes() { return impl_->changes; }
+
+LiveServices* Server::live() { return impl_->live.get(); }
 
 }  // namespace kci::server

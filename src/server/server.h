@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ingest/change_event.h"
+#include "server/live_services.h"
 #include "store/database_spec.h"
 
 namespace kci::server {
@@ -36,6 +37,11 @@ struct ServerOptions {
   std::string base_url;                 // prefix of the dashboard's links
   std::filesystem::path artifact_root;  // served under /artifacts/ (empty: none)
   int dashboard_connections = 4;        // database connections for pages
+  // Analysis, triage and notifications kept live from the change log
+  // (live_services.h); its database is the server's, its base_url the
+  // dashboard's when empty.
+  bool live = true;
+  LiveOptions live_options;
 };
 
 // The spool folder used when none is given: beside a SQLite database file
@@ -64,6 +70,9 @@ class Server {
   // consumers: subscribe before start() to see every batch (see
   // docs/architecture.md, "Event flow").
   ingest::ChangeBus& changes();
+  // The live analysis/triage/notify services (null when options.live is
+  // off or before start()).
+  LiveServices* live();
 
  private:
   struct Impl;

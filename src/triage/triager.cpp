@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ingest/loader.h"
 #include "triage/build_scan.h"
 #include "triage/console_scan.h"
 #include "triage/derive.h"
@@ -191,8 +192,8 @@ std::vector<std::pair<ResultFacts, std::pair<report::Text, report::Text>>> faile
   return out;
 }
 
-TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids,
-                            const Triager& triager) {
+TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids, const Triager& triager,
+                            ingest::ChangeBus* bus) {
   TriageSummary summary;
   store::QueryOptions qo;
   qo.parents = true;
@@ -210,7 +211,9 @@ TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids,
   }
   summary.issues = out.issues.size();
   summary.incidents = out.incidents.size();
-  if (!out.empty()) store.load(std::move(out));
+  // Through the one write path: the issues and incidents are announced in
+  // the change log like any other load.
+  if (!out.empty()) ingest::Loader(store, bus).load(std::move(out));
   return summary;
 }
 

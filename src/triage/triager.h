@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/change_event.h"
 #include "report/model.h"
 #include "store/store.h"
 #include "triage/finding.h"
@@ -70,8 +71,9 @@ struct TriageSummary {
 };
 
 // Triages the given builds and tests of the store and loads the issues and
-// incidents found into it (one load, merged like any other report).
-TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids,
-                            const Triager& triager);
+// incidents found into it (one load through ingest::Loader, merged like any
+// other report and announced in the change log, and on `bus` if given).
+TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids, const Triager& triager,
+                            ingest::ChangeBus* bus = nullptr);
 
 }  // namespace kci::triage
