@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/live_services.h"
 
-#include <cstdio>
-
 #include "analysis/analyzer.h"
 #include "ingest/change_log.h"
 #include "notify/analysis_source.h"
@@ -10,6 +8,7 @@
 #include "notify/sender_lease.h"
 #include "store/store.h"
 #include "triage/rules.h"
+#include "util/log.h"
 
 namespace kci::server {
 
@@ -116,7 +115,7 @@ struct LiveServices::Impl {
         }
       }
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "kci serve: live round failed (retried next round): %s\n", e.what());
+      log::error(std::string("kci serve: live round failed (retried next round): ") + e.what());
       close();
     }
     return r;
@@ -132,7 +131,7 @@ struct LiveServices::Impl {
         started = target = requested;
       }
       LiveRound r = round();
-      if (r.did_something()) std::fprintf(stderr, "kci serve: %s\n", r.describe().c_str());
+      if (r.did_something()) log::info("kci serve: " + r.describe());
       {
         std::lock_guard lock(mutex);
         finished = target;
