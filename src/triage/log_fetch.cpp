@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -51,18 +50,7 @@ FetchResult stream_file(const std::string& path, const std::string& url,
 std::string file_url_path(const std::string& url) {
   std::string rest = url.substr(7);
   if (rest.rfind("localhost/", 0) == 0) rest = rest.substr(9);
-  std::string out;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%' && i + 2 < rest.size() &&
-        std::isxdigit(static_cast<unsigned char>(rest[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(rest[i + 2]))) {
-      out += static_cast<char>(std::stoi(rest.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += rest[i];
-    }
-  }
-  return out;
+  return percent_decode(rest);
 }
 
 }  // namespace

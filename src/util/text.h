@@ -24,6 +24,10 @@ std::vector<std::string_view> split_lines(std::string_view text,
 // of `keep` written as %XX (upper-case hex), as URLs need.
 std::string percent_encode(std::string_view text, std::string_view keep);
 
+// The inverse: every "%XX" (two hex digits, either case) becomes its byte;
+// anything else, a lone or malformed "%" included, is kept as is.
+std::string percent_decode(std::string_view text);
+
 // A word for a POSIX shell: as is when it holds only characters no shell
 // treats specially (letters, digits, "-_./=:,+@%"), otherwise in single
 // quotes with embedded quotes written '\''.

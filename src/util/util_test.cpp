@@ -20,6 +20,16 @@ TEST(Text, PercentEncodeKeepsLettersDigitsAndTheGivenCharacters) {
   EXPECT_EQ(percent_encode("qemu x86/64", "-_."), "qemu%20x86%2F64");
 }
 
+TEST(Text, PercentDecode) {
+  EXPECT_EQ(percent_decode("a%20b%2fc%2F%C3%A9"), "a b/c/\xc3\xa9");
+  EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("%4"), "%4");
+  EXPECT_EQ(percent_decode("%zz%41"), "%zzA");
+  EXPECT_EQ(percent_decode("%41"), "A");
+  std::string any = "a-b_c.d/e f~%\xc3\xa9";
+  EXPECT_EQ(percent_decode(percent_encode(any, "/-_.~")), any);
+}
+
 TEST(Sha256, KnownVector) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(random_hex(16).size(), 32u);

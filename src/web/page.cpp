@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "util/text.h"
 #include "web/html.h"
 
 namespace kci::web {
@@ -103,30 +104,9 @@ json::Value PageContext::row_object(const store::SqlRow& row, std::size_t first,
   return obj;
 }
 
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::optional<std::string> PageContext::href_for(std::string_view url) const {
   if (url.starts_with("file://") && !options.artifact_root.empty()) {
-    std::string path;
-    std::string_view rest = url.substr(7);
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-      if (rest[i] == '%' && i + 2 < rest.size() + 0 && hex_value(rest[i + 1]) >= 0 &&
-          hex_value(rest[i + 2]) >= 0) {
-        path += static_cast<char>(hex_value(rest[i + 1]) * 16 + hex_value(rest[i + 2]));
-        i += 2;
-      } else {
-        path += rest[i];
-      }
-    }
+    std::string path = percent_decode(url.substr(7));
     std::string root = options.artifact_root.string();
     while (root.size() > 1 && root.back() == '/') root.pop_back();
     if (path.size() > root.size() + 1 && path.starts_with(root) && path[root.size()] == '/') {
