@@ -5,12 +5,8 @@
 // (QEMU in `kci run`: qemu_boot(), pipeline/runtime/qemu.h). Outcomes become
 // the same KCIDB objects `kci build` and `kci test` report.
 //
-// Why a function and not a pipeline::Runtime&: a subclass of
-// pipeline::Runtime constructed here would emit the implicit inline
-// constructor kci::pipeline::Runtime::Runtime(), which has the same mangled
-// name as the one of pipeline/config/jobs.h's struct Runtime; the linker
-// keeps one of the two, and the configuration's runtimes then get a vtable
-// pointer written over their name (a crash when loading `runtimes:`).
+// Boots go through a function rather than a pipeline::Runtime& so the tests
+// can run the whole loop with an instant boot.
 #pragma once
 
 #include <functional>

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What the scheduler needs to know of kci's runtimes (test plans, QEMU
-// platforms), behind plain strings: pipeline/runtime/runtime.h's class
-// Runtime and pipeline/config/jobs.h's struct Runtime share a name, so no
-// file includes both the configuration and the runtime headers.
+// platforms), behind plain strings, so the scheduler does not depend on the
+// runtime headers.
 #pragma once
 
 #include <string>

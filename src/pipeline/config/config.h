@@ -114,7 +114,7 @@ class PipelineConfig {
   // Newer pipeline: jobs (every kind), runtimes and the scheduler entries,
   // in the order of the files (see jobs.h).
   const std::map<std::string, Job>& jobs() const { return jobs_; }
-  const std::map<std::string, Runtime>& runtimes() const { return runtimes_; }
+  const std::map<std::string, RuntimeConfig>& runtimes() const { return runtimes_; }
   const std::vector<SchedulerEntry>& scheduler() const { return scheduler_; }
   const Tree* tree(const std::string& name) const;
   const Fragment* fragment(const std::string& name) const;
@@ -139,7 +139,7 @@ class PipelineConfig {
   std::map<std::string, BuildEnvironment> build_environments_;
   std::vector<BuildConfig> build_configs_;
   std::map<std::string, Job> jobs_;
-  std::map<std::string, Runtime> runtimes_;
+  std::map<std::string, RuntimeConfig> runtimes_;
   std::vector<SchedulerEntry> scheduler_;
   // Build configs without variants take these (build_configs_defaults or
   // build_variants "variants:").

@@ -180,9 +180,9 @@ Job parse_job(const std::string& name, const YAML::Node& node, const std::string
   return job;
 }
 
-Runtime parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source) {
+RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source) {
   if (!node.IsMap()) yaml_fail(source, node, "runtime '" + name + "' must be a mapping");
-  return Runtime{name, yaml_string(node, "lab_type", source), parse_rules(node["rules"], source)};
+  return RuntimeConfig{name, yaml_string(node, "lab_type", source), parse_rules(node["rules"], source)};
 }
 
 SchedulerEntry parse_scheduler_entry(const YAML::Node& node, const std::string& source) {

@@ -91,7 +91,7 @@ struct Job {
   Rules rules;
 };
 
-struct Runtime {
+struct RuntimeConfig {
   std::string name;
   std::string lab_type;  // kubernetes, lava, docker, shell
   Rules rules;
@@ -120,7 +120,7 @@ const std::map<std::string, std::string>& checkout_event();
 // Parsers (source names the file in errors, which say file:line:column).
 Rules parse_rules(const YAML::Node& node, const std::string& source);
 Job parse_job(const std::string& name, const YAML::Node& node, const std::string& source);
-Runtime parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source);
+RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source);
 SchedulerEntry parse_scheduler_entry(const YAML::Node& node, const std::string& source);
 
 }  // namespace kci::pipeline

@@ -126,9 +126,9 @@ RuleVerdict any_of_verdicts(RuleVerdict a, RuleVerdict b) {
 
 // The runtimes a scheduler entry may run on: the one it names, else every
 // runtime of its type (KernelCI picks one of those at random).
-std::vector<const Runtime*> entry_runtimes(const PipelineConfig& config,
+std::vector<const RuntimeConfig*> entry_runtimes(const PipelineConfig& config,
                                            const SchedulerEntry& entry) {
-  std::vector<const Runtime*> out;
+  std::vector<const RuntimeConfig*> out;
   for (const auto& [name, runtime] : config.runtimes()) {
     bool named = !entry.runtime_name.empty() && name == entry.runtime_name;
     bool typed = entry.runtime_name.empty() && !entry.runtime_type.empty() &&
@@ -142,7 +142,7 @@ std::vector<const Runtime*> entry_runtimes(const PipelineConfig& config,
 RuleVerdict entry_verdict(const PipelineConfig& config, const SchedulerEntry& entry,
                           const Job& job, const RuleSubject& checkout) {
   RuleVerdict on_runtime = RuleVerdict::kDeny;
-  for (const Runtime* runtime : entry_runtimes(config, entry)) {
+  for (const RuntimeConfig* runtime : entry_runtimes(config, entry)) {
     on_runtime = any_of_verdicts(on_runtime, check_rules(runtime->rules, checkout));
   }
   return all_of_verdicts(all_of_verdicts(check_rules(entry.rules, checkout),
