@@ -2,7 +2,8 @@
 // Only one sender per database: `kci serve` instances and `kci notify send`
 // that deliver the same outbox take a lease (a row in the database, both
 // drivers) before delivering, and renew it each round; a sender whose
-// lease expired (it died) is replaced by the next one to ask. Two senders
+// lease expired (it died) is replaced by the next one to ask, at once when
+// it was a process of the same host that is gone (kill -9). Two senders
 // never deliver the same round, so a mail is not sent twice by two
 // processes racing on it.
 #pragma once
@@ -27,6 +28,9 @@ class SenderLease {
 
   // "host:pid:random", unique per process.
   static std::string default_holder();
+  // True when holder (as default_holder() makes them) is a process of this
+  // host that no longer runs; its lease is taken over before it expires.
+  static bool holder_is_dead_here(const std::string& holder);
 
  private:
   store::SqlConnection& db_;

@@ -9,6 +9,7 @@
 #include "server/live_services.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -232,6 +233,34 @@ TEST(SenderLease, OneHolderAtATime) {
   EXPECT_FALSE(a.acquire(1092));
   b.release();
   EXPECT_TRUE(a.acquire(1093));
+}
+
+// A sender killed with -9 on this host: its successor takes the lease at
+// once, not after it expires; a live holder keeps it.
+TEST(SenderLease, ADeadHolderOfThisHostIsReplacedAtOnce) {
+  TempDir dir;
+  std::string spec = "sqlite:" + (dir.path() / "l.db").string();
+  store::open_store(spec)->init();
+  auto sql = store::SqlConnection::open(store::parse_database_spec(spec));
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);
+  std::string host = notify::SenderLease::default_holder();
+  host = host.substr(0, host.find(':'));
+  const std::string dead = host + ":" + std::to_string(child) + ":1";
+  const std::string alive = host + ":" + std::to_string(getppid()) + ":1";
+  EXPECT_TRUE(notify::SenderLease::holder_is_dead_here(dead));
+  EXPECT_FALSE(notify::SenderLease::holder_is_dead_here(alive));
+  EXPECT_FALSE(notify::SenderLease::holder_is_dead_here("elsewhere:" + std::to_string(child) + ":1"));
+  EXPECT_FALSE(notify::SenderLease::holder_is_dead_here("a"));
+
+  notify::SenderLease gone(*sql, dead, 60), next(*sql, "next", 60), live(*sql, alive, 60);
+  EXPECT_TRUE(gone.acquire(1000));
+  EXPECT_TRUE(next.acquire(1001));  // long before 1060
+  next.release();
+  EXPECT_TRUE(live.acquire(1002));
+  EXPECT_FALSE(next.acquire(1003));
 }
 
 }  // namespace
