@@ -18,9 +18,9 @@ CREATE TABLE notify_threads (
 );
 CREATE INDEX notify_outbox_due ON notify_outbox (state, next_attempt, id)
 )";
-  std::string sqlite = std::string(R"(
-CREATE TABLE notify_outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  // The two drivers differ only in how the id is generated.
+  auto outbox = [&](const char* id_column) {
+    return std::string("\nCREATE TABLE notify_outbox (\n  id ") + id_column + R"(,
   dedup_key TEXT NOT NULL UNIQUE,
   thread_key TEXT NOT NULL,
   message_id TEXT NOT NULL,
@@ -36,26 +36,10 @@ CREATE TABLE notify_outbox (
   last_error TEXT,
   created_at BIGINT NOT NULL,
   sent_at BIGINT
-);)") + common;
-  std::string pg = std::string(R"(
-CREATE TABLE notify_outbox (
-  id BIGSERIAL PRIMARY KEY,
-  dedup_key TEXT NOT NULL UNIQUE,
-  thread_key TEXT NOT NULL,
-  message_id TEXT NOT NULL,
-  subscription TEXT NOT NULL,
-  subject_object TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  envelope_from TEXT NOT NULL,
-  envelope_to TEXT NOT NULL,
-  message TEXT NOT NULL,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt BIGINT NOT NULL,
-  last_error TEXT,
-  created_at BIGINT NOT NULL,
-  sent_at BIGINT
-);)") + common;
+);)" + common;
+  };
+  std::string sqlite = outbox("INTEGER PRIMARY KEY AUTOINCREMENT");
+  std::string pg = outbox("BIGSERIAL PRIMARY KEY");
   return {{1, "notify: outbox and threads", sqlite, pg}};
 }
 
