@@ -318,6 +318,13 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
   report::Report r = store_.query(ids, qo);
 
   sql_.transaction([&] {
+    if (sql_.driver() == store::Driver::kPostgresql) {
+      // One analysis writer at a time on a database (several `kci run`
+      // processes, kci serve's live analysis): the summary is deleted and
+      // re-inserted per checkout, which two concurrent READ COMMITTED
+      // transactions would both do (a duplicate key).
+      sql_.exec("SELECT pg_advisory_xact_lock(4242018)");
+    }
     std::unordered_set<std::string> dirty_checkouts;
     std::unordered_map<std::string, Identity> identities;  // key -> fields, of rows at hand
     std::set<std::string> dirty_keys;

@@ -92,6 +92,10 @@ decltype(auto) NodeStore::atomically(F&& f) {
   return sql_.transaction(std::forward<F>(f));
 }
 
+void NodeStore::serialize_appends() {
+  if (sql_.driver() == Driver::kPostgresql) sql_.exec("SELECT pg_advisory_xact_lock(4242017)");
+}
+
 void NodeStore::append_event(std::int64_t id, NodeKind kind, const std::string& name,
                              NodeState state, const std::optional<NodeResult>& result,
                              Millis time) {
@@ -99,7 +103,7 @@ void NodeStore::append_event(std::int64_t id, NodeKind kind, const std::string& 
     // A BIGSERIAL is taken at insert time but seen at commit: serialising
     // the appends makes commit order the sequence order, so a reader never
     // moves its cursor past an event that commits later with a lower seq.
-    sql_.exec("SELECT pg_advisory_xact_lock(4242017)");
+    serialize_appends();
   }
   sql_.exec(
       "INSERT INTO orch_events (node, kind, name, state, result, time) "

@@ -104,6 +104,14 @@ class NodeStore {
   std::int64_t cursor(const std::string& service);
   void set_cursor(const std::string& service, std::int64_t seq);
 
+  // Inside a transaction: waits until no other transaction appends to the
+  // log, and keeps the others waiting until this one ends (PostgreSQL;
+  // SQLite's BEGIN IMMEDIATE serialises writers already). A scheduler takes
+  // it before reading its cursor, so two schedulers on one database handle
+  // a batch one after the other instead of deadlocking on the children
+  // both create.
+  void serialize_appends();
+
   // Node counts by kind, state and result.
   std::vector<NodeCount> counts();
   // Nodes not done (available, running or closing) of the kinds.

@@ -111,6 +111,7 @@ ScheduleStats Scheduler::step(std::size_t batch) {
   ScheduleStats stats;
   for (;;) {
     std::size_t handled = nodes_.sql().transaction([&] {
+      nodes_.serialize_appends();
       std::int64_t cursor = nodes_.cursor(options_.service);
       std::vector<NodeEvent> events = nodes_.events_after(cursor, batch);
       for (const NodeEvent& e : events) {
