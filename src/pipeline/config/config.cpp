@@ -167,6 +167,49 @@ void PipelineConfig::add_document(const YAML::Node& root, const std::string& sou
     trees_[name] = tree;
   });
 
+  for_each_entry(root, "lists", source, [&](const std::string& name, const YAML::Node& node) {
+    if (!node.IsMap()) yaml_fail(source, node, "list '" + name + "' must be a mapping");
+    MailingList list;
+    list.name = name;
+    list.archive = expand_env(yaml_string(node, "archive", source));
+    if (list.archive.empty()) yaml_fail(source, node, "list '" + name + "' has no archive");
+    for (const char* key : {"frequency", "timeout"}) {
+      std::string text = yaml_string(node, key, source);
+      if (text.empty()) continue;
+      std::optional<std::chrono::seconds> value = parse_frequency(text);
+      if (!value) yaml_fail(source, node[key], std::string("bad ") + key + " '" + text + "'");
+      if (std::string(key) == "frequency") {
+        list.frequency = value;
+      } else {
+        list.timeout = *value;
+      }
+    }
+    YAML::Node targets = node["targets"];
+    if (!present(targets) || !targets.IsSequence() || targets.size() == 0) {
+      yaml_fail(source, node, "list '" + name + "' needs a 'targets' list");
+    }
+    for (const YAML::Node& t : targets) {
+      if (!t.IsMap()) yaml_fail(source, t, "a target of list '" + name + "' must be a mapping");
+      ListTarget target;
+      target.tree = yaml_string(t, "tree", source);
+      target.branch = yaml_string(t, "branch", source);
+      if (target.tree.empty() || target.branch.empty()) {
+        yaml_fail(source, t, "a target of list '" + name + "' needs a tree and a branch");
+      }
+      target.repo = expand_env(yaml_string(t, "repo", source));
+      target.prefixes = yaml_string_list(t, "prefixes", source);
+      target.files = yaml_string_list(t, "files", source);
+      if (YAML::Node b = t["base_commit"]; present(b)) {
+        if (!b.IsScalar() || (b.Scalar() != "true" && b.Scalar() != "false")) {
+          yaml_fail(source, b, "base_commit must be true or false");
+        }
+        target.base_commit = b.Scalar() == "true";
+      }
+      list.targets.push_back(std::move(target));
+    }
+    lists_[name] = std::move(list);
+  });
+
   for_each_entry(root, "fragments", source, [&](const std::string& name, const YAML::Node& node) {
     Fragment fragment;
     fragment.name = name;
@@ -280,6 +323,13 @@ void PipelineConfig::finish() {
       throw ConfigError(where + ": unknown fragment '" + name + "'");
     }
   };
+  for (const auto& [name, list] : lists_) {
+    for (const ListTarget& target : list.targets) {
+      if (!trees_.count(target.tree)) {
+        throw ConfigError("list '" + name + "': unknown tree '" + target.tree + "'");
+      }
+    }
+  }
   for (const BuildConfig& config : build_configs_) {
     std::string where = "build config '" + config.name + "'";
     if (!trees_.count(config.tree)) {
@@ -368,23 +418,12 @@ std::optional<std::chrono::seconds> parse_frequency(const std::string& text) {
     long long unit = 1;
     if (i < text.size()) {
       switch (text[i]) {
-        case 's':
-          unit = 1;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 'h':
-          unit = 3600;
-          break;
-        case 'd':
-          unit = 86400;
-          break;
-        case 'w':
-          unit = 7 * 86400;
-          break;
-        default:
-          return std::nullopt;
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return std::nullopt;
       }
       ++i;
     } else if (start != 0) {

@@ -91,6 +91,27 @@ struct BuildConfig {
   std::optional<std::chrono::seconds> frequency;
 };
 
+// Where a series from a mailing list may apply (kci inbox): the first
+// target whose subject prefixes match, else whose files match, else whose
+// repository has the series' base-commit, else one without criteria.
+struct ListTarget {
+  std::string tree;    // a tree of "trees:"
+  std::string branch;  // its head is the base when the series names none
+  std::string repo;    // local git work tree to apply in (default: the tree's url if local)
+  std::vector<std::string> prefixes;  // subject tag words: "net-next" for [PATCH net-next]
+  std::vector<std::string> files;     // path prefixes the series touches: "net/"
+  bool base_commit = false;           // take series whose base-commit repo has
+};
+
+// A mailing list followed through its public-inbox archive ("lists:").
+struct MailingList {
+  std::string name;
+  std::string archive;                            // path of a public-inbox archive (v1 or v2)
+  std::optional<std::chrono::seconds> frequency;  // minimum time between two polls
+  std::chrono::seconds timeout{6 * 3600};         // how long a series may wait for a missing part
+  std::vector<ListTarget> targets;
+};
+
 class PipelineConfig {
  public:
   // Loads and merges files; a directory stands for every *.yaml / *.yml
@@ -117,6 +138,8 @@ class PipelineConfig {
   const std::map<std::string, RuntimeConfig>& runtimes() const { return runtimes_; }
   const std::vector<SchedulerEntry>& scheduler() const { return scheduler_; }
   const Tree* tree(const std::string& name) const;
+  // Mailing lists followed by kci inbox, by name.
+  const std::map<std::string, MailingList>& lists() const { return lists_; }
   const Fragment* fragment(const std::string& name) const;
 
   // The config lines of a fragment, as they go into its .config fragment
@@ -135,6 +158,7 @@ class PipelineConfig {
   void add_build_config(const std::string& name, const YAML::Node& node, const std::string& source);
 
   std::map<std::string, Tree> trees_;
+  std::map<std::string, MailingList> lists_;
   std::map<std::string, Fragment> fragments_;
   std::map<std::string, BuildEnvironment> build_environments_;
   std::vector<BuildConfig> build_configs_;

@@ -130,6 +130,42 @@ fragments:
   }
 }
 
+TEST(PipelineConfig, MailingLists) {
+  PipelineConfig config = config_from(R"(
+trees:
+  net-next: {url: 'https://git.example.org/net-next.git'}
+lists:
+  netdev:
+    archive: /srv/lore/netdev
+    frequency: 5m
+    timeout: 2h
+    targets:
+      - {tree: net-next, branch: main, repo: /srv/git/net-next, prefixes: [net-next],
+         files: [net/], base_commit: true}
+      - {tree: net-next, branch: main}
+)");
+  ASSERT_EQ(config.lists().size(), 1u);
+  const MailingList& list = config.lists().at("netdev");
+  EXPECT_EQ(list.archive, "/srv/lore/netdev");
+  EXPECT_EQ(list.frequency, std::chrono::seconds(300));
+  EXPECT_EQ(list.timeout, std::chrono::seconds(7200));
+  ASSERT_EQ(list.targets.size(), 2u);
+  EXPECT_EQ(list.targets[0].prefixes, std::vector<std::string>{"net-next"});
+  EXPECT_EQ(list.targets[0].files, std::vector<std::string>{"net/"});
+  EXPECT_TRUE(list.targets[0].base_commit);
+  EXPECT_EQ(list.targets[0].repo, "/srv/git/net-next");
+  EXPECT_FALSE(list.targets[1].base_commit);
+
+  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
+                           "lists: {l: {archive: /a, targets: [{tree: nope, branch: m}]}}\n"),
+               ConfigError);
+  EXPECT_THROW(config_from("lists: {l: {archive: /a}}\n"), ConfigError);
+  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
+                           "lists: {l: {archive: /a, timeout: soon, "
+                           "targets: [{tree: t, branch: m}]}}\n"),
+               ConfigError);
+}
+
 TEST(PipelineConfig, UnknownReferencesAreErrors) {
   EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
                            "build_configs: {c: {tree: nope, branch: master}}\n"),
