@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#   inbox_cli.sh KCI SOURCE_DIR
+set -u
+kci=$1
+src=$2
+work=$(mktemp -d)
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+failures=0
+check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS
+  if [ "$2" -ne "$3" ]; then
+    echo "FAIL: $1: exit $3, expected $2"; failures=$((failures + 1))
+  else
+    echo "ok: $1"
+  fi
+}
+expect() {  # expect NAME PATTERN FILE
+  if grep -q -- "$2" "$3"; then echo "ok: $1"; else
+    echo "FAIL: $1: no '$2' in:"; cat "$3"; failures=$((failures + 1)); fi
+}
+td="$src/src/inbox/testdata"
+
+# The tree the fixture series apply to (base 8714c550..., fixed dates).
+repo="$work/net-next"
+mkdir -p "$repo/net" "$repo/drivers"
+printf 'kci inbox test tree\n' > "$repo/README"
+printf 'int net_core(void)\n{\n\treturn 0;\n}\n' > "$repo/net/core.c"
+printf 'int foo(void)\n{\n\treturn 1;\n}\n' > "$repo/drivers/foo.c"
+(cd "$repo" && git init -q -b main . && git add . &&
+  GIT_AUTHOR_NAME=kci GIT_AUTHOR_EMAIL=kci@localhost GIT_COMMITTER_NAME=kci \
+  GIT_COMMITTER_EMAIL=kci@localhost GIT_AUTHOR_DATE=2026-12-01T00:00:00Z \
+  GIT_COMMITTER_DATE=2026-12-01T00:00:00Z git commit -q -m base)
+
+"$kci" inbox import --archive "$work/netdev" "$td/series-v1.mbox" "$td/series-v2.mbox" \
+  "$td/replies.mbox" "$td/does-not-apply.mbox" "$td/missing-part.mbox" "$td/unrelated.mbox" 2> "$work/import"
+check "import" 0 $?
+expect "import counts the messages" "18 messages appended" "$work/import"
+
+"$kci" inbox scan "$work/netdev" > "$work/scan" 2> "$work/scan.err"
+check "scan" 0 $?
+expect "scan: v2 complete" "^complete     v2  3/3+cover v2-cover@alice.example.org  net: tidy the core" "$work/scan"
+expect "scan: missing part" "^missing 2 .*m-cover@frank.example.org" "$work/scan"
+expect "scan: v1 superseded" "^superseded   v1 .*v1-cover@alice.example.org" "$work/scan"
+expect "scan: speed on stderr" "18 messages (18 commits)" "$work/scan.err"
+"$kci" inbox scan --json "$work/netdev" > "$work/scan.json" 2> /dev/null
+expect "scan --json: trailers" '"trailer": "Reviewed-by: Bob Roe <bob@example.org>"' "$work/scan.json"
+
+cat > "$work/pipeline.yaml" <<YAML
+kci:
+  origin: kci_inbox
+trees:
+  net-next: {url: 'file://$repo'}
+lists:
+  netdev:
+    archive: '$work/netdev'
+    frequency: 1h
+    timeout: 6h
+    targets:
+      - {tree: net-next, branch: main, prefixes: [net-next]}
+      - {tree: net-next, branch: main}
+YAML
+export KCI_DATABASE="sqlite:$work/kci.db"
+now=2026-12-03T12:00:00Z
+"$kci" inbox poll -c "$work/pipeline.yaml" --state-dir "$work/state" --now $now > "$work/poll1" 2> "$work/poll1.err"
+check "poll" 0 $?
+expect "poll: v2 tested" "^netdev	tested	v2-cover@alice.example.org#v2	kci_inbox:8714c550d713985dc7e1ee445e5dc699a4178995+" "$work/poll1"
+expect "poll: refused" "^netdev	does not apply	bad-1@erin.example.org#v1	kci_inbox:" "$work/poll1"
+expect "poll: superseded" "^netdev	superseded	v1-cover@alice.example.org#v1	-" "$work/poll1"
+expect "poll: one waiting" "18 new messages, 3 series handled, 1 waiting" "$work/poll1.err"
+
+"$kci" db dump > "$work/dump"
+check "dump" 0 $?
+expect "checkout loaded with its message_id" '"message_id": "v2-cover@alice.example.org"' "$work/dump"
+expect "refused checkout loaded" '"valid": false' "$work/dump"
+expect "patchset_hash" '"patchset_hash": "[0-9a-f]\{64\}"' "$work/dump"
+
+"$kci" inbox poll -c "$work/pipeline.yaml" --state-dir "$work/state" --now $now --force > "$work/poll2" 2> "$work/poll2.err"
+check "poll again" 0 $?
+[ -s "$work/poll2" ] && { echo "FAIL: a series reported twice:"; cat "$work/poll2"; failures=$((failures + 1)); }
+expect "poll again reads nothing" "0 new messages, 0 series handled, 1 waiting" "$work/poll2.err"
+"$kci" inbox poll -c "$work/pipeline.yaml" --state-dir "$work/state" --now $now > /dev/null 2> "$work/poll3.err"
+expect "not due before its frequency" "not due yet" "$work/poll3.err"
+
+"$kci" inbox import --archive "$work/netdev" "$td/missing-part-late.mbox" 2> /dev/null
+"$kci" inbox poll -c "$work/pipeline.yaml" --state-dir "$work/state" --now 2026-12-03T16:00:00Z > "$work/poll4" 2> /dev/null
+check "poll after the missing part" 0 $?
+expect "the completed series is tested" "^netdev	tested	m-cover@frank.example.org#v1" "$work/poll4"
+"$kci" inbox series > "$work/series"
+[ "$(wc -l < "$work/series")" -eq 4 ] || { echo "FAIL: expected 4 series:"; cat "$work/series"; failures=$((failures + 1)); }
+
+# Bad input and usage.
+"$kci" inbox scan "$work/nothing-here" > /dev/null 2>&1
+check "scan of what is not an archive is exit 1" 1 $?
+"$kci" inbox scan > /dev/null 2>&1
+check "scan without an archive is exit 2" 2 $?
+printf 'trees: {t: {url: https://x}}\n' > "$work/nolists.yaml"
+"$kci" inbox poll -c "$work/nolists.yaml" > /dev/null 2>&1
+check "poll without lists is exit 2" 2 $?
+"$kci" inbox --help > /dev/null
+check "--help" 0 $?
+
+echo "inbox.cli: $failures failed"
+[ "$failures" -eq 0 ]
