@@ -37,6 +37,9 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.jobs = options_.jobs;
   request.timeout = std::chrono::seconds(static_cast<long>(options_.build_timeout_seconds));
   request.progress = pipeline::ProgressStyle::kNone;
+  request.fragment_lookup = options_.fragment_lookup;
+  request.build_timestamp = options_.build_timestamp;
+  request.build_version = options_.build_version;
   pipeline::BuildResult result = pipeline::run_kbuild(request);
   BuildOutcome out;
   out.status = pipeline::status_name(result.status);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bisect/bisector.h"
+#include "pipeline/build/kbuild.h"
 
 namespace kci::bisect {
 
@@ -19,6 +20,16 @@ struct KernelStepOptions {
   std::string build_dir;     // persistent, reused by every step
   std::string artifacts_dir;  // where each step's artifacts are published
   bool ccache = true;
+  // Named config fragments (the pipeline configuration's), as kci build
+  // resolves them; empty: only inline, file and in-tree fragments.
+  pipeline::NamedFragmentLookup fragment_lookup;
+  // Every step builds with this KBUILD_BUILD_TIMESTAMP and
+  // KBUILD_BUILD_VERSION (user and host are always fixed), so a commit that
+  // does not change the kernel gives a byte-identical image: what makes
+  // BisectResult::identical_image meaningful. (A config with
+  // CONFIG_LOCALVERSION_AUTO=y still puts the commit hash in the image.)
+  std::string build_timestamp = "Sat Jan  1 00:00:00 UTC 2000";
+  std::string build_version = "1";
   int jobs = 0;
   double build_timeout_seconds = 3600;
   // The test: a plan run on a platform, and the path of the test case whose

@@ -487,9 +487,12 @@ BuildResult run_kbuild(const BuildRequest& request) {
   // only (and let ccache hit across build directories).
   run.environment["KBUILD_BUILD_USER"] = "KernelCI";
   run.environment["KBUILD_BUILD_HOST"] = "kci";
-  if (!result.git.commit_date.empty()) {
+  if (request.build_timestamp) {
+    run.environment["KBUILD_BUILD_TIMESTAMP"] = *request.build_timestamp;
+  } else if (!result.git.commit_date.empty()) {
     run.environment["KBUILD_BUILD_TIMESTAMP"] = result.git.commit_date;
   }
+  if (request.build_version) run.environment["KBUILD_BUILD_VERSION"] = *request.build_version;
   run.log_line("# kci build: " + result.config_full + " " + result.arch.arch + " " +
                result.toolchain.name + " in " + source_dir + " -> " + result.build_dir);
 

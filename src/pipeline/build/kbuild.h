@@ -101,6 +101,14 @@ struct BuildRequest {
   std::optional<std::chrono::seconds> timeout;  // the whole build; then ERROR
   ProgressStyle progress = ProgressStyle::kNone;
   NamedFragmentLookup fragment_lookup;
+  // The build's identity in the kernel (init/version.c's UTS_VERSION, "#N
+  // ... DATE"). User and host are always fixed (KernelCI, kci). By default
+  // the date is the commit's committer date and N is make's counter in the
+  // build directory (.version, one more per build). Bisection fixes both, so
+  // that the same source gives a byte-identical image whichever commit it
+  // was reached from and however often the directory was built.
+  std::optional<std::string> build_timestamp;  // KBUILD_BUILD_TIMESTAMP
+  std::optional<std::string> build_version;    // KBUILD_BUILD_VERSION
   // Runs git, make, the compiler and size; nullptr: the real programs
   // (subprocess_runner()). Tests hand in a ScriptedRunner.
   CommandRunner* runner = nullptr;

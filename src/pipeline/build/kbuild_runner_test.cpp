@@ -124,6 +124,39 @@ TEST_F(KbuildRunner, PassRunsTheStepsInOrderAndPublishes) {
   EXPECT_TRUE(result_.log_excerpt.empty());
 }
 
+// Not a git tree: no commit date, so no timestamp; make's own counter.
+TEST_F(KbuildRunner, DefaultBuildIdentityLeavesVersionAndTimestampToMake) {
+  configure_ok();
+  kernel_ok();
+  result_ = run_kbuild(request_);
+  EXPECT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  for (const auto& call : runner_.calls_of("make")) {
+    EXPECT_EQ(call.env.count("KBUILD_BUILD_VERSION"), 0u);
+    EXPECT_EQ(call.env.count("KBUILD_BUILD_TIMESTAMP"), 0u);
+  }
+}
+
+// Bisection's builds: a fixed version and timestamp in every make, and in
+// the reproducer, so the image depends on the source only.
+TEST_F(KbuildRunner, FixedBuildIdentityIsInEveryMakeAndTheReproducer) {
+  request_.build_timestamp = "Thu Jan  1 00:00:00 UTC 1970";
+  request_.build_version = "1";
+  configure_ok();
+  kernel_ok();
+  result_ = run_kbuild(request_);
+  EXPECT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  auto makes = runner_.calls_of("make");
+  ASSERT_EQ(makes.size(), 3u);
+  for (const auto& call : makes) {
+    EXPECT_EQ(call.env.at("KBUILD_BUILD_VERSION"), "1");
+    EXPECT_EQ(call.env.at("KBUILD_BUILD_TIMESTAMP"), "Thu Jan  1 00:00:00 UTC 1970");
+    EXPECT_EQ(call.env.at("KBUILD_BUILD_USER"), "KernelCI");
+  }
+  std::string repro = published("reproducer.sh");
+  EXPECT_NE(repro.find("KBUILD_BUILD_VERSION"), std::string::npos) << repro;
+  EXPECT_NE(repro.find("1970"), std::string::npos) << repro;
+}
+
 TEST_F(KbuildRunner, CompileErrorIsFail) {
   configure_ok();
   runner_.reply("make", {"bzImage"}, {.exit_code = 2, .out = kCompileError});
