@@ -13,12 +13,12 @@
 namespace kci::bisect {
 
 struct KernelStepOptions {
-  std::string source_dir;    // the git tree the Bisector checks out
+  std::string source_dir;  // the git tree the Bisector checks out
   std::string arch = "x86_64";
   std::string toolchain = "gcc";
   std::string config = "tinyconfig";  // DEFCONFIG[+FRAGMENT]...
-  std::string build_dir;     // persistent, reused by every step
-  std::string artifacts_dir;  // where each step's artifacts are published
+  std::string build_dir;              // persistent, reused by every step
+  std::string artifacts_dir;          // where each step's artifacts are published
   bool ccache = true;
   // Named config fragments (the pipeline configuration's), as kci build
   // resolves them; empty: only inline, file and in-tree fragments.
