@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci bisect: find the commit that broke a build or a test, with real
-// builds and QEMU boots, and check the answer (verify, revert).
+// builds and QEMU boots, and check the answer (verify, revert): between two
+// commits, for one regression of the analysis tables (--regression), or for
+// every new regression of the trees kci builds (--auto, bisect/auto_bisect.h).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <memory>
 
+#include "analysis/schema.h"
+#include "bisect/auto_bisect.h"
 #include "bisect/bisector.h"
 #include "bisect/culprit_report.h"
 #include "bisect/kernel_step_runner.h"
+#include "bisect/regression_request.h"
 #include "cli/command.h"
 #include "cli/submit_output.h"
+#include "ingest/loader.h"
 #include "report/json.h"
+#include "store/sql.h"
+#include "store/store.h"
 #include "util/file.h"
+#include "util/log.h"
 
 namespace kci::cli {
 
@@ -28,7 +37,57 @@ struct BisectCommandOptions {
   std::string submit_url;
   bisect::CulpritReportInput culprit;
   int indent = 2;
+  // --regression / --auto
+  std::string regression;
+  bool automatic = false;
+  std::optional<std::string> database;
+  bool store_culprit = false;
+  std::vector<std::string> trees;
+  int max_bisections = 0;
+  double lease_hours = 24;
+  std::string worker;
 };
+
+// --auto: the queue of automatic bisections until it is empty.
+void run_auto(BisectCommandOptions& o, RunContext& ctx) {
+  auto spec = store::database_spec_from(o.database);
+  auto st = store::open_store(spec);
+  auto sql = store::SqlConnection::open(spec);
+  analysis::migrate(*sql);
+  bisect::AutoBisectOptions options;
+  options.source_dir = o.step.source_dir;
+  options.origin = o.culprit.origin;
+  options.trees = o.trees;
+  options.bisect = o.bisect;
+  options.worker = o.worker;
+  options.lease_seconds = static_cast<std::int64_t>(o.lease_hours * 3600);
+  options.max_bisections = o.max_bisections;
+  bisect::AutoBisectStats stats =
+      bisect::run_pending(*sql, *st, bisect::kernel_step_runner_factory(o.step), options,
+                          [](const std::string& line) { log::info("kci bisect: " + line); });
+  // stdout: the bisections run, each as its table row.
+  bisect::BisectionTable table(*sql);
+  json::Document doc;
+  doc.SetArray();
+  auto& a = doc.GetAllocator();
+  for (std::int64_t id : stats.ids) {
+    auto r = table.get(id);
+    if (!r) continue;
+    json::Value v(rapidjson::kObjectType);
+    v.AddMember("id", r->id, a);
+    v.AddMember("regression", json::Value(r->regression_id.c_str(), a), a);
+    v.AddMember("state", json::Value(r->state.c_str(), a), a);
+    v.AddMember("status", json::Value(r->status.c_str(), a), a);
+    v.AddMember("culprit", json::Value(r->culprit.c_str(), a), a);
+    v.AddMember("issue", json::Value(r->issue_id.c_str(), a), a);
+    if (!r->error.empty()) v.AddMember("error", json::Value(r->error.c_str(), a), a);
+    doc.PushBack(v, a);
+  }
+  std::string text = json::write(doc, o.indent) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fprintf(stderr, "kci: %s\n", stats.describe().c_str());
+  ctx.exit_status = stats.failed ? kExitFailure : kExitOk;
+}
 
 void add_bisect(CLI::App& root, RunContext& ctx) {
   auto o = std::make_shared<BisectCommandOptions>();
@@ -39,14 +98,35 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
       "JSON");
   cmd->add_option("--source", o->step.source_dir, "The kernel's git work tree (left as it was)")
       ->required();
-  cmd->add_option("--good", o->good, "A commit where the test passes (or the build works)")
-      ->required();
-  cmd->add_option("--bad", o->bad, "A commit where it fails")->required();
+  cmd->add_option("--good", o->good, "A commit where the test passes (or the build works)");
+  cmd->add_option("--bad", o->bad, "A commit where it fails");
+  cmd->add_option("--regression", o->regression,
+                  "Bisect this regression of the analysis tables (kci regressions): its last "
+                  "pass and first failure, its failing build's configuration and its test; "
+                  "needs -d");
+  cmd->add_flag("--auto", o->automatic,
+                "Queue every new regression of the trees kci builds (not unstable, not a known "
+                "issue; once each) and run the queued bisections until none is left; needs -d");
+  cmd->add_option("-d,--database", o->database,
+                  "Database for --regression and --auto: sqlite:PATH or postgresql:CONNINFO "
+                  "(default: $KCI_DATABASE)");
+  cmd->add_flag("--store", o->store_culprit,
+                "With --regression: load the culprit issue and its incidents into the database");
+  cmd->add_option("--tree", o->trees,
+                  "With --auto: only regressions of this tree name (repeatable; the source tree "
+                  "must hold its commits)");
+  cmd->add_option("--max", o->max_bisections, "With --auto: run at most N bisections (0: all)")
+      ->default_val(0)
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--lease", o->lease_hours,
+                  "With --auto: hours a claimed bisection is held before another worker may "
+                  "take it over")
+      ->default_val(24)
+      ->check(CLI::Range(0.01, 10000.0));
+  cmd->add_option("--worker", o->worker, "With --auto: the claims' owner (default HOST:PID)");
   cmd->add_option("--arch", o->step.arch, "Kernel architecture")->default_val("x86_64");
-  cmd->add_option("--toolchain", o->step.toolchain, "gcc, clang, gcc-12, ...")
-      ->default_val("gcc");
-  cmd->add_option("--config", o->step.config, "DEFCONFIG[+FRAGMENT]...")
-      ->default_val("tinyconfig");
+  cmd->add_option("--toolchain", o->step.toolchain, "gcc, clang, gcc-12, ...")->default_val("gcc");
+  cmd->add_option("--config", o->step.config, "DEFCONFIG[+FRAGMENT]...")->default_val("tinyconfig");
   cmd->add_option("--build-dir", o->step.build_dir,
                   "Persistent build directory (every step after the first builds incrementally)")
       ->required();
@@ -89,10 +169,41 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
       ->default_val(2)
       ->check(CLI::Range(0, 16));
   cmd->callback([o, &ctx] {
+    o->bisect.checks = !o->no_checks;
+    int modes = !o->regression.empty() + o->automatic + (!o->good.empty() || !o->bad.empty());
+    if (modes != 1) {
+      throw UsageError("kci bisect: give --good and --bad, or --regression ID, or --auto");
+    }
+    if (o->automatic) {
+      run_auto(*o, ctx);
+      return;
+    }
+    std::unique_ptr<store::Store> st;
+    if (!o->regression.empty()) {
+      auto spec = store::database_spec_from(o->database);
+      st = store::open_store(spec);
+      auto sql = store::SqlConnection::open(spec);
+      analysis::migrate(*sql);
+      bisect::BisectRequest request = bisect::regression_request(*sql, *st, o->regression);
+      o->good = request.good;
+      o->bad = request.bad;
+      o->bisect.build_only = request.build_only;
+      o->step = bisect::step_options(request, o->step);
+      bisect::CulpritReportInput input = bisect::culprit_input(request, o->culprit.origin);
+      for (const auto& id : o->culprit.failing_test_ids) input.failing_test_ids.push_back(id);
+      for (const auto& id : o->culprit.failing_build_ids) input.failing_build_ids.push_back(id);
+      o->culprit = input;
+      log::info("kci bisect: regression " + request.regression_id + ": " + request.good + ".." +
+                request.bad + " " + request.arch + " " + request.config + " " + request.toolchain +
+                (request.build_only ? "" : " " + request.test_path + " on " + request.platform));
+    } else if (o->good.empty() || o->bad.empty()) {
+      throw UsageError("kci bisect: --good and --bad go together");
+    } else if (o->store_culprit) {
+      throw UsageError("kci bisect: --store goes with --regression");
+    }
     if (!o->bisect.build_only && o->step.test_path.empty()) {
       throw UsageError("kci bisect: --test PATH names the test case to bisect (or give --build)");
     }
-    o->bisect.checks = !o->no_checks;
     bisect::KernelStepRunner runner(o->step);
     bisect::Bisector bisector(o->step.source_dir, runner, o->bisect);
     bisect::BisectResult result = bisector.run(o->good, o->bad);
@@ -102,9 +213,10 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
     std::string summary = bisect::result_summary(result);
     std::fwrite(summary.data(), 1, summary.size(), stderr);
     if (!o->json_file.empty()) write_file_atomic(o->json_file, json);
-    if (result.culprit && (!o->kcidb_file.empty() || !o->submit_url.empty())) {
+    if (result.culprit && (!o->kcidb_file.empty() || !o->submit_url.empty() || o->store_culprit)) {
       o->culprit.test_path = o->bisect.build_only ? "" : o->step.test_path;
       report::Report culprit = bisect::culprit_report(result, o->culprit);
+      if (st && o->store_culprit) ingest::Loader(*st).load(culprit);
       json::Document doc;
       report::to_json(culprit, doc, false);
       std::string text = json::write(doc, o->indent) + "\n";

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "report/json.h"
 #include "util/error.h"
 
 namespace kci::notify {
@@ -17,7 +18,67 @@ std::string lower(std::string s) {
   return s;
 }
 
+std::string member(const json::Value& object, const char* key) {
+  if (!object.IsObject()) return "";
+  auto it = object.FindMember(key);
+  return it != object.MemberEnd() && it->value.IsString() ? std::string(json::str(it->value)) : "";
+}
+
 }  // namespace
+
+BisectionResult bisection_report_of(const bisect::BisectionRecord& record,
+                                    const std::string& reported_by) {
+  const std::string where = "bisection " + std::to_string(record.id);
+  json::Document d;
+  d.Parse(record.result.c_str(), record.result.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    throw InvalidInputError(where + ": no result (state " + record.state + ")");
+  }
+  auto culprit = d.FindMember("culprit");
+  if (culprit == d.MemberEnd() || !culprit->value.IsObject()) {
+    throw InvalidInputError(where + ": no culprit (" + member(d, "status") + ")");
+  }
+  const json::Value& c = culprit->value;
+  const bisect::BisectRequest& q = record.request;
+  BisectionResult r;
+  r.tree = q.tree_name;
+  r.branch = q.git_repository_branch;
+  r.url = q.git_repository_url;
+  r.target = q.build_only ? q.arch : q.platform;
+  r.arch = q.arch;
+  r.lab = q.lab;
+  r.compiler = q.compiler.empty() ? q.toolchain : q.compiler;
+  r.defconfig = q.config;
+  r.test_case = q.build_only ? "build" : q.test_path;
+  r.good_commit = member(d, "good").empty() ? q.good : member(d, "good");
+  r.bad_commit = member(d, "bad").empty() ? q.bad : member(d, "bad");
+  std::string bad_subject;
+  if (auto steps = d.FindMember("steps"); steps != d.MemberEnd() && steps->value.IsArray()) {
+    for (const auto& s : steps->value.GetArray()) {
+      if (member(s, "stage") == "verify-bad") bad_subject = member(s, "subject");
+    }
+  }
+  r.start_summary = r.bad_commit.substr(0, 12) + (bad_subject.empty() ? "" : " " + bad_subject);
+  r.culprit_sha = member(c, "commit");
+  r.result_summary = r.culprit_sha.substr(0, 12) + " " + member(c, "subject");
+  r.culprit_author = member(c, "author");
+  r.culprit_show = member(c, "show");
+  if (auto checks = d.FindMember("checks"); checks != d.MemberEnd() && checks->value.IsObject()) {
+    auto check = [&](const char* name) {
+      auto it = checks->value.FindMember(name);
+      if (it == checks->value.MemberEnd()) return std::string();
+      std::string result = member(it->value, "result");
+      return result == "PASS" || result == "FAIL" ? result : std::string();
+    };
+    r.check_revert = check("revert");
+    r.check_verify = check("verify");
+  }
+  r.bisect_log = member(d, "bisect_log");
+  r.plain_log = q.log_url;
+  r.reported_by = reported_by;
+  r.checkout_id = q.bad_checkout;
+  return r;
+}
 
 std::vector<Address> bisection_recipients(const BisectionResult& r) {
   static const char* const kTrailers[] = {

@@ -4,8 +4,10 @@
 // Reported-by, Co-developed-by, Suggested-by), as KernelCI did.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "bisect/auto_bisect.h"
 #include "notify/header.h"
 #include "notify/reports.h"
 
@@ -15,5 +17,13 @@ namespace kci::notify {
 // (compared case-insensitively). Text that is not a plain address is
 // dropped, never passed on.
 std::vector<Address> bisection_recipients(const BisectionResult& result);
+
+// The bisection email's data from a stored bisection (bisect/auto_bisect.h):
+// the tree, build configuration and test of its request, the endpoints,
+// the culprit, the checks and `git bisect log` of its result JSON. A check
+// that was neither PASS nor FAIL (a revert conflict, skipped) reads "" (not
+// run). Throws InvalidInputError when the bisection found no culprit.
+BisectionResult bisection_report_of(const bisect::BisectionRecord& record,
+                                    const std::string& reported_by = "");
 
 }  // namespace kci::notify
