@@ -539,8 +539,11 @@ std::string result_summary(const BisectResult& r) {
   for (const auto& s : r.steps) {
     std::string runs;
     for (const auto& t : s.runs) runs += (runs.empty() ? "" : ",") + t.status;
-    char line[64];
-    std::snprintf(line, sizeof line, "%7.1fs", s.seconds);
+    double test_seconds = 0;
+    for (const auto& t : s.runs) test_seconds += t.seconds;
+    char line[96];
+    std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds,
+                  s.build.seconds, test_seconds);
     out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ') << s.commit.substr(0, 12)
         << "  build " << s.build.status << "  tests [" << runs << "]  " << verdict_name(s.verdict) << line << "  "
         << s.subject.substr(0, 50) << "\n";

@@ -218,6 +218,9 @@ TEST(Bisector, FindsTheCulpritWithChecks) {
   std::string json = result_json(r);
   EXPECT_NE(json.find("\"commit\": \"" + h.culprit + "\""), std::string::npos);
   EXPECT_NE(result_summary(r).find("checks: revert: PASS"), std::string::npos);
+  // Every step's line has its time, split into build and test.
+  EXPECT_NE(result_summary(r).find("s (build 0.0s, test 0.0s)"), std::string::npos)
+      << result_summary(r);
 }
 
 TEST(Bisector, GoodFailsAndBadPassesStopCleanly) {
