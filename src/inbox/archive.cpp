@@ -199,17 +199,16 @@ ReadStats Archive::read_new(Cursor& cursor,
   ReadStats stats;
   bool v2 = format_ == Format::kV2;
   for (const Epoch& epoch : epochs_) {
-    RunResult head = git(epoch.git_dir, {"rev-parse", "--verify", "-q", "HEAD"}, git_options());
-    if (!head.ok()) continue;  // an empty epoch
-    std::string head_id = first_line(head.out);
+    // From the cursor when the epoch still has that commit (a rewritten
+    // history reads what the new history has that the old one had not),
+    // else from the start.
     auto known = cursor.find(epoch.number);
-    std::string range = head_id;
+    std::string range = "HEAD";
     if (known != cursor.end() && !known->second.empty()) {
-      if (known->second == head_id) continue;
-      RunResult ok = git(epoch.git_dir, {"merge-base", "--is-ancestor", known->second, head_id},
-                         git_options());
-      if (ok.ok()) {
-        range = known->second + ".." + head_id;
+      RunResult has =
+          git(epoch.git_dir, {"cat-file", "-e", known->second + "^{commit}"}, git_options());
+      if (has.ok()) {
+        range = known->second + "..HEAD";
       } else {
         ++stats.rescanned_epochs;
       }
@@ -219,7 +218,18 @@ ReadStats Archive::read_new(Cursor& cursor,
                          "--format=%x00%H", range},
                         git_options());
     if (!log.ok()) {
+      // An epoch without commits yet has no HEAD.
+      if (!git(epoch.git_dir, {"rev-parse", "--verify", "-q", "HEAD"}, git_options()).ok()) {
+        continue;
+      }
       throw Error("git log in " + epoch.git_dir + " failed: " + first_line(log.err));
+    }
+    // The newest commit read (the last line starting with NUL).
+    std::string head_id;
+    if (std::size_t last = log.out.rfind('\0'); last != std::string::npos) {
+      std::size_t nl = log.out.find('\n', last);
+      head_id =
+          log.out.substr(last + 1, nl == std::string::npos ? std::string::npos : nl - last - 1);
     }
     std::vector<BlobRef> refs = parse_log(log.out, v2, stats);
     log.out.clear();
@@ -236,7 +246,7 @@ ReadStats Archive::read_new(Cursor& cursor,
       ++stats.messages;
       on_message(std::move(m));
     });
-    cursor[epoch.number] = head_id;
+    if (!head_id.empty()) cursor[epoch.number] = head_id;
   }
   return stats;
 }

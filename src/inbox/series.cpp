@@ -423,30 +423,52 @@ Assembly assemble(const std::vector<Message>& messages) {
   // Newest revision: a series is superseded by a later one of the same
   // author and title with a higher revision (or the same one, resent), or
   // by one whose thread names it.
+  // Linear: series grouped by (author, title), and each series' first
+  // message looked up among the messages of the others.
   std::vector<bool> dropped(all.size(), false);
-  for (std::size_t a = 0; a < all.size(); ++a) {
-    for (std::size_t b = 0; b < all.size(); ++b) {
-      if (a == b || dropped[a]) continue;
-      const Series& older = all[a];
-      const Series& newer = all[b];
-      bool same = email_of(older.author) == email_of(newer.author) &&
-                  lower(older.title) == lower(newer.title);
-      if (!same) {
-        // The newer's first message refers to one of the older's messages.
-        const Message& head = newer.messages.front();
-        for (const Message& om : older.messages) {
-          if (head.in_reply_to == om.message_id ||
-              std::find(head.references.begin(), head.references.end(), om.message_id) !=
-                  head.references.end()) {
-            same = true;
-          }
-        }
+  auto supersede = [&](std::size_t older, std::size_t newer) {
+    if (older == newer || dropped[older]) return;
+    const Series& o = all[older];
+    const Series& n = all[newer];
+    if (n.revision > o.revision || (n.revision == o.revision && newer > older)) {
+      dropped[older] = true;
+      all[newer].superseded.push_back(o.id);
+    } else if (o.revision > n.revision || (o.revision == n.revision && older > newer)) {
+      if (!dropped[newer]) {
+        dropped[newer] = true;
+        all[older].superseded.push_back(n.id);
       }
-      if (!same) continue;
-      if (newer.revision > older.revision || (newer.revision == older.revision && b > a)) {
-        dropped[a] = true;
-        all[b].superseded.push_back(older.id);
+    }
+  };
+  std::unordered_map<std::string, std::vector<std::size_t>> by_title;
+  std::unordered_map<std::string, std::size_t> owner;  // message-id -> series
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    by_title[email_of(all[i].author) + "\n" + lower(all[i].title)].push_back(i);
+    for (const Message& m : all[i].messages) owner.emplace(m.message_id, i);
+  }
+  for (const auto& [key, members] : by_title) {
+    // The newest revision (the latest of equal ones) wins the group.
+    std::size_t best = members.front();
+    for (std::size_t i : members) {
+      if (all[i].revision > all[best].revision ||
+          (all[i].revision == all[best].revision && i > best)) {
+        best = i;
       }
+    }
+    for (std::size_t i : members) {
+      if (i != best && !dropped[i]) {
+        dropped[i] = true;
+        all[best].superseded.push_back(all[i].id);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Message& head = all[i].messages.front();
+    std::vector<const std::string*> ids{&head.in_reply_to};
+    for (const std::string& r : head.references) ids.push_back(&r);
+    for (const std::string* id : ids) {
+      auto it = owner.find(*id);
+      if (it != owner.end() && it->second != i) supersede(it->second, i);
     }
   }
   for (std::size_t i = 0; i < all.size(); ++i) {
