@@ -11,9 +11,12 @@
 
 #include "cli/command.h"
 #include "inbox/archive_writer.h"
+#include "inbox/reply.h"
 #include "inbox/submit.h"
 #include "inbox/watcher.h"
 #include "ingest/loader.h"
+#include "notify/header.h"
+#include "notify/outbox.h"
 #include "pipeline/source/patchset.h"
 #include "report/stream.h"
 #include "store/store.h"
@@ -208,6 +211,46 @@ void add_series(CLI::App* inbox) {
   });
 }
 
+void add_reply(CLI::App* inbox) {
+  struct Options {
+    std::optional<std::string> database;
+    std::string list;
+    std::string from;
+    std::string domain = "kci.invalid";
+    bool without_results = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = inbox->add_subcommand(
+      "reply", "Queue the reply to each handled series' thread (sent by kci notify send)");
+  cmd->footer(
+      "For every series that applied (once kci run has results for its checkout) or did not\n"
+      "apply, and has no reply yet: renders the reply (what applied, build/boot/test counts,\n"
+      "regressions, new failures and fixes against the base commit's checkout), threads it to\n"
+      "the series' message_id, addresses it to the thread's contacts and queues it in the\n"
+      "notify outbox. Each series is answered once. `kci notify send` delivers.");
+  cmd->add_option("-d,--database", o->database,
+                  "Database: sqlite:PATH or postgresql:CONNINFO (default: $KCI_DATABASE)");
+  cmd->add_option("--list", o->list, "Only this list");
+  cmd->add_option("--from", o->from, "Sender (\"Name <addr>\")")->required();
+  cmd->add_option("--domain", o->domain, "Right-hand side of Message-IDs");
+  cmd->add_flag("--without-results", o->without_results,
+                "Answer applied series even before they have results");
+  cmd->callback([o] {
+    auto sql = store::SqlConnection::open(store::database_spec_from(o->database));
+    inbox::InboxState::migrate(*sql);
+    inbox::InboxState state(*sql);
+    notify::Outbox outbox(*sql);
+    inbox::ReplyOptions options;
+    options.from = notify::parse_address(o->from);
+    options.domain = o->domain;
+    options.list = o->list;
+    options.require_results = !o->without_results;
+    inbox::ReplyResult r = inbox::queue_replies(*sql, state, outbox, options);
+    std::printf("kci inbox reply: queued %d repl%s, %d series waiting for results\n", r.queued,
+                r.queued == 1 ? "y" : "ies", r.waiting);
+  });
+}
+
 void add_import(CLI::App* inbox) {
   struct Options {
     std::string archive;
@@ -247,6 +290,7 @@ void register_inbox(CLI::App& root, RunContext& ctx) {
   add_scan(inbox);
   add_poll(inbox, ctx);
   add_series(inbox);
+  add_reply(inbox);
   add_import(inbox);
 }
 

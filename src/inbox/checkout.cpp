@@ -143,7 +143,7 @@ pipeline::CheckoutFields series_checkout(const Series& series, const pipeline::L
   checkout.misc.emplace_back("series_title", series.title);
   checkout.misc.emplace_back("series_revision", std::to_string(series.revision));
   checkout.misc.emplace_back("base_from", base_from);
-  checkout.misc.emplace_back("contacts", join(series.contacts, ", "));
+  checkout.contacts = series.contacts;
   if (!series.trailers.empty()) {
     std::vector<std::string> lines;
     for (const auto& [part, trailer] : series.trailers) {

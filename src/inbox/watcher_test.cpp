@@ -129,8 +129,9 @@ TEST_P(WatcherTest, FindsAppliesRefusesAndNeverReportsTwice) {
   EXPECT_EQ(c.id, "kci_inbox:" + std::string(kBase) + "+" + sha256_hex(hashes));
   EXPECT_EQ(tidy.record.checkout_id, c.id);
   std::map<std::string, std::string> misc(c.misc.begin(), c.misc.end());
-  EXPECT_EQ(misc["contacts"],
-            "alice@example.org, bob@example.org, net-maint@example.org, netdev@vger.example.org");
+  EXPECT_EQ(c.contacts,
+            (std::vector<std::string>{"alice@example.org", "bob@example.org",
+                                      "net-maint@example.org", "netdev@vger.example.org"}));
   EXPECT_EQ(misc["base_from"], "base-commit");
   EXPECT_NE(misc["trailers"].find("1: Reviewed-by: Bob Roe <bob@example.org>"), std::string::npos);
   EXPECT_NE(misc["trailers"].find("all: Acked-by: Carol Mueller"), std::string::npos);

@@ -91,6 +91,7 @@ const char* report_kind_name(ReportKind kind) {
     case ReportKind::kBuild: return "build";
     case ReportKind::kBisection: return "bisection";
     case ReportKind::kNewIssue: return "new-issue";
+    case ReportKind::kPatchset: return "patchset";
   }
   return "test";
 }

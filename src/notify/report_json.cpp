@@ -270,6 +270,8 @@ ReportInput parse_report_input(const std::string& json, const std::string& name)
       in.data = std::move(r);
       break;
     }
+    case ReportKind::kPatchset:  // not a kind parse_report_kind returns: kci inbox renders it
+      throw InvalidInputError("patchset replies are made by kci inbox, not from report JSON");
   }
   root.finish();
   return in;

@@ -5,7 +5,11 @@ set -u
 kci=$1
 src=$2
 work=$(mktemp -d)
-cleanup() { rm -rf "$work"; }
+sink_pid=
+cleanup() {
+  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 failures=0
 check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS
@@ -88,6 +92,37 @@ check "poll after the missing part" 0 $?
 expect "the completed series is tested" "^netdev	tested	m-cover@frank.example.org#v1" "$work/poll4"
 "$kci" inbox series > "$work/series"
 [ "$(wc -l < "$work/series")" -eq 4 ] || { echo "FAIL: expected 4 series:"; cat "$work/series"; failures=$((failures + 1)); }
+
+# Replies: the refused series is answered at once, the applied ones wait
+# for results (kci run); --without-results answers them too. Delivered by
+# kci notify send to a real SMTP server on loopback (python3-aiosmtpd).
+"$kci" inbox reply --from "kci <bot@kci.example.org>" --domain kci.example.org > "$work/reply1"
+check "reply" 0 $?
+expect "reply: refused series answered, applied ones wait" "queued 1 reply, 2 series waiting" "$work/reply1"
+"$kci" inbox reply --from "kci <bot@kci.example.org>" --domain kci.example.org --without-results > "$work/reply2"
+expect "reply --without-results" "queued 2 replies, 0 series waiting" "$work/reply2"
+"$kci" inbox reply --from "kci <bot@kci.example.org>" --domain kci.example.org --without-results > "$work/reply3"
+expect "each series answered once" "queued 0 replies" "$work/reply3"
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  mkdir "$work/received"
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  /usr/bin/python3 "$src/src/notify/testdata/smtp_sink.py" "$port" "$work/received" > "$work/sink.out" &
+  sink_pid=$!
+  for _ in $(seq 1 100); do grep -q ready "$work/sink.out" && break; sleep 0.1; done
+  "$kci" notify send --once --smtp "smtp://127.0.0.1:$port" > /dev/null 2> "$work/send.err"
+  check "notify send" 0 $?
+  kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=
+  [ "$(ls "$work/received" | wc -l)" -eq 3 ] || { echo "FAIL: expected 3 replies received:"; ls "$work/received"; failures=$((failures + 1)); }
+  cat "$work"/received/* > "$work/all-mail"
+  expect "reply threaded to the cover letter" "^In-Reply-To: <v2-cover@alice.example.org>" "$work/all-mail"
+  expect "reply subject" "^Subject: Re: \[PATCH net-next v2 0/3\] net: tidy the core" "$work/all-mail"
+  expect "refusal quotes git am" "kci could not apply this series" "$work/all-mail"
+  expect "refusal threaded" "^In-Reply-To: <bad-1@erin.example.org>" "$work/all-mail"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: python3-aiosmtpd is missing (needed under CI)"; failures=$((failures + 1))
+else
+  echo "SKIP: python3-aiosmtpd is not installed: replies not delivered"
+fi
 
 # Bad input and usage.
 "$kci" inbox scan "$work/nothing-here" > /dev/null 2>&1

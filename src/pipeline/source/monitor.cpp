@@ -184,6 +184,12 @@ json::Value checkout_object(const CheckoutFields& f, json::Allocator& alloc) {
     }
     add("log_excerpt", excerpt);
   }
+  if (!f.contacts.empty()) {
+    json::Value contacts(rapidjson::kArrayType);
+    for (const std::string& c : f.contacts)
+      contacts.PushBack(json::Value(valid_utf8(c), alloc), alloc);
+    misc.AddMember("contacts", contacts, alloc);
+  }
   for (const auto& [key, value] : f.misc) {
     misc.AddMember(json::Value(key, alloc), json::Value(value, alloc), alloc);
   }

@@ -44,6 +44,9 @@ struct CheckoutFields {
   std::string message_id;
   std::optional<bool> valid;
   std::string log_excerpt;
+  // Recipients of a patch series (misc.contacts, an array: KCIDB v5 has no
+  // contacts field; notify threads its reports to them).
+  std::vector<std::string> contacts;
   // Extra free-form data, merged into misc.
   std::vector<std::pair<std::string, std::string>> misc;
 };
