@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "inbox/run_hook.h"
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/local_runtime.h"
 #include "orchestrator/orchestrator.h"
@@ -59,6 +60,7 @@ struct RunCmdOptions {
   bool no_analysis = false;
   bool quiet = false;
   std::string origin = "kci";
+  std::string inbox_state = "kci-inbox";
 };
 
 // "kci.sqlite" means sqlite:kci.sqlite; a spec with a driver is taken as is.
@@ -155,6 +157,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
   cmd->add_option("--rootfs-cache", o->rootfs_cache, "Initramfs cache of the QEMU boots");
   cmd->add_flag("--ccache", o->ccache, "Compile through ccache");
   cmd->add_option("--origin", o->origin, "KCIDB origin of the results")->default_val("kci");
+  cmd->add_option("--inbox-state", o->inbox_state,
+                  "With lists: in the configuration: where series and their trees are kept")
+      ->default_val("kci-inbox");
   auto* idle = cmd->add_flag("--until-idle", o->until_idle,
                              "Stop when nothing is left to schedule or run (default)");
   cmd->add_flag("--forever", o->forever, "Keep running until interrupted (SIGINT, SIGTERM)")
@@ -240,6 +245,17 @@ void add_run(CLI::App& root, RunContext& ctx) {
                        tree.c_str(), branch.c_str(), commit.c_str(),
                        created ? "" : " (known already)");
         }
+      }
+    }
+
+    // Mailing lists (lists: in the configuration): each new series that
+    // applies is one more checkout (src/inbox/run_hook.h).
+    if (!config.lists().empty()) {
+      inbox::RunPollResult lists =
+          inbox::poll_lists_for_run(spec, config, o->inbox_state, opt.progress);
+      if (!o->quiet) {
+        std::fprintf(stderr, "kci run: lists: %d new series, %d checkouts submitted\n",
+                     lists.series, lists.nodes);
       }
     }
 

@@ -128,8 +128,18 @@ PatchsetReply reply_data(store::SqlConnection& sql, const SeriesRecord& series) 
   // yet) there is nothing to count or compare.
   if (sql.component_version(analysis::kComponent) == 0) return reply;
 
+  // The results: of the series' checkout, or (kci run builds the patched
+  // tree as a checkout of its own) of the checkout of the patched commit.
+  std::string results_id = series.checkout_id;
+  std::string patched = misc_string(misc, "patched_commit");
+  if (!patched.empty()) {
+    sql.exec("SELECT id FROM checkouts WHERE git_commit_hash = $1 AND id <> $2 ORDER BY id",
+             {patched, series.checkout_id}, [&](const store::SqlRow& r) {
+               if (results_id == series.checkout_id) results_id = std::string(r.text(0));
+             });
+  }
   // Counts of the series' own results, as the analysis has them.
-  if (std::optional<analysis::CheckoutSummary> s = analysis::summary(sql, series.checkout_id)) {
+  if (std::optional<analysis::CheckoutSummary> s = analysis::summary(sql, results_id)) {
     for (const auto& [kind, statuses] : s->counts) {
       long long total = 0;
       for (const auto& [status, n] : statuses) total += n;
@@ -142,13 +152,13 @@ PatchsetReply reply_data(store::SqlConnection& sql, const SeriesRecord& series) 
       "SELECT id FROM checkouts WHERE git_commit_hash = $1 AND COALESCE(tree_name, '') = $2 "
       "AND (patchset_hash IS NULL OR patchset_hash = '') AND id <> $3 "
       "ORDER BY start_time DESC, id",
-      {reply.base_commit, reply.tree, series.checkout_id}, [&](const store::SqlRow& r) {
+      {reply.base_commit, reply.tree, results_id}, [&](const store::SqlRow& r) {
         if (reply.base_checkout_id.empty()) reply.base_checkout_id = std::string(r.text(0));
       });
   if (!reply.base_checkout_id.empty() && !reply.counts.empty()) {
     try {
-      collect(sql, reply.base_checkout_id, series.checkout_id, analysis::Kind::kBuild, reply);
-      collect(sql, reply.base_checkout_id, series.checkout_id, analysis::Kind::kTest, reply);
+      collect(sql, reply.base_checkout_id, results_id, analysis::Kind::kBuild, reply);
+      collect(sql, reply.base_checkout_id, results_id, analysis::Kind::kTest, reply);
     } catch (const InvalidInputError&) {
       reply.base_checkout_id.clear();  // the analysis does not know the base
     }

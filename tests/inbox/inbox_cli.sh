@@ -124,6 +124,42 @@ else
   echo "SKIP: python3-aiosmtpd is not installed: replies not delivered"
 fi
 
+# kci run with lists: (instant runtime: nothing is built for real): each
+# series that applies is a checkout node; its kbuild results then fill
+# the reply.
+cat > "$work/run.yaml" <<YAML
+kci:
+  origin: kci_inbox
+trees:
+  net-next: {url: 'file://$repo'}
+build_environments:
+  gcc-12: {cc: gcc, cc_version: 12}
+build_configs:
+  net-next: {tree: net-next, branch: main}
+runtimes:
+  local: {lab_type: shell}
+jobs:
+  kbuild-gcc-12-x86:
+    kind: kbuild
+    params: {arch: x86_64, compiler: gcc-12, defconfig: defconfig}
+scheduler:
+  - job: kbuild-gcc-12-x86
+    event: {channel: node, kind: checkout, state: available}
+    runtime: {name: local}
+lists:
+  netdev:
+    archive: '$work/netdev'
+    targets: [{tree: net-next, branch: main}]
+YAML
+"$kci" run --config "$work/run.yaml" --db "sqlite:$work/run.db" --runtime instant --retry-holdoff 0 \
+  --inbox-state "$work/run-state" > "$work/run.out" 2> "$work/run.err"
+check "kci run with lists" 0 $?
+expect "kci run: series submitted as checkouts" "lists: 4 new series, 2 checkouts submitted" "$work/run.err"
+"$kci" inbox reply -d "sqlite:$work/run.db" --from "kci <bot@kci.example.org>" > "$work/run-reply"
+expect "replies with results" "queued 3 replies, 0 series waiting" "$work/run-reply"
+KCI_DATABASE="sqlite:$work/run.db" "$kci" notify send --dry-run > "$work/run-mail" 2> /dev/null
+expect "the reply counts the builds" "^  builds: 1 PASS" "$work/run-mail"
+
 # Bad input and usage.
 "$kci" inbox scan "$work/nothing-here" > /dev/null 2>&1
 check "scan of what is not an archive is exit 1" 1 $?
