@@ -80,6 +80,23 @@ BisectionResult bisection_report_of(const bisect::BisectionRecord& record,
   return r;
 }
 
+int queue_bisection_reports(Notifier& notifier, store::SqlConnection& sql,
+                            const std::string& reported_by, std::int64_t now) {
+  bisect::BisectionTable table(sql);
+  int queued = 0;
+  for (const auto& record : table.list("done")) {
+    if (record.culprit.empty()) continue;
+    BisectionResult report = bisection_report_of(record, reported_by);
+    CheckoutInfo checkout = notifier.checkout_info(record.request.bad_checkout);
+    // A checkout the store does not know still names its tree.
+    if (checkout.tree.empty()) checkout.tree = record.request.tree_name;
+    if (checkout.branch.empty()) checkout.branch = record.request.git_repository_branch;
+    if (checkout.origin.empty()) checkout.origin = record.request.origin;
+    queued += notifier.queue_bisection(checkout, report, now);
+  }
+  return queued;
+}
+
 std::vector<Address> bisection_recipients(const BisectionResult& r) {
   static const char* const kTrailers[] = {
       "signed-off-by:", "reviewed-by:",     "acked-by:",    "tested-by:",

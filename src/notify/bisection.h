@@ -9,6 +9,7 @@
 
 #include "bisect/auto_bisect.h"
 #include "notify/header.h"
+#include "notify/notifier.h"
 #include "notify/reports.h"
 
 namespace kci::notify {
@@ -25,5 +26,13 @@ std::vector<Address> bisection_recipients(const BisectionResult& result);
 // run). Throws InvalidInputError when the bisection found no culprit.
 BisectionResult bisection_report_of(const bisect::BisectionRecord& record,
                                     const std::string& reported_by = "");
+
+// Queues the email of every done bisection with a culprit in the bisections
+// table (bisect/auto_bisect.h) through `notifier` (subscriptions with kind
+// bisection, for the tree of the bisection's first failing checkout).
+// Idempotent: the outbox queues the same content once, so running it after
+// every round mails each bisection once. Returns the mails newly queued.
+int queue_bisection_reports(Notifier& notifier, store::SqlConnection& sql,
+                            const std::string& reported_by, std::int64_t now);
 
 }  // namespace kci::notify

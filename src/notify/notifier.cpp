@@ -152,6 +152,27 @@ int Notifier::queue_reports(const CheckoutInfo& c, const CheckoutReports& report
   return queued;
 }
 
+int Notifier::queue_bisection(const CheckoutInfo& c, const BisectionResult& result,
+                              std::int64_t now) {
+  int queued = 0;
+  RenderedReport r = render_bisection_report(result, config_.render);
+  ReportFacts facts{ReportKind::kBisection, c.tree, c.branch, c.origin, true};
+  auto any = [](const std::vector<std::string>& patterns, const std::string& text) {
+    if (patterns.empty()) return true;
+    for (const auto& p : patterns)
+      if (glob_match(p, text)) return true;
+    return false;
+  };
+  for (const auto& s : config_.subscriptions) {
+    if (!subscription_matches(s, facts)) continue;
+    // Architecture, platform and test path select which bisections.
+    if (!any(s.architectures, result.arch) || !any(s.platforms, result.target)) continue;
+    if (!s.test_path.empty() && !glob_match(s.test_path, result.test_case)) continue;
+    queued += queue_one(&s, c, r, now);
+  }
+  return queued;
+}
+
 int Notifier::process(ReportSource& source, std::int64_t now) {
   int queued = 0;
   for (const auto& id : quiet_checkouts(now)) {

@@ -15,6 +15,7 @@
 
 #include "ingest/change_event.h"
 #include "notify/outbox.h"
+#include "notify/reports.h"
 #include "notify/subscriptions.h"
 
 namespace kci::notify {
@@ -67,6 +68,14 @@ class Notifier {
   // Queues the reports of one checkout for the subscriptions that want
   // them; returns the number of mails newly queued.
   int queue_reports(const CheckoutInfo& checkout, const CheckoutReports& reports, std::int64_t now);
+
+  // Queues a bisection's report for the subscriptions that want bisection
+  // reports of `checkout` (the bisection's first failing checkout) and whose
+  // architectures, platforms and test path (if given) match it; returns
+  // the number of mails newly queued. The culprit's author and trailers
+  // (bisection_recipients) are not mailed: subscriptions say who is.
+  int queue_bisection(const CheckoutInfo& checkout, const BisectionResult& result,
+                      std::int64_t now);
 
   CheckoutInfo checkout_info(const std::string& checkout_id);
   Outbox& outbox() { return outbox_; }

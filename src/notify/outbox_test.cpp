@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "notify/bisection.h"
 #include "notify/report_json.h"
 #include "notify/smtp_sink.h"
 #include "store/pg_test_cluster.h"
@@ -339,6 +340,77 @@ TEST_P(OutboxTest, SubscriptionsContactsAndQuietPeriod) {
   EXPECT_EQ(trial.process(source, 2600), 0);
   EXPECT_EQ(source.calls, 2);
   EXPECT_TRUE(trial.quiet_checkouts(5000).empty());
+}
+
+// A done bisection with a culprit is mailed once to the subscriptions that
+// want bisection reports of its tree, however often the queueing runs.
+TEST_P(OutboxTest, DoneBisectionsAreQueuedOncePerSubscription) {
+  bisect::BisectionTable table(*db_);
+  auto add = [&](const std::string& key, bool culprit) {
+    bisect::BisectRequest q;
+    q.identity_key = key;
+    q.good_checkout = "kci:good";
+    q.bad_checkout = "kci:bad-" + key;
+    q.origin = "kci";
+    q.tree_name = "mainline";
+    q.git_repository_branch = "master";
+    q.test_path = "baseline.dmesg.crit";
+    q.platform = "qemu-x86_64";
+    q.arch = "x86_64";
+    q.good = std::string(40, 'a');
+    q.bad = std::string(40, 'b');
+    EXPECT_TRUE(table.queue(q, 1));
+    auto claimed = table.claim("w", 2, 100);
+    EXPECT_TRUE(claimed);
+    bisect::BisectResult r;
+    r.status = culprit ? "found" : "ambiguous";
+    r.good = q.good;
+    r.bad = q.bad;
+    if (culprit) {
+      bisect::CommitInfo c;
+      c.hash = std::string(40, 'c');
+      c.subject = "mm: break " + key;
+      c.author = "Dev <dev@example.org>";
+      r.culprit = c;
+    }
+    table.finish(claimed->id, r, culprit ? "kci:bisect-cccc" : "", 3);
+  };
+  add("one", true);
+  add("two", false);  // no culprit: no mail
+  NotifierConfig config;
+  Subscription wants;
+  wants.name = "bisections";
+  wants.tree = "mainline";
+  wants.kinds = {ReportKind::kBisection};
+  wants.to = {Address{"", "bisect@example.org"}};
+  Subscription other = wants;
+  other.name = "tests-only";
+  other.kinds = {ReportKind::kTest};
+  Subscription arm = wants;  // another architecture's bisections only
+  arm.name = "arm64";
+  arm.architectures = {"arm64"};
+  Subscription x86 = wants;
+  x86.name = "x86-dmesg";
+  x86.architectures = {"x86_64"};
+  x86.test_path = "baseline.dmesg.*";
+  config.subscriptions = {wants, other, arm, x86};
+  Notifier n(*db_, config);
+  EXPECT_EQ(queue_bisection_reports(n, *db_, "kci <bot@example.org>", 10), 2);
+  EXPECT_EQ(queue_bisection_reports(n, *db_, "kci <bot@example.org>", 20), 0);
+  auto entries = n.outbox().entries();
+  ASSERT_EQ(entries.size(), 2u);
+  std::set<std::string> subs;
+  for (const auto& e : entries) {
+    subs.insert(e.subscription);
+    EXPECT_EQ(e.kind, "bisection");
+  }
+  EXPECT_EQ(subs, (std::set<std::string>{"bisections", "x86-dmesg"}));
+  auto due = n.outbox().due_messages(10);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_NE(due[0].find("mainline/master bisection: baseline.dmesg.crit on qemu-x86_64"),
+            std::string::npos)
+      << due[0];
+  EXPECT_NE(due[0].find("mm: break one"), std::string::npos);
 }
 
 }  // namespace

@@ -33,6 +33,18 @@ status 0 "$KCI" bisect --auto -d "$DB" $COMMON
 [ "$(tr -d ' \n' <"$T/out")" = "[]" ] || { cat "$T/out" >&2; fail "stdout is not []"; }
 expect_in "$T/err" "0 active regression(s): 0 queued"
 
+# 1b. No done bisection: nothing to mail.
+cat >"$T/subs.yaml" <<'YAML'
+subscriptions:
+  - name: bisections
+    tree: mainline
+    kinds: [bisection]
+    to: [bisect@example.org]
+YAML
+status 0 "$KCI" notify queue -d "$DB" -s "$T/subs.yaml" --bisections
+expect_in "$T/out" "queued 0 mail(s)"
+status 2 "$KCI" notify queue -d "$DB" -s "$T/subs.yaml"
+
 # 2. An unknown regression: bad data, named.
 status 1 "$KCI" bisect --regression no-such/regression -d "$DB" $COMMON
 expect_in "$T/err" "no-such/regression"
