@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // kci notify queue / send: the durable outbox from the command line.
-//   kci notify queue -d DB --subscriptions S.yaml [--bisections] DATA.json...
+//   kci notify queue -d DB --subscriptions S.yaml DATA.json...
+//   kci notify bisections -d DB --subscriptions S.yaml
 //   kci notify send -d DB (--dry-run | --maildir DIR | --smtp URL) [--once]
 #include <algorithm>
 #include <chrono>
@@ -29,7 +30,7 @@ struct NotifyRunOptions {
   std::optional<std::string> database;
   std::vector<std::string> subscription_files, files;
   std::string from = "kci <kci@localhost>", domain = "localhost", to_override, origin = "kci";
-  bool dry_run = false, once = false, starttls = false, insecure = false, bisections = false;
+  bool dry_run = false, once = false, starttls = false, insecure = false;
   std::string maildir, smtp, smtp_user, smtp_password_env;
   long interval_s = 30, timeout_s = 60;
   int max_attempts = 8;
@@ -74,14 +75,8 @@ void register_notify_run(CLI::App& root, RunContext&) {
   queue->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files")
       ->required();
   queue->add_option("--origin", o->origin, "Origin of the checkouts the data is about");
-  queue->add_option("FILE", o->files, "Report data files (see kci notify render)");
-  queue->add_flag("--bisections", o->bisections,
-                  "Queue the email of every done bisection with a culprit (kci bisect --auto's "
-                  "table) for the subscriptions with kind bisection; each once");
+  queue->add_option("FILE", o->files, "Report data files (see kci notify render)")->required();
   queue->callback([o] {
-    if (o->files.empty() && !o->bisections) {
-      throw UsageError("kci notify queue: give report data files or --bisections");
-    }
     auto db = open_db(*o);
     notify::Notifier n(*db, config_of(*o));
     int queued = 0;
@@ -110,8 +105,20 @@ void register_notify_run(CLI::App& root, RunContext&) {
       if (!in.in_reply_to.empty()) c.message_id = in.in_reply_to;
       queued += n.queue_reports(c, reports, in.date ? in.date : now_s());
     }
-    if (o->bisections) queued += notify::queue_bisection_reports(n, *db, o->from, now_s());
     std::printf("queued %d mail(s)\n", queued);
+  });
+
+  auto* bisections = notify->add_subcommand(
+      "bisections",
+      "Queue the email of every done bisection with a culprit (kci bisect --auto's table) for "
+      "the subscriptions with kind bisection; each bisection once");
+  add_common(bisections);
+  bisections->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files")
+      ->required();
+  bisections->callback([o] {
+    auto db = open_db(*o);
+    notify::Notifier n(*db, config_of(*o));
+    std::printf("queued %d mail(s)\n", notify::queue_bisection_reports(n, *db, o->from, now_s()));
   });
 
   auto* send = notify->add_subcommand(

@@ -41,9 +41,9 @@ subscriptions:
     kinds: [bisection]
     to: [bisect@example.org]
 YAML
-status 0 "$KCI" notify queue -d "$DB" -s "$T/subs.yaml" --bisections
+status 0 "$KCI" notify bisections -d "$DB" -s "$T/subs.yaml"
 expect_in "$T/out" "queued 0 mail(s)"
-status 2 "$KCI" notify queue -d "$DB" -s "$T/subs.yaml"
+status 2 "$KCI" notify bisections -d "$DB"
 
 # 2. An unknown regression: bad data, named.
 status 1 "$KCI" bisect --regression no-such/regression -d "$DB" $COMMON
