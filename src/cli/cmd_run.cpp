@@ -17,6 +17,7 @@
 #include "inbox/run_hook.h"
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/local_runtime.h"
+#include "orchestrator/metrics.h"
 #include "orchestrator/orchestrator.h"
 #include "pipeline/build/artifacts.h"
 #include "pipeline/build/kbuild.h"
@@ -81,6 +82,12 @@ int print_status(const store::DatabaseSpec& spec) {
   std::fputs(describe_counts(nodes.counts()).c_str(), stdout);
   std::printf("events: %lld, scheduler cursor: %lld\n", static_cast<long long>(nodes.last_event()),
               static_cast<long long>(nodes.cursor("scheduler")));
+  for (const RuntimeHealth& h : runtime_health(*sql)) {
+    std::printf("runtime %s/%s: %lld of %lld recent attempts failed on infrastructure (%.0f%%)\n",
+                h.kind.c_str(), h.runtime.c_str(),
+                static_cast<long long>(h.infrastructure_failures),
+                static_cast<long long>(h.attempts), 100.0 * h.ratio());
+  }
   for (const Node& n : nodes.list(NodeState::kRunning)) {
     std::printf("running %s %lld %s (%s)\n", std::string(kind_name(n.kind)).c_str(),
                 static_cast<long long>(n.id), n.name.c_str(), n.owner.c_str());

@@ -35,6 +35,7 @@ struct ServeOptions {
   bool quiet = false;
   bool no_dashboard = false;
   std::string base_url;
+  std::string lava_header = "Authorization";
   std::string artifacts;
   int dashboard_connections = 4;
   // Live analysis, triage and notifications.
@@ -86,6 +87,10 @@ void add_serve(CLI::App& root, RunContext&) {
   cmd->add_flag("-q,--quiet", o->quiet, "No access log lines");
   cmd->add_flag("--no-dashboard", o->no_dashboard,
                 "Serve only the APIs, not the web dashboard (/, /checkout/ID, ...)");
+  cmd->add_option("--lava-header", o->lava_header,
+                  "Header LAVA's callbacks (POST /callback/lava) carry the token in: the "
+                  "`header:` of the jobs' notify callback block")
+      ->capture_default_str();
   cmd->add_option("--base-url", o->base_url,
                   "Prefix of the dashboard's links, e.g. https://ci.example.org (default: "
                   "links relative to the server's root)");
@@ -137,6 +142,7 @@ void add_serve(CLI::App& root, RunContext&) {
     options.access_log = !o->quiet;
     options.dashboard = !o->no_dashboard;
     options.base_url = o->base_url;
+    options.lava_callback_header = o->lava_header;
     options.artifact_root = o->artifacts;
     options.dashboard_connections = o->dashboard_connections;
     options.live = !o->no_live;

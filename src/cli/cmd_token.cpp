@@ -20,6 +20,7 @@ struct TokenOptions {
   std::vector<std::string> origins;
   bool admin = false;
   std::string comment;
+  std::string role = "submitter";
   std::string id;
 };
 
@@ -50,6 +51,12 @@ void register_token(CLI::App& root, RunContext& ctx) {
   add->add_option("--origin", o->origins, "An origin the token may write (repeatable)");
   add->add_flag("--admin", o->admin, "The token may write any origin");
   add->add_option("--comment", o->comment, "Who or what the token is for (shown in logs)");
+  add->add_option("--role", o->role,
+                  "submitter: POST /submit; worker: a pull worker (kci worker) claiming jobs "
+                  "and sending their results for its origins; lava: the secret a LAVA lab sends "
+                  "to POST /callback/lava")
+      ->default_val("submitter")
+      ->check(CLI::IsMember({"submitter", "worker", "lava"}));
   add->callback([o] {
     if (o->origins.empty() && !o->admin) {
       throw UsageError("token add: give --origin NAME (repeatable) or --admin");
@@ -58,9 +65,13 @@ void register_token(CLI::App& root, RunContext& ctx) {
     std::unique_ptr<store::Store> db;
     auto tokens = open_tokens(*o, db);
     server::TokenInfo info;
-    std::string secret = tokens->add(o->origins, o->admin, o->comment, &info);
+    std::string secret =
+        tokens->add(o->origins, o->admin, o->comment, &info, server::parse_role(o->role));
     std::printf("id: %s\norigins: %s\n", info.id.c_str(),
                 info.admin ? "* (admin)" : join(info.origins).c_str());
+    if (info.role != server::TokenRole::kSubmitter) {
+      std::printf("role: %s\n", std::string(server::role_name(info.role)).c_str());
+    }
     std::printf("%s\n", secret.c_str());
   });
 
@@ -70,8 +81,8 @@ void register_token(CLI::App& root, RunContext& ctx) {
     std::unique_ptr<store::Store> db;
     auto tokens = open_tokens(*o, db);
     for (const auto& t : tokens->list()) {
-      std::printf("%s\t%s\t%s\t%s\t%s\n", t.id.c_str(),
-                  t.admin ? "*" : join(t.origins).c_str(), t.created_at.c_str(),
+      std::printf("%s\t%s\t%s\t%s\t%s\t%s\n", t.id.c_str(), t.admin ? "*" : join(t.origins).c_str(),
+                  std::string(server::role_name(t.role)).c_str(), t.created_at.c_str(),
                   t.revoked_at ? ("revoked " + *t.revoked_at).c_str() : "active",
                   t.comment.c_str());
     }

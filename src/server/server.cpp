@@ -15,7 +15,10 @@
 #include "ingest/ingester.h"
 #include "ingest/metrics.h"
 #include "ingest/spool.h"
+#include "orchestrator/node_store.h"
 #include "report/model.h"
+#include "server/lava_callback.h"
+#include "server/store_metrics.h"
 #include "server/submission.h"
 #include "server/tokens.h"
 #include "store/sql.h"
@@ -116,6 +119,13 @@ struct Server::Impl {
   std::unique_ptr<web::Dashboard> dashboard;
   // The analysis read API's connection (it serialises its own calls).
   std::unique_ptr<store::SqlConnection> analysis_sql;
+  // POST /callback/lava's store and connection, one callback at a time.
+  std::mutex callback_mutex;
+  std::unique_ptr<store::Store> callback_store;
+  std::unique_ptr<store::SqlConnection> callback_sql;
+  // /metrics' database part (store_metrics.h), one scrape at a time.
+  std::mutex metrics_mutex;
+  std::unique_ptr<store::SqlConnection> metrics_sql;
   httplib::Server http;
   int bound_port = -1;
 
@@ -152,8 +162,10 @@ struct Server::Impl {
     return info;
   }
 
-  // The token's record, or nullopt after answering 401.
-  std::optional<TokenInfo> authenticate(const httplib::Request& req, httplib::Response& res) {
+  // The token's record, or nullopt after answering 401 (no such token) or
+  // 403 (a token of another role, when `role` is given).
+  std::optional<TokenInfo> authenticate(const httplib::Request& req, httplib::Response& res,
+                                        std::optional<TokenRole> role = std::nullopt) {
     std::string token = bearer_token(req.get_header_value("Authorization"));
     std::optional<TokenInfo> info;
     if (!token.empty()) info = lookup_token(token);
@@ -164,6 +176,12 @@ struct Server::Impl {
       return std::nullopt;
     }
     t_request.submitter = info->label();
+    if (role && !info->has_role(*role)) {
+      answer(res, 403, "0", "error",
+             "Token " + info->id + " has the role " + std::string(role_name(info->role)) +
+                 ", this route needs " + std::string(role_name(*role)));
+      return std::nullopt;
+    }
     return info;
   }
 
@@ -175,9 +193,9 @@ struct Server::Impl {
                  ": send application/json");
       return;
     }
-    std::optional<TokenInfo> token = authenticate(req, res);
+    std::optional<TokenInfo> token = authenticate(req, res, TokenRole::kSubmitter);
     if (!token) {
-      metrics.reject(RejectReason::kUnauthorized);
+      metrics.reject(res.status == 403 ? RejectReason::kForbidden : RejectReason::kUnauthorized);
       return;
     }
     SubmissionCheck check = check_submission(
@@ -206,7 +224,7 @@ struct Server::Impl {
   }
 
   void status(const httplib::Request& req, httplib::Response& res) {
-    if (!authenticate(req, res)) return;
+    if (!authenticate(req, res, TokenRole::kSubmitter)) return;
     std::string id = req.get_param_value("id");
     if (!valid_submission_id(id)) {
       answer(res, 400, "0", "error", "The id must be 1..64 letters and digits");
@@ -223,6 +241,70 @@ struct Server::Impl {
       case SubmissionState::kNotFound: message = "No such submission"; break;
     }
     answer(res, state == SubmissionState::kNotFound ? 404 : 200, id, state_name(state), message);
+  }
+
+  // POST /callback/lava (lava_callback.h): LAVA's notify callback, with the
+  // secret of a `lava` token as the whole value of the header LAVA sends
+  // (Authorization unless the job's callback block names another).
+  void lava_callback(const httplib::Request& req, httplib::Response& res) {
+    if (req.body.size() > kMaxLavaCallbackBytes) {
+      answer(res, 413, "0", "error",
+             "The callback body is larger than the limit of " +
+                 std::to_string(kMaxLavaCallbackBytes) + " bytes");
+      return;
+    }
+    std::string value = req.get_header_value(options.lava_callback_header);
+    std::string token = bearer_token(value);
+    if (token.empty() && !value.empty() && value.size() <= kMaxTokenBytes &&
+        value.find(' ') == std::string::npos) {
+      token = value;  // LAVA sends the secret alone
+    }
+    std::optional<TokenInfo> info;
+    if (!token.empty()) info = lookup_token(token);
+    if (!info) {
+      answer(res, 401, "0", "error",
+             token.empty() ? "Missing token (header " + options.lava_callback_header +
+                                 ": the secret of a kci token of role lava)"
+                           : "Unknown or revoked token");
+      return;
+    }
+    t_request.submitter = info->label();
+    if (!info->has_role(TokenRole::kLava)) {
+      answer(res, 403, "0", "error",
+             "Token " + info->id + " has the role " + std::string(role_name(info->role)) +
+                 ", /callback/lava needs lava");
+      return;
+    }
+    LavaCallbackRequest cb;
+    cb.body = req.body;
+    cb.content_type = req.get_header_value("Content-Type");
+    cb.origin = req.get_param_value("origin");
+    if (cb.origin.empty() && info->origins.size() == 1) cb.origin = info->origins.front();
+    if (cb.origin.empty()) {
+      answer(res, 400, "0", "error",
+             "Name the origin of the results (?origin=NAME): the token writes several");
+      return;
+    }
+    if (!info->may_write(cb.origin)) {
+      answer(res, 403, "0", "error", "Token " + info->id + " may not write origin " + cb.origin);
+      return;
+    }
+    cb.build_id = req.get_param_value("build_id");
+    if (req.has_param("node")) {
+      std::optional<std::int64_t> n = parse_version(req.get_param_value("node"));
+      if (!n || *n <= 0) {
+        answer(res, 400, "0", "error", "node= must be a positive integer (a kci run node id)");
+        return;
+      }
+      cb.node_id = *n;
+    }
+    try {
+      std::lock_guard lock(callback_mutex);
+      LavaCallbackOutcome out = handle_lava_callback(cb, *callback_store, *callback_sql, &changes);
+      answer(res, 200, std::to_string(out.job_id), "ok", out.message);
+    } catch (const InvalidInputError& e) {
+      answer(res, 400, "0", "error", e.what());
+    }
   }
 
   // Writes a query's result as a v5.3 report.
@@ -417,12 +499,22 @@ struct Server::Impl {
 
     http.Post("/submit", guarded(&Impl::submit));
     http.Get("/status", guarded(&Impl::status));
+    http.Post("/callback/lava", guarded(&Impl::lava_callback));
     http.Get("/authtest", guarded(&Impl::authtest));
     http.Get(R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", guarded(&Impl::object));
     http.Get("/api/v1/query", guarded(&Impl::query));
     http.Get(R"(/api/v1/(compare|regressions|history|summary/.+))", guarded(&Impl::analysis_api));
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.render(), "text/plain; version=0.0.4");
+      std::string text = metrics.render();
+      try {
+        std::lock_guard lock(metrics_mutex);
+        text += render_store_metrics(*metrics_sql, orchestrator::system_millis());
+      } catch (const std::exception& e) {
+        // The service's own counters still answer when the database does not.
+        log::error(std::string("kci serve: /metrics: ") + e.what());
+        text += "# the database part failed; see the server's log\n";
+      }
+      res.set_content(text, "text/plain; version=0.0.4");
     });
     auto health = [](const httplib::Request&, httplib::Response& res) {
       res.set_content("OK", "text/plain");
@@ -485,6 +577,9 @@ void Server::start() {
   s.read_store->init(true);
   s.analysis_sql = store::SqlConnection::open(s.options.database);
   analysis::migrate(*s.analysis_sql);
+  s.metrics_sql = store::SqlConnection::open(s.options.database);
+  s.callback_store = store::open_store(s.options.database);
+  s.callback_sql = store::SqlConnection::open(s.options.database);
   s.tokens = TokenStore::open(*s.read_store);
   std::filesystem::path spool_dir =
       s.options.spool_dir.empty() ? default_spool_dir(s.options.database) : s.options.spool_dir;

@@ -32,6 +32,9 @@ struct ServerOptions {
   int ingest_workers = 0;  // 0: 1 for SQLite (one writer at a time), 2 for PostgreSQL
   std::size_t ingest_batch = 64;
   bool access_log = true;  // one line per request on stderr
+  // The header LAVA's callbacks carry their token in (the `header:` of the
+  // job's notify callback block; LAVA's default is Authorization).
+  std::string lava_callback_header = "Authorization";
   // The web dashboard (src/web): off serves only the APIs.
   bool dashboard = true;
   std::string base_url;                 // prefix of the dashboard's links

@@ -6,6 +6,7 @@
 
 #include "report/model.h"
 #include "store/sql.h"
+#include "util/error.h"
 #include "util/sha256.h"
 #include "util/time.h"
 
@@ -15,13 +16,14 @@ namespace {
 
 using store::StoreError;
 
-constexpr const char* kColumns = "id, origins, admin, comment, created_at, revoked_at";
+constexpr const char* kColumns = "id, origins, admin, comment, created_at, revoked_at, role";
 
 std::string new_token() { return "kci_" + random_hex(32); }
 
 TokenInfo make_info(std::string id, std::string_view origins_json, bool admin, std::string comment,
-                    std::string created_at, std::optional<std::string> revoked_at) {
+                    std::string created_at, std::optional<std::string> revoked_at, TokenRole role) {
   TokenInfo info;
+  info.role = role;
   info.id = std::move(id);
   info.origins = report::parse_text_array(origins_json);
   info.admin = admin;
@@ -37,16 +39,17 @@ class SqlTokenStore final : public TokenStore {
   explicit SqlTokenStore(std::unique_ptr<store::SqlConnection> sql) : sql_(std::move(sql)) {}
 
   std::string add(const std::vector<std::string>& origins, bool admin, const std::string& comment,
-                  TokenInfo* info) override {
+                  TokenInfo* info, TokenRole role) override {
     std::string token = new_token();
     std::string id = random_hex(6);
     std::string created = now_rfc3339();
     std::string origins_json = report::text_array_json(origins);
     sql_->exec(
-        "INSERT INTO kci_tokens (id, hash, origins, admin, comment, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        {id, sha256_hex(token), origins_json, sql_->sql_bool(admin), comment, created});
-    if (info) *info = make_info(id, origins_json, admin, comment, created, std::nullopt);
+        "INSERT INTO kci_tokens (id, hash, origins, admin, comment, created_at, role) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        {id, sha256_hex(token), origins_json, sql_->sql_bool(admin), comment, created,
+         std::string(role_name(role))});
+    if (info) *info = make_info(id, origins_json, admin, comment, created, std::nullopt, role);
     return token;
   }
 
@@ -75,7 +78,8 @@ class SqlTokenStore final : public TokenStore {
     std::vector<TokenInfo> out;
     sql_->exec(sql, params, [&](const store::SqlRow& r) {
       out.push_back(make_info(std::string(r.text(0)), r.is_null(1) ? "[]" : r.text(1), r.boolean(2),
-                              std::string(r.text(3)), std::string(r.text(4)), r.optional_text(5)));
+                              std::string(r.text(3)), std::string(r.text(4)), r.optional_text(5),
+                              parse_role(r.text(6))));
     });
     return out;
   }
@@ -84,6 +88,22 @@ class SqlTokenStore final : public TokenStore {
 };
 
 }  // namespace
+
+std::string_view role_name(TokenRole role) {
+  switch (role) {
+    case TokenRole::kSubmitter: return "submitter";
+    case TokenRole::kWorker: return "worker";
+    case TokenRole::kLava: return "lava";
+  }
+  return "submitter";
+}
+
+TokenRole parse_role(std::string_view name) {
+  if (name == "submitter") return TokenRole::kSubmitter;
+  if (name == "worker") return TokenRole::kWorker;
+  if (name == "lava") return TokenRole::kLava;
+  throw UsageError("unknown token role '" + std::string(name) + "' (submitter, worker, lava)");
+}
 
 bool TokenInfo::may_write(const std::string& origin) const {
   return admin || std::find(origins.begin(), origins.end(), origin) != origins.end();
@@ -100,6 +120,9 @@ const std::vector<store::Migration>& token_migrations() {
        "CREATE TABLE kci_tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, "
        "origins TEXT NOT NULL, admin BOOLEAN NOT NULL, comment TEXT NOT NULL, "
        "created_at TEXT NOT NULL, revoked_at TEXT)"},
+      {2, "token roles (submitter, worker, lava)",
+       "ALTER TABLE kci_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'submitter'",
+       "ALTER TABLE kci_tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'submitter'"},
   };
   return migrations;
 }
