@@ -43,7 +43,7 @@ struct RunCmdOptions {
   std::string runtime = "local";
   std::string instant_script;
   int instant_delay_ms = 0;
-  int workers = 0;
+  int workers = -1;
   int make_jobs = 0;
   int max_retries = 2;
   double retry_holdoff = 5;
@@ -134,8 +134,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
       ->check(CLI::Range(0, 3600000));
   cmd->add_option("--workers", o->workers,
                   "Nodes run at once (default: local 1, each build using every core; "
-                  "instant: the number of cores)")
-      ->check(CLI::Range(1, 256));
+                  "instant: the number of cores; 0: schedule only, pull workers (kci worker) "
+                  "run the nodes)")
+      ->check(CLI::Range(0, 256));
   cmd->add_option("-j,--jobs", o->make_jobs, "make jobs per build (default: cores / workers)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-retries", o->max_retries,
@@ -196,7 +197,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
     bool instant = o->runtime == "instant";
     OrchestratorOptions opt;
     opt.database = spec;
-    opt.workers = o->workers > 0 ? o->workers : (instant ? static_cast<int>(cores) : 1);
+    opt.workers = o->workers >= 0 ? o->workers : (instant ? static_cast<int>(cores) : 1);
     opt.max_retries = o->max_retries;
     opt.retry_holdoff = std::chrono::milliseconds(static_cast<long long>(o->retry_holdoff * 1000));
     opt.until_idle = !o->forever;
@@ -280,8 +281,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
           o->artifacts_dir.empty() ? pipeline::default_artifacts_dir() : o->artifacts_dir;
       lo.artifact_url = o->artifact_url;
       lo.build_root = std::filesystem::absolute(o->build_root).string();
-      lo.make_jobs =
-          o->make_jobs > 0 ? o->make_jobs : std::max(1, static_cast<int>(cores) / opt.workers);
+      lo.make_jobs = o->make_jobs > 0
+                         ? o->make_jobs
+                         : std::max(1, static_cast<int>(cores) / std::max(1, opt.workers));
       lo.ccache = o->ccache;
       lo.origin = o->origin;
       lo.rootfs_cache = o->rootfs_cache;

@@ -36,6 +36,9 @@ struct ServeOptions {
   bool no_dashboard = false;
   std::string base_url;
   std::string lava_header = "Authorization";
+  int worker_lease = 60;
+  int worker_retries = 2;
+  double worker_holdoff = 5;
   std::string artifacts;
   int dashboard_connections = 4;
   // Live analysis, triage and notifications.
@@ -91,6 +94,18 @@ void add_serve(CLI::App& root, RunContext&) {
                   "Header LAVA's callbacks (POST /callback/lava) carry the token in: the "
                   "`header:` of the jobs' notify callback block")
       ->capture_default_str();
+  cmd->add_option("--worker-lease", o->worker_lease,
+                  "Seconds a pull worker's claim lasts without a heartbeat (kci worker)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
+  cmd->add_option("--worker-max-retries", o->worker_retries,
+                  "Retries of a node a pull worker failed on (infrastructure) or abandoned")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--worker-retry-holdoff", o->worker_holdoff,
+                  "Seconds before a pull worker's failed node may be claimed again")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--base-url", o->base_url,
                   "Prefix of the dashboard's links, e.g. https://ci.example.org (default: "
                   "links relative to the server's root)");
@@ -143,6 +158,10 @@ void add_serve(CLI::App& root, RunContext&) {
     options.dashboard = !o->no_dashboard;
     options.base_url = o->base_url;
     options.lava_callback_header = o->lava_header;
+    options.workers.lease_seconds = o->worker_lease;
+    options.workers.max_retries = o->worker_retries;
+    options.workers.retry_holdoff =
+        std::chrono::milliseconds(static_cast<long long>(o->worker_holdoff * 1000));
     options.artifact_root = o->artifacts;
     options.dashboard_connections = o->dashboard_connections;
     options.live = !o->no_live;

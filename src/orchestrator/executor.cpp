@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "orchestrator/executor.h"
 
+#include "util/error.h"
+
 namespace kci::orchestrator {
 
 report::Status kcidb_status(NodeResult result, bool infrastructure_error) {
@@ -24,6 +26,26 @@ NodeResult node_result(report::Status status) {
     case report::Status::kMiss: return NodeResult::kIncomplete;
   }
   return NodeResult::kIncomplete;
+}
+
+Outcome run_executor(Executor& executor, const Node& node, const Node& parent) {
+  Outcome out;
+  try {
+    out = executor.run(node, parent);
+  } catch (const UsageError& e) {
+    out = Outcome{};
+    out.result = NodeResult::kIncomplete;
+    out.reason = e.what();
+  } catch (const InvalidInputError& e) {
+    out = Outcome{};
+    out.result = NodeResult::kIncomplete;
+    out.reason = e.what();
+  } catch (const std::exception& e) {
+    out = Outcome{};
+    out.infrastructure_error = true;
+    out.reason = e.what();
+  }
+  return out;
 }
 
 }  // namespace kci::orchestrator

@@ -47,6 +47,11 @@ class Executor {
   virtual Outcome run(const Node& node, const Node& parent) = 0;
 };
 
+// executor.run(), its exceptions turned into outcomes: UsageError and
+// InvalidInputError (a node it can never run) into incomplete, any other
+// into an infrastructure error (retried).
+Outcome run_executor(Executor& executor, const Node& node, const Node& parent);
+
 // KCIDB's status of a node result.
 report::Status kcidb_status(NodeResult result, bool infrastructure_error);
 // A node result from KCIDB's status (ERROR and MISS: incomplete).

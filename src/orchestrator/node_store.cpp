@@ -161,7 +161,8 @@ std::vector<Node> NodeStore::list(std::optional<NodeState> state, std::optional<
   return out;
 }
 
-std::optional<Node> NodeStore::claim(const std::vector<NodeKind>& kinds, const std::string& owner) {
+std::optional<Node> NodeStore::claim(const std::vector<NodeKind>& kinds, const std::string& owner,
+                                     std::optional<int> lease_seconds) {
   return atomically([&]() -> std::optional<Node> {
     Millis t = now();
     std::string in;
@@ -182,7 +183,8 @@ std::optional<Node> NodeStore::claim(const std::vector<NodeKind>& kinds, const s
     if (!node) return std::nullopt;
     node->state = NodeState::kRunning;
     node->owner = owner;
-    node->deadline = t + static_cast<Millis>(node->timeout_seconds) * 1000;
+    node->deadline =
+        t + static_cast<Millis>(lease_seconds ? *lease_seconds : node->timeout_seconds) * 1000;
     node->holdoff.reset();
     node->updated = t;
     sql_.exec(
@@ -194,8 +196,17 @@ std::optional<Node> NodeStore::claim(const std::vector<NodeKind>& kinds, const s
   });
 }
 
-bool NodeStore::heartbeat(std::int64_t id, const std::string& owner) {
+bool NodeStore::heartbeat(std::int64_t id, const std::string& owner,
+                          std::optional<int> lease_seconds) {
   Millis t = now();
+  if (lease_seconds) {
+    return sql_.exec(
+               "UPDATE orch_nodes SET deadline = $3, updated = $4 "
+               "WHERE id = $1 AND owner = $2 AND state = 'running'",
+               {std::to_string(id), owner,
+                std::to_string(t + static_cast<Millis>(*lease_seconds) * 1000),
+                std::to_string(t)}) > 0;
+  }
   return sql_.exec(
              "UPDATE orch_nodes SET deadline = $3 + 1000 * timeout_s, updated = $3 "
              "WHERE id = $1 AND owner = $2 AND state = 'running'",

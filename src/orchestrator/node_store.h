@@ -82,10 +82,14 @@ class NodeStore {
   // Claims the oldest available node of one of `kinds` whose holdoff has
   // passed: running, owned by `owner`, deadline now + its timeout. Atomic
   // across connections and processes.
-  std::optional<Node> claim(const std::vector<NodeKind>& kinds, const std::string& owner);
-  // Extends the claim of a running node (a long build). False if the node
-  // is no longer running under owner.
-  bool heartbeat(std::int64_t id, const std::string& owner);
+  // lease_seconds, when given, replaces the node's timeout as the claim's
+  // length (pull workers hold short leases that their heartbeats extend).
+  std::optional<Node> claim(const std::vector<NodeKind>& kinds, const std::string& owner,
+                            std::optional<int> lease_seconds = std::nullopt);
+  // Extends the claim of a running node (a long build) by its timeout, or
+  // by lease_seconds. False if the node is no longer running under owner.
+  bool heartbeat(std::int64_t id, const std::string& owner,
+                 std::optional<int> lease_seconds = std::nullopt);
   // Leaves a node claimed by owner. False (and nothing changed) if it is no
   // longer running under owner: the reaper took it back meanwhile.
   bool finish(std::int64_t id, const std::string& owner, const Finish& finish);

@@ -88,7 +88,7 @@ Orchestrator::Orchestrator(const pipeline::PipelineConfig& config, Executor& exe
                            OrchestratorOptions options)
     : config_(config), executor_(executor), options_(std::move(options)) {
   if (options_.owner.empty()) options_.owner = default_owner();
-  if (options_.workers < 1) options_.workers = 1;
+  if (options_.workers < 0) options_.workers = 0;
 }
 
 void Orchestrator::worker(int index, Shared& shared) {
@@ -115,76 +115,28 @@ void Orchestrator::worker(int index, Shared& shared) {
       if (!parent) parent = Node{};
       say("running " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
           node->name + (node->retries ? " (retry " + std::to_string(node->retries) + ")" : ""));
-      Outcome out;
-      bool permanent = false;
-      try {
-        out = executor_.run(*node, *parent);
-      } catch (const UsageError& e) {
-        permanent = true;
-        out.reason = e.what();
-      } catch (const InvalidInputError& e) {
-        permanent = true;
-        out.reason = e.what();
-      } catch (const std::exception& e) {
-        out.infrastructure_error = true;
-        out.reason = e.what();
+      Outcome out = run_executor(executor_, *node, *parent);
+      Recorded rec = record_outcome(nodes, loader, *node, std::move(out), owner,
+                                    options_.max_retries, options_.retry_holdoff);
+      shared.loaded += rec.loaded;
+      if (!rec.load_error.empty()) {
+        ++shared.load_errors;
+        say("node " + std::to_string(node->id) + ": loading its results failed: " + rec.load_error);
       }
-      if (permanent) {
-        out.result = NodeResult::kIncomplete;
-        out.infrastructure_error = false;
-      }
-      bool retry = out.infrastructure_error && node->retries < options_.max_retries;
-
-      // The KCIDB objects of the final attempt, through the one ingest door.
-      if (!retry && !out.report.empty()) {
-        try {
-          std::size_t n = out.report.size();
-          loader.load(out.report);
-          shared.loaded += static_cast<std::int64_t>(n);
-        } catch (const std::exception& e) {
-          ++shared.load_errors;
-          say("node " + std::to_string(node->id) + ": loading its results failed: " + e.what());
-        }
-      }
-
-      Finish f;
-      f.data = out.data;
-      if (!out.reason.empty()) f.data[retry ? "last_error" : "reason"] = out.reason;
-      if (retry) {
-        f.state = NodeState::kAvailable;
-        f.retry = true;
-        f.holdoff = nodes.now() + options_.retry_holdoff.count();
-      } else {
-        f.state = NodeState::kDone;
-        f.result = out.result;
-      }
-      bool recorded = sql->transaction([&] {
-        if (!nodes.finish(node->id, owner, f)) return false;
-        if (!retry) {
-          for (const TestResult& t : out.tests) {
-            NewNode test;
-            test.kind = NodeKind::kTest;
-            test.parent = node->id;
-            test.name = t.path;
-            test.state = NodeState::kDone;
-            test.result = t.result;
-            test.timeout_seconds = 0;
-            nodes.create(test);
-          }
-        }
-        return true;
-      });
       ++shared.executed;
-      if (retry) ++shared.retried;
-      if (!recorded) {
+      if (rec.retry) ++shared.retried;
+      std::string what =
+          std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " + node->name;
+      std::optional<Node> after = nodes.get(node->id);
+      std::string reason = after ? after->get(rec.retry ? "last_error" : "reason") : "";
+      if (!rec.recorded) {
         say("node " + std::to_string(node->id) + ": claim was taken back meanwhile");
-      } else if (retry) {
-        say("retry " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
-            node->name + ": " + out.reason);
+      } else if (rec.retry) {
+        say("retry " + what + ": " + reason);
       } else {
-        say("done " + std::string(kind_name(node->kind)) + " " + std::to_string(node->id) + " " +
-            node->name + ": " + std::string(result_name(out.result)) +
-            (out.result == NodeResult::kPass || out.reason.empty() ? "" : " (" + out.reason + ")"));
+        NodeResult r = after && after->result ? *after->result : NodeResult::kIncomplete;
+        say("done " + what + ": " + std::string(result_name(r)) +
+            (r == NodeResult::kPass || reason.empty() ? "" : " (" + reason + ")"));
       }
       shared.wake.notify_all();
     }
@@ -196,6 +148,54 @@ void Orchestrator::worker(int index, Shared& shared) {
     shared.done = true;
     shared.wake.notify_all();
   }
+}
+
+Recorded record_outcome(NodeStore& nodes, ingest::Loader& loader, const Node& node, Outcome out,
+                        const std::string& owner, int max_retries,
+                        std::chrono::milliseconds holdoff) {
+  Recorded rec;
+  rec.retry = out.infrastructure_error && node.retries < max_retries;
+  // The KCIDB objects of the final attempt, through the one ingest door,
+  // unless the claim was taken back meanwhile (another attempt runs).
+  std::optional<Node> now = nodes.get(node.id);
+  bool still_ours = now && now->state == NodeState::kRunning && now->owner == owner;
+  if (!rec.retry && still_ours && !out.report.empty()) {
+    try {
+      std::size_t n = out.report.size();
+      loader.load(out.report);
+      rec.loaded = static_cast<std::int64_t>(n);
+    } catch (const std::exception& e) {
+      rec.load_error = e.what();
+    }
+  }
+  Finish f;
+  f.data = out.data;
+  if (!out.reason.empty()) f.data[rec.retry ? "last_error" : "reason"] = out.reason;
+  if (rec.retry) {
+    f.state = NodeState::kAvailable;
+    f.retry = true;
+    f.holdoff = nodes.now() + holdoff.count();
+  } else {
+    f.state = NodeState::kDone;
+    f.result = out.result;
+  }
+  rec.recorded = nodes.sql().transaction([&] {
+    if (!nodes.finish(node.id, owner, f)) return false;
+    if (!rec.retry) {
+      for (const TestResult& t : out.tests) {
+        NewNode test;
+        test.kind = NodeKind::kTest;
+        test.parent = node.id;
+        test.name = t.path;
+        test.state = NodeState::kDone;
+        test.result = t.result;
+        test.timeout_seconds = 0;
+        nodes.create(test);
+      }
+    }
+    return true;
+  });
+  return rec;
 }
 
 ingest::ObjectsChanged merge_events(const std::vector<ingest::ObjectsChanged>& events) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ingest/change_event.h"
+#include "ingest/loader.h"
 #include "orchestrator/executor.h"
 #include "orchestrator/node_store.h"
 #include "orchestrator/scheduler.h"
@@ -33,7 +34,7 @@ namespace kci::orchestrator {
 
 struct OrchestratorOptions {
   store::DatabaseSpec database;  // an initialised store (kci db init)
-  int workers = 1;
+  int workers = 1;               // 0: schedule only (pull workers run the nodes)
   int max_retries = 2;
   std::chrono::milliseconds retry_holdoff{5000};
   // How often idle workers and the scheduler look at the tables.
@@ -83,6 +84,24 @@ class Orchestrator {
   Executor& executor_;
   OrchestratorOptions options_;
 };
+
+// How a worker's outcome was recorded (record_outcome).
+struct Recorded {
+  bool recorded = false;    // false: the claim was taken back meanwhile, nothing changed
+  bool retry = false;       // put back to available for another attempt
+  std::int64_t loaded = 0;  // KCIDB objects loaded
+  std::string load_error;   // why loading failed ("" if it did not)
+};
+
+// Records the outcome of a node `owner` claimed, as every worker does (the
+// in-process pool and the pull workers' `kci serve` routes alike): an
+// infrastructure error with retries left puts the node back to available
+// after `holdoff`; otherwise the KCIDB objects go through `loader` (the one
+// ingest door) and the node becomes done with its result and its tests as
+// test nodes. Nothing is loaded when the claim is no longer owner's.
+Recorded record_outcome(NodeStore& nodes, ingest::Loader& loader, const Node& node, Outcome out,
+                        const std::string& owner, int max_retries,
+                        std::chrono::milliseconds holdoff);
 
 // The change-log consumer name of kci run's analysis.
 inline constexpr const char* kAnalysisConsumer = "kci-run-analysis";

@@ -123,6 +123,8 @@ struct Server::Impl {
   std::mutex callback_mutex;
   std::unique_ptr<store::Store> callback_store;
   std::unique_ptr<store::SqlConnection> callback_sql;
+  // The pull workers' routes.
+  std::unique_ptr<WorkerService> workers;
   // /metrics' database part (store_metrics.h), one scrape at a time.
   std::mutex metrics_mutex;
   std::unique_ptr<store::SqlConnection> metrics_sql;
@@ -305,6 +307,24 @@ struct Server::Impl {
     } catch (const InvalidInputError& e) {
       answer(res, 400, "0", "error", e.what());
     }
+  }
+
+  // POST /api/v1/worker/{claim,heartbeat,complete}: a token of role worker.
+  void worker_route(const httplib::Request& req, httplib::Response& res) {
+    std::optional<TokenInfo> token = authenticate(req, res, TokenRole::kWorker);
+    if (!token) return;
+    std::string what = req.matches[1];
+    WorkerAnswer a;
+    if (what == "claim") {
+      a = workers->claim(token->id, req.body);
+    } else if (what == "heartbeat") {
+      a = workers->heartbeat(token->id, req.body);
+    } else {
+      a = workers->complete(token->id, req.body,
+                            [&](const std::string& origin) { return token->may_write(origin); });
+    }
+    res.status = a.status;
+    res.set_content(a.body, kJson);
   }
 
   // Writes a query's result as a v5.3 report.
@@ -500,6 +520,7 @@ struct Server::Impl {
     http.Post("/submit", guarded(&Impl::submit));
     http.Get("/status", guarded(&Impl::status));
     http.Post("/callback/lava", guarded(&Impl::lava_callback));
+    http.Post(R"(/api/v1/worker/(claim|heartbeat|complete))", guarded(&Impl::worker_route));
     http.Get("/authtest", guarded(&Impl::authtest));
     http.Get(R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", guarded(&Impl::object));
     http.Get("/api/v1/query", guarded(&Impl::query));
@@ -580,6 +601,7 @@ void Server::start() {
   s.metrics_sql = store::SqlConnection::open(s.options.database);
   s.callback_store = store::open_store(s.options.database);
   s.callback_sql = store::SqlConnection::open(s.options.database);
+  s.workers = std::make_unique<WorkerService>(s.options.database, s.options.workers, &s.changes);
   s.tokens = TokenStore::open(*s.read_store);
   std::filesystem::path spool_dir =
       s.options.spool_dir.empty() ? default_spool_dir(s.options.database) : s.options.spool_dir;

@@ -13,6 +13,7 @@
 
 #include "ingest/change_event.h"
 #include "server/live_services.h"
+#include "server/worker_service.h"
 #include "store/database_spec.h"
 
 namespace kci::server {
@@ -35,6 +36,8 @@ struct ServerOptions {
   // The header LAVA's callbacks carry their token in (the `header:` of the
   // job's notify callback block; LAVA's default is Authorization).
   std::string lava_callback_header = "Authorization";
+  // The pull workers' routes (worker_service.h): leases, retries.
+  WorkerServiceOptions workers;
   // The web dashboard (src/web): off serves only the APIs.
   bool dashboard = true;
   std::string base_url;                 // prefix of the dashboard's links
