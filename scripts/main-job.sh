@@ -1,105 +1,155 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# kci's main job on the embedded defaults: a local KernelCI on a kernel tree.
+# kci's main job on the embedded defaults: `kci run`, a local KernelCI on
+# Debian's Linux 6.1, told as a short story.
 #
-#  1. Reports: the example reports of three CI systems in three KCIDB schema
-#     versions are validated, upgraded to v5.3, merged and counted; an
-#     invalid one is refused with the JSON pointer of every mistake.
-#  2. A local KernelCI: Debian's linux-source-6.1 as a git tree; `kci serve`
-#     on SQLite; `kci monitor` finds the branch head, `kci build` builds an
-#     x86_64 tinyconfig kernel, `kci test` boots it in QEMU and runs the
-#     baseline plan; each sends its result to the server (--submit, through
-#     `kci submit`), the one door into the store; the results are read back
-#     through the API.
+#  1. The tree: Debian's linux-source-6.1 imported into git (cached), cloned
+#     into $KCI_OUT/linux with its branch `master` at the import.
+#  2. kci run sees the first checkout: it builds the x86_64, arm64 and
+#     riscv64 boot kernels (tinyconfig + a boot fragment, gcc), boots each in
+#     QEMU with the baseline plan, stores every result as KCIDB objects and
+#     analyses them. All pass: that is the baseline.
+#  3. Four commits arrive on master; one of them makes x86_64 kernels report
+#     a critical condition at boot.
+#  4. kci run sees the new head: builds and boots again; the analysis finds
+#     the regression (baseline.dmesg.crit on qemu-x86_64, "failing since"),
+#     bisects it over the four commits with real builds and boots, and mails
+#     the reports through a real SMTP server started here (aiosmtpd, into
+#     the Maildir $KCI_OUT/mail).
+#  5. What happened is printed; the dashboard (kci serve, up since step 2)
+#     shows it; on a terminal it stays up until you press Enter.
 #
-# Everything lands in $KCI_OUT (default: out/). Needs the packages of
-# `scripts/install-deps.sh all`.
+# Environment: KCI (the binary), KCI_OUT (default out/), KCI_PORT (dashboard,
+# default 18080), KCI_SMTP_PORT (default 18025). Needs the packages of
+# `scripts/install-deps.sh all`. A re-run starts the story again from the
+# import; builds are incremental (kept in $KCI_OUT/kbuild) and go through
+# ccache, so a warm re-run takes a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KCI=${KCI:-$PWD/build/src/cli/kci}
-OUT=${KCI_OUT:-$PWD/out}
+project=$PWD
+KCI=${KCI:-$project/build/src/cli/kci}
+OUT=${KCI_OUT:-$project/out}
 PORT=${KCI_PORT:-18080}
+SMTP_PORT=${KCI_SMTP_PORT:-18025}
 mkdir -p "$OUT"
+OUT=$(realpath "$OUT")
+start=$(date +%s)
+say() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 
-echo "== 1. Reports: validate (each against the version it declares)"
-"$KCI" validate --indent 0 examples/reports/*.json >/dev/null
-echo "all valid"
-echo "-- upgrade to v5.3 and merge into $OUT/merged.json"
-"$KCI" upgrade --indent 0 examples/reports/*.json | "$KCI" merge --indent 2 >"$OUT/merged.json"
-echo "objects in the merged report: $("$KCI" count "$OUT/merged.json")"
-echo "-- an invalid report is refused, with the JSON pointer of every mistake"
-if "$KCI" validate examples/invalid/*.json >/dev/null 2>"$OUT/invalid.txt"; then
-  echo "error: the invalid example was accepted" >&2
-  exit 1
-fi
-sed 's/^/   /' "$OUT/invalid.txt"
-
-echo "== 2. A local KernelCI on Linux 6.1"
-# The kernel tree: Debian's linux-source imported into git once (cached),
-# cloned here with the branch the pipeline configuration follows.
+say "1. The tree: Debian's Linux 6.1 as git"
 cache=$(bash tests/kernel/prepare-linux.sh)
 linux=$OUT/linux
 if [ ! -d "$linux/.git" ]; then
   echo "-- cloning $cache into $linux"
-  git clone -q --local --branch main "$cache" "$linux"
-  git -C "$linux" branch -q -m main master
+  git clone -q --local --no-checkout "$cache" "$linux"
+fi
+git -C "$linux" checkout -q -f -B master v6.1-debian-import
+git -C "$linux" clean -q -fdx
+echo "   linux/master at $(git -C "$linux" describe --tags)"
+
+# A fresh database each time: the story starts over.
+db="sqlite:$OUT/kci.db"
+rm -rf "$OUT/kci.db" "$OUT/kci.db"-* "$OUT/kci.db.spool" "$OUT/mail" "$OUT/artifacts"
+"$KCI" db init -d "$db" >/dev/null
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "main-job: nothing listens on 127.0.0.1:$1 ($2)" >&2
+  exit 1
+}
+
+# The mail server the reports go through: Debian's aiosmtpd, delivering
+# every message it accepts into a Maildir.
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
+  -c aiosmtpd.handlers.Mailbox "$OUT/mail" 2>"$OUT/smtp.log" &
+pids+=($!)
+wait_port "$SMTP_PORT" "aiosmtpd"
+# The dashboard, read-only over the same database (kci run does the work).
+"$KCI" serve -d "$db" --listen "127.0.0.1:$PORT" --no-live --artifacts "$OUT/artifacts" -q \
+  2>"$OUT/serve.log" &
+pids+=($!)
+wait_port "$PORT" "kci serve"
+echo "   SMTP server on 127.0.0.1:$SMTP_PORT (Maildir $OUT/mail)"
+echo "   dashboard on http://127.0.0.1:$PORT/"
+
+run() {
+  "$KCI" run -d "$db" --config config/kci.yaml --config config/demo.yaml \
+    --source "$linux" --tree linux --branch master \
+    --artifacts "$OUT/artifacts" --build-root "$OUT/kbuild" --incremental-builds --ccache \
+    --subscriptions config/demo-subscriptions.yaml --smtp "smtp://127.0.0.1:$SMTP_PORT" \
+    --notify-quiet 0 --from "kci demo <kci@localhost>" --no-log-fetch \
+    --base-url "http://127.0.0.1:$PORT" --until-idle "$@"
+}
+
+say "2. kci run: the first checkout (builds x86_64, arm64, riscv64; boots them in QEMU)"
+run | tee "$OUT/run-1.txt"
+
+say "3. Four commits arrive on linux/master"
+export GIT_AUTHOR_NAME="Demo Developer" GIT_AUTHOR_EMAIL="developer@localhost"
+export GIT_COMMITTER_NAME="Demo Developer" GIT_COMMITTER_EMAIL="developer@localhost"
+git -C "$linux" checkout -q -f master
+note() {
+  mkdir -p "$linux/Documentation/kci-demo"
+  printf '%s\n' "$2" >"$linux/Documentation/kci-demo/$1.txt"
+  git -C "$linux" add "Documentation/kci-demo/$1.txt"
+  GIT_AUTHOR_DATE="$3" GIT_COMMITTER_DATE="$3" \
+    git -C "$linux" commit -q -m "Documentation: kci demo: $2"
+}
+note notes "a note on the demo" "2026-01-02T10:00:00Z"
+cat >>"$linux/arch/x86/kernel/setup.c" <<'EOF'
+
+static int __init kci_demo_boot_check(void)
+{
+	pr_crit("x86: kci demo: boot clock check out of range\n");
+	return 0;
+}
+late_initcall(kci_demo_boot_check);
+EOF
+git -C "$linux" add arch/x86/kernel/setup.c
+GIT_AUTHOR_DATE="2026-01-02T11:00:00Z" GIT_COMMITTER_DATE="2026-01-02T11:00:00Z" \
+  git -C "$linux" commit -q -F - <<'EOF'
+x86/setup: check the boot clock late in boot
+
+Signed-off-by: Demo Developer <developer@localhost>
+EOF
+note more "a second note" "2026-01-02T12:00:00Z"
+note last "a third note" "2026-01-02T13:00:00Z"
+git -C "$linux" log --oneline v6.1-debian-import..master | sed 's/^/   /'
+
+say "4. kci run: the new head (builds, boots, finds the regression, bisects, mails)"
+status=0
+run | tee "$OUT/run-2.txt" || status=$?
+# The scenario's new head fails a test: kci run says so with exit status 1.
+if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+  echo "main-job: kci run failed (exit $status)" >&2
+  exit "$status"
 fi
 
-db="sqlite:$OUT/kci.db"
-rm -rf "$OUT/kci.db" "$OUT/kci.db"-* "$OUT/kci.db.spool" "$OUT/monitor"
-"$KCI" db init -d "$db"
-token=$("$KCI" token add -d "$db" --origin kci --comment "main job pipeline" | tail -n 1)
-export KCIDB_REST="http://$token@127.0.0.1:$PORT"
-
-"$KCI" serve -d "$db" --listen "127.0.0.1:$PORT" -q 2>"$OUT/serve.log" &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
+say "5. What happened"
+"$KCI" regressions -d "$db" --format table || true
+echo
+echo "-- mails received by the SMTP server ($OUT/mail):"
+found=0
+for m in "$OUT"/mail/new/* "$OUT"/mail/cur/*; do
+  [ -f "$m" ] || continue
+  found=$((found + 1))
+  printf '   %s\n     %s\n' "$(grep -m1 '^Subject:' "$m")" "$(grep -m1 '^To:' "$m")"
 done
-echo "-- kci serve is up on 127.0.0.1:$PORT (SQLite $OUT/kci.db)"
-
-echo "-- kci monitor: the head of linux/master"
-"$KCI" monitor --once --config config/kci.yaml --tree-url "linux=file://$linux" \
-  --state "$OUT/monitor" --submit env >"$OUT/checkout.json"
-checkout_id=$(sed -n 's/^ *"id": "\(.*\)",$/\1/p' "$OUT/checkout.json" | head -n 1)
-echo "   checkout $checkout_id"
-
-echo "-- kci build: x86_64 tinyconfig+x86_64-boot with gcc (a few minutes the first time)"
-"$KCI" build --source "$linux" --tree linux --arch x86_64 --toolchain gcc \
-  --config tinyconfig+x86_64-boot --pipeline-config config/kci.yaml --ccache \
-  --artifacts "$OUT/artifacts" --build-dir "$OUT/kbuild/x86_64" --submit env \
-  >"$OUT/build.json" 2>"$OUT/build.stderr" || { tail -n 20 "$OUT/build.stderr" >&2; exit 1; }
-artifacts=$(sed -n 's/^kci build: artifacts in //p' "$OUT/build.stderr" | tail -n 1)
-build_id=$(sed -n 's/^ *"id": "\(.*:kbuild-.*\)",$/\1/p' "$OUT/build.json" | head -n 1)
-echo "   $(grep -o '"status": "[A-Z]*"' "$OUT/build.json" | head -n 1), artifacts in $artifacts"
-
-echo "-- kci test: boot it in QEMU (TCG) and run the baseline plan"
-status=0
-"$KCI" test --kernel "$artifacts" --build-id "$build_id" --plan baseline --platform qemu-x86_64 \
-  --timeout 120 --submit env >"$OUT/test-baseline.json" 2>"$OUT/test.stderr" || status=$?
-if [ ! -s "$OUT/test-baseline.json" ]; then
-  tail -n 20 "$OUT/test.stderr" >&2
+[ "$found" -gt 0 ] || echo "   none"
+echo
+echo "results: $OUT (database $OUT/kci.db, logs and kernels in $OUT/artifacts)"
+echo "dashboard: http://127.0.0.1:$PORT/  (regressions: http://127.0.0.1:$PORT/api/v1/regressions)"
+echo "main job: done in $(($(date +%s) - start)) s"
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "The dashboard stays up until you press Enter. " _ || true
+fi
+if ! grep -q "baseline.dmesg.crit" "$OUT/run-2.txt"; then
+  echo "main-job: the regression was not found" >&2
   exit 1
 fi
-
-echo "-- the results, read back from the server's API"
-curl -sf "http://127.0.0.1:$PORT/api/v1/checkouts/$checkout_id?children=1" >"$OUT/results.json"
-"$KCI" validate --indent 0 "$OUT/results.json" >/dev/null
-echo "   objects under the checkout: $("$KCI" count "$OUT/results.json")"
-python3 - "$OUT/results.json" <<'PY'
-import json, sys
-report = json.load(open(sys.argv[1]))
-for c in report.get("checkouts", []):
-    print(f"   checkout {c.get('tree_name', '?')}/{c.get('git_repository_branch', '?')} "
-          f"{c.get('git_commit_name', c.get('git_commit_hash', '?'))}")
-for b in report.get("builds", []):
-    print(f"   build {b.get('architecture')} {b.get('config_name')} "
-          f"{b.get('compiler', '').split(' (')[0]}: {b.get('status', '-')}")
-for t in sorted(report.get("tests", []), key=lambda t: t.get("path", "")):
-    print(f"   test  {t.get('path')}: {t.get('status', '-')}")
-PY
-echo
-echo "== done: results in $OUT (serve them with: $KCI serve -d $db)"
-exit "$status"

@@ -13,7 +13,9 @@
 #include <memory>
 #include <thread>
 
+#include "analysis/queries.h"
 #include "cli/command.h"
+#include "cli/live_options.h"
 #include "inbox/run_hook.h"
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/local_runtime.h"
@@ -22,10 +24,15 @@
 #include "pipeline/build/artifacts.h"
 #include "pipeline/build/kbuild.h"
 #include "pipeline/config/config.h"
+#include "notify/outbox.h"
+#include "server/live_services.h"
+#include "server/server.h"
 #include "store/sql.h"
 #include "store/store.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/subprocess.h"
+#include "util/text.h"
 
 namespace kci::cli {
 namespace {
@@ -59,6 +66,10 @@ struct RunCmdOptions {
   bool forever = false;
   bool status = false;
   bool no_analysis = false;
+  bool incremental_builds = false;
+  double watch_seconds = 60;
+  std::string listen, base_url;
+  LiveCliOptions live;
   bool quiet = false;
   std::string origin = "kci";
   std::string inbox_state = "kci-inbox";
@@ -70,6 +81,73 @@ store::DatabaseSpec database_of(const std::string& text) {
     return store::parse_database_spec(text);
   }
   return store::parse_database_spec("sqlite:" + text);
+}
+
+// The first line of a command's output (git rev-parse, git describe).
+std::string first_line(const std::string& out) { return out.substr(0, out.find('\n')); }
+
+// The commit a branch of a git tree points at ("" when it cannot be read).
+std::string branch_head(const std::string& source, const std::string& branch) {
+  RunResult r = run_process({"git", "-C", source, "rev-parse", "--verify", "--quiet",
+                             "refs/heads/" + branch + "^{commit}"});
+  return r.exit_code == 0 ? first_line(r.out) : "";
+}
+
+// --watch: a new head of the source's branch is a new checkout (the tree
+// monitor of a local tree). Runs until g_stop.
+void watch_source(const store::DatabaseSpec& spec, const std::string& source,
+                  const std::string& tree, const std::string& branch, std::string last,
+                  double seconds, bool quiet) {
+  auto sql = store::SqlConnection::open(spec);
+  NodeStore nodes(*sql);
+  auto next = std::chrono::steady_clock::now();
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (std::chrono::steady_clock::now() < next) continue;
+    next = std::chrono::steady_clock::now() +
+           std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    std::string head = branch_head(source, branch);
+    if (head.empty() || head == last) continue;
+    last = head;
+    std::map<std::string, std::string> data{{"source_dir", source}};
+    RunResult d = run_process({"git", "-C", source, "describe", "--always", "--tags", head});
+    if (d.exit_code == 0) data["describe"] = first_line(d.out);
+    auto [id, created] = submit_checkout(nodes, tree, branch, head, data);
+    if (!quiet && created) {
+      std::fprintf(stderr, "kci run: new head of %s/%s: checkout %lld @%s\n", tree.c_str(),
+                   branch.c_str(), static_cast<long long>(id), head.c_str());
+    }
+  }
+}
+
+// What the maintainers would want to know: the active regressions and
+// the mails written about them.
+void print_findings(const store::DatabaseSpec& spec, const std::string& base_url) {
+  auto sql = store::SqlConnection::open(spec);
+  std::vector<analysis::RegressionInfo> regs = analysis::regressions(*sql, {});
+  std::printf("regressions: %zu active\n", regs.size());
+  for (const analysis::RegressionInfo& r : regs) {
+    const analysis::Identity& id = r.identity.identity;
+    std::string what = id.kind == analysis::Kind::kBuild ? "build" : id.path;
+    std::string where = id.architecture + " " + id.config_name + " " + id.compiler;
+    if (!id.platform.empty()) where = id.platform + ", " + where;
+    std::printf("  %s/%s %s (%s): %s%s\n", id.tree_name.c_str(), id.git_repository_branch.c_str(),
+                what.c_str(), where.c_str(), r.summary.c_str(), r.unstable ? " [unstable]" : "");
+    if (!base_url.empty()) {
+      std::printf("    %s/checkout/%s\n", base_url.c_str(),
+                  percent_encode(r.first_fail.checkout_id, "-._~:").c_str());
+    }
+  }
+  if (sql->component_version("notify") > 0) {
+    notify::Outbox outbox(*sql);
+    std::vector<notify::OutboxEntry> mails = outbox.entries();
+    std::printf("mails: %zu\n", mails.size());
+    for (const notify::OutboxEntry& m : mails) {
+      std::printf("  %s report to %s: %s %s\n", m.kind.c_str(), m.subscription.c_str(),
+                  m.state.c_str(), m.message_id.c_str());
+    }
+  }
+  if (!base_url.empty()) std::printf("dashboard: %s/\n", base_url.c_str());
 }
 
 int print_status(const store::DatabaseSpec& spec) {
@@ -173,7 +251,22 @@ void add_run(CLI::App& root, RunContext& ctx) {
   cmd->add_flag("--forever", o->forever, "Keep running until interrupted (SIGINT, SIGTERM)")
       ->excludes(idle);
   cmd->add_flag("--status", o->status, "Print the node table's state and exit");
-  cmd->add_flag("--no-analysis", o->no_analysis, "Do not update the analysis tables");
+  cmd->add_flag("--incremental-builds", o->incremental_builds,
+                "One build directory per build configuration (BUILD_ROOT/ARCH-TOOLCHAIN-CONFIG), "
+                "kept across checkouts: the next checkout's build is incremental");
+  cmd->add_option("--watch", o->watch_seconds,
+                  "With --forever and --source: seconds between looks at the source branch's "
+                  "head; a new head is a new checkout")
+      ->default_val(60)
+      ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("--listen", o->listen,
+                  "Serve the dashboard and the API on ADDR:PORT while running (as kci serve)");
+  cmd->add_option("--base-url", o->base_url,
+                  "Prefix of the dashboard links in mails and output (default: http://LISTEN)");
+  cmd->add_flag("--no-analysis", o->no_analysis,
+                "Do not keep analysis, triage and notifications live (kci serve or kci analyze "
+                "may do it)");
+  add_live_options(cmd, o->live);
   cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr");
   cmd->callback([o, &ctx] {
     std::string db = o->database;
@@ -201,7 +294,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
     opt.max_retries = o->max_retries;
     opt.retry_holdoff = std::chrono::milliseconds(static_cast<long long>(o->retry_holdoff * 1000));
     opt.until_idle = !o->forever;
-    opt.analyze = !o->no_analysis;
+    // The live services below analyse (cursor "analysis", shared with
+    // kci serve), so the orchestrator's own analysis thread stays off.
+    opt.analyze = false;
     opt.poll = std::chrono::milliseconds(instant ? 20 : 500);
     opt.scheduler.kbuild_timeout_seconds = o->kbuild_timeout;
     opt.scheduler.job_timeout_seconds = o->job_timeout;
@@ -212,7 +307,8 @@ void add_run(CLI::App& root, RunContext& ctx) {
       opt.scheduler.progress = line;
     }
 
-    // The checkout to work on, if one is given.
+    // The checkout to work on, if one is given (and what --watch follows).
+    std::string source_abs, watch_tree, watch_branch, watch_commit;
     {
       auto sql = store::SqlConnection::open(spec);
       NodeStore::migrate(*sql);
@@ -231,7 +327,13 @@ void add_run(CLI::App& root, RunContext& ctx) {
         if (tree.empty()) tree = std::filesystem::path(abs).filename().string();
         if (branch.empty()) branch = git.branch.empty() ? "local" : git.branch;
         if (commit.empty()) commit = git.is_git ? git.commit : "worktree";
-        if (!git.describe.empty()) data["describe"] = git.describe;
+        if (commit == git.commit) {
+          if (!git.describe.empty()) data["describe"] = git.describe;
+        } else if (git.is_git) {
+          // --commit names another commit than the tree's HEAD.
+          RunResult d = run_process({"git", "-C", abs, "describe", "--always", "--tags", commit});
+          if (d.exit_code == 0) data["describe"] = first_line(d.out);
+        }
         if (!git.url.empty()) data["url"] = git.url;
       } else if (o->commit && !instant) {
         throw UsageError("--commit without --source needs --runtime instant");
@@ -248,6 +350,12 @@ void add_run(CLI::App& root, RunContext& ctx) {
                        tree.c_str());
         }
         auto [id, created] = submit_checkout(nodes, tree, branch, commit, data);
+        if (!o->source_dir.empty()) {
+          source_abs = data["source_dir"];
+          watch_tree = tree;
+          watch_branch = branch;
+          watch_commit = commit;
+        }
         if (!o->quiet) {
           std::fprintf(stderr, "kci run: checkout %lld %s/%s@%s%s\n", static_cast<long long>(id),
                        tree.c_str(), branch.c_str(), commit.c_str(),
@@ -285,6 +393,8 @@ void add_run(CLI::App& root, RunContext& ctx) {
                          ? o->make_jobs
                          : std::max(1, static_cast<int>(cores) / std::max(1, opt.workers));
       lo.ccache = o->ccache;
+      lo.build_dir_per_config = o->incremental_builds;
+      lo.progress = !o->quiet;
       lo.origin = o->origin;
       lo.rootfs_cache = o->rootfs_cache;
       lo.fragments = [&config](const std::string& name) -> std::optional<std::vector<std::string>> {
@@ -294,12 +404,69 @@ void add_run(CLI::App& root, RunContext& ctx) {
       executor = make_local_executor(std::move(lo));
     }
 
+    std::string base_url = o->base_url;
+    if (base_url.empty() && !o->listen.empty()) base_url = "http://" + o->listen;
+
+    // Analysis, triage and notifications, live from the change log.
+    std::unique_ptr<server::LiveServices> live;
+    if (!o->no_analysis) {
+      server::LiveOptions lopt;
+      lopt.database = spec;
+      apply_live_options(o->live, lopt);
+      lopt.base_url = base_url;
+      lopt.log_prefix = "kci run";
+      live = std::make_unique<server::LiveServices>(std::move(lopt));
+    }
+    // The dashboard and the API, in this process.
+    std::unique_ptr<server::Server> web;
+    std::thread web_thread;
+    if (!o->listen.empty()) {
+      server::ServerOptions so;
+      so.database = spec;
+      server::parse_listen(o->listen, so.host, so.port);
+      so.access_log = false;
+      so.live = false;  // this command runs them
+      so.base_url = o->base_url;
+      so.artifact_root =
+          o->artifacts_dir.empty() ? pipeline::default_artifacts_dir() : o->artifacts_dir;
+      web = std::make_unique<server::Server>(so);
+      web->start();
+      web_thread = std::thread([&web] { web->run(); });
+      if (!o->quiet) {
+        std::fprintf(stderr, "kci run: dashboard at http://%s:%d/\n", so.host.c_str(),
+                     web->port());
+      }
+    }
+
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
+    if (live) live->start(nullptr);
+    std::thread watcher;
+    if (o->forever && !o->source_dir.empty() && !watch_branch.empty()) {
+      watcher = std::thread([&] {
+        watch_source(spec, source_abs, watch_tree, watch_branch, watch_commit, o->watch_seconds,
+                     o->quiet);
+      });
+    }
     Orchestrator orchestrator(config, *executor, opt);
     RunSummary s = orchestrator.run(&g_stop);
+    if (watcher.joinable()) watcher.join();
+
+    // Everything loaded is analysed, triaged and reported before the end.
+    if (live) {
+      live->stop();
+      for (int i = 0; i < 10; ++i) {
+        server::LiveRound r = live->run_once();
+        if (!r.did_something()) break;
+        if (!o->quiet) std::fprintf(stderr, "kci run: %s\n", r.describe().c_str());
+      }
+    }
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
+    if (web) {
+      web->stop();
+      web_thread.join();
+    }
 
     std::printf(
         "kci run: %lld nodes run (%lld retries, %lld claims taken back), %lld KCIDB "
@@ -307,6 +474,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
         static_cast<long long>(s.executed), static_cast<long long>(s.retried),
         static_cast<long long>(s.reclaimed), static_cast<long long>(s.loaded), s.seconds);
     std::fputs(describe_counts(s.counts).c_str(), stdout);
+    if (live) print_findings(spec, base_url);
     bool bad = s.load_errors > 0;
     for (const NodeCount& c : s.counts) {
       if (c.kind == NodeKind::kTest) continue;

@@ -9,6 +9,19 @@
 #include "util/error.h"
 
 namespace kci::orchestrator {
+namespace {
+
+// "x86_64-gcc-12-tinyconfig+x86_64-boot": one path component.
+std::string config_dir_name(const pipeline::BuildRequest& r) {
+  std::string name = r.arch + "-" + r.toolchain + "-" + r.config;
+  for (char& c : name) {
+    if (c == '/' || c == '\\' || c == ' ') c = '_';
+  }
+  if (name.front() == '.') name.insert(0, "_");
+  return name;
+}
+
+}  // namespace
 
 Outcome LocalExecutor::run(const Node& node, const Node& parent) {
   if (node.kind == NodeKind::kKbuild) return build(node);
@@ -30,18 +43,35 @@ Outcome LocalExecutor::build(const Node& node) {
   r.artifacts_dir = options_.artifacts_dir;
   r.artifact_url = options_.artifact_url;
   if (!options_.build_root.empty()) {
-    r.build_dir = options_.build_root + "/" + std::to_string(node.id);
+    // One directory per build configuration makes the next checkout's
+    // build of it incremental; one per node keeps every build apart.
+    r.build_dir = options_.build_root + "/" +
+                  (options_.build_dir_per_config ? config_dir_name(r)
+                                                 : std::to_string(node.id));
   }
+
   if (!node.get("tree").empty()) r.tree = node.get("tree");
   if (!node.get("branch").empty()) r.branch = node.get("branch");
   if (!node.get("cross_compile").empty()) r.cross_compile = node.get("cross_compile");
   r.jobs = options_.make_jobs;
   r.ccache = options_.ccache;
+  if (options_.progress) r.progress = pipeline::ProgressStyle::kLines;
   // The build stops a little before the claim expires, so that a slow
   // build is an ERROR of this worker rather than a claim taken back.
   if (node.timeout_seconds > 60) r.timeout = std::chrono::seconds(node.timeout_seconds - 30);
   r.fragment_lookup = options_.fragments;
   r.runner = &runner_;
+  // The node's commit is built even when the source tree has moved on
+  // since the checkout was submitted (kbuild checks it out, detached).
+  // Builds that may check out, or that share a directory, take turns.
+  const std::string& commit = node.get("commit");
+  std::unique_lock<std::mutex> lock;
+  if (options_.build_dir_per_config || commit.size() == 40) {
+    lock = std::unique_lock(source_mutex_);
+  }
+  if (commit.size() == 40 && pipeline::read_git_info(r.source_dir, runner_).commit != commit) {
+    r.commit = commit;
+  }
   pipeline::BuildResult result = pipeline::run_kbuild(r);
 
   Outcome out;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "orchestrator/executor.h"
@@ -40,6 +41,7 @@ class LocalExecutor final : public Executor {
   LocalExecutorOptions options_;
   CommandRunner& runner_;
   BootFunction boot_;
+  std::mutex source_mutex_;  // held by builds that check out or share a build directory
 };
 
 }  // namespace kci::orchestrator

@@ -20,6 +20,13 @@ struct LocalExecutorOptions {
   std::string artifacts_dir;  // the artifact store's root
   std::optional<std::string> artifact_url;
   std::string build_root;  // build directories: build_root/<node id>
+  // build_root/<arch>/<config>/<toolchain> instead, kept across checkouts
+  // so that a configuration's next build is incremental; such builds run
+  // one at a time.
+  bool build_dir_per_config = false;
+  // A line on stderr as each build step ends ("kci build: kernel done in
+  // 41.2 s"), so that a long build shows it is alive.
+  bool progress = false;
   int make_jobs = 0;       // per build; 0: one per CPU
   bool ccache = false;
   std::string origin = "kci";

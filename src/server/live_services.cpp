@@ -131,7 +131,7 @@ struct LiveServices::Impl {
         started = target = requested;
       }
       LiveRound r = round();
-      if (r.did_something()) log::info("kci serve: " + r.describe());
+      if (r.did_something()) log::info(options.log_prefix + ": " + r.describe());
       {
         std::lock_guard lock(mutex);
         finished = target;

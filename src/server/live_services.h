@@ -50,6 +50,8 @@ struct LiveOptions {
   long lease_seconds = 60;
   std::chrono::milliseconds poll{2000};
   std::size_t batch = 200;  // change events per step
+  // Prefix of the rounds' log lines.
+  std::string log_prefix = "kci serve";
   // Unix seconds now (tests move time).
   std::function<std::int64_t()> clock;
 };

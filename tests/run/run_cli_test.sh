@@ -84,4 +84,38 @@ expect_in "$T/out" "checkout: 1 (1 available)"
 expect_in "$T/out" "kbuild: 2 (2 done/pass)"
 expect_in "$T/out" "job: 2 (2 done/pass)"
 expect_in "$T/err" "(retry 1)"
+
+# 5. The live services (analysis -> triage -> notify): the next checkout's
+#    x86 boot fails, which is a regression, and its report is delivered to
+#    the subscriber's Maildir.
+cat >"$T/subs.yaml" <<'EOF'
+subscriptions:
+  - name: mainline-tests
+    tree: mainline
+    kinds: [test]
+    to: ["Mainline Maintainer <maintainer@example.org>"]
+EOF
+live() {
+  run --db "$T/e.sqlite" --tree mainline --branch master --subscriptions "$T/subs.yaml" \
+    --maildir "$T/mail" --notify-quiet 0 --base-url http://kci.example.org "$@"
+}
+live --commit c4 --describe v6.1 >"$T/out" 2>"$T/err" || fail "live run 1 exited $?"
+expect_in "$T/out" "regressions: 0 active"
+printf 'baseline-x86 fail\n' >"$T/s5"
+status=0
+live --commit c5 --describe v6.1-1-gc5 --instant-script "$T/s5" >"$T/out" 2>"$T/err" \
+  || status=$?
+[ "$status" = 1 ] || fail "a failed boot should exit 1, got $status"
+expect_in "$T/out" "regressions: 1 active"
+expect_in "$T/out" "baseline.login"
+expect_in "$T/out" "http://kci.example.org/checkout/"
+expect_in "$T/out" "report to mainline-tests: sent"
+expect_in "$T/err" "kci run: live round"
+mails=$(find "$T/mail/new" -type f | wc -l)
+[ "$mails" -ge 1 ] || fail "no mail in the Maildir"
+grep -l "^To: \"Mainline Maintainer\" <maintainer@example.org>" "$T"/mail/new/* >/dev/null \
+  || fail "the mail is not addressed to the subscriber"
+# Nothing new: no second mail.
+live --commit c5 --describe v6.1-1-gc5 >"$T/out" 2>"$T/err" || true
+[ "$(find "$T/mail/new" -type f | wc -l)" = "$mails" ] || fail "a mail was sent twice"
 echo "PASS"

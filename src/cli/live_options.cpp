@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "cli/live_options.h"
+
+#include "notify/subscriptions.h"
+#include "notify/transport.h"
+
+namespace kci::cli {
+
+void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
+  cmd->add_option("--triage-rules", o.triage_rules,
+                  "Known-issue rules (YAML) matched against new failures (default: log "
+                  "signatures only)");
+  cmd->add_flag("--no-log-fetch", o.no_log_fetch,
+                "Triage looks at log_excerpt only, never fetches log_url");
+  cmd->add_option("--subscriptions", o.subscriptions,
+                  "Subscription YAML files: reports of new regressions are queued to the outbox");
+  cmd->add_option("--notify-quiet", o.notify_quiet,
+                  "Seconds a checkout's results must be quiet before its reports are queued")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 86400L * 7));
+  cmd->add_option("--from", o.from, "Sender of the mails (\"Name <addr>\")")
+      ->capture_default_str();
+  cmd->add_option("--domain", o.domain, "Right-hand side of Message-IDs")->capture_default_str();
+  auto* smtp = cmd->add_option("--smtp", o.smtp,
+                               "Deliver the outbox to this SMTP server (smtp://HOST[:PORT]); only "
+                               "one sender per database delivers (a lease)");
+  cmd->add_option("--maildir", o.maildir, "Deliver the outbox to this Maildir instead")
+      ->excludes(smtp);
+  cmd->add_option("--live-poll", o.live_poll,
+                  "Seconds between live rounds without new events (quiet checkouts, retries)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 3600.0));
+}
+
+void apply_live_options(const LiveCliOptions& o, server::LiveOptions& live) {
+  live.rules_file = o.triage_rules;
+  live.triage_options.fetch_logs = !o.no_log_fetch;
+  for (const auto& f : o.subscriptions) {
+    for (auto& sub : notify::load_subscriptions(f))
+      live.notifier.subscriptions.push_back(std::move(sub));
+  }
+  live.notifier.from = notify::parse_address(o.from);
+  live.notifier.domain = o.domain;
+  live.notifier.quiet_seconds = o.notify_quiet;
+  live.poll = std::chrono::milliseconds(static_cast<long>(o.live_poll * 1000));
+  if (!o.smtp.empty()) {
+    notify::SmtpOptions smtp_options;
+    smtp_options.url = o.smtp;
+    live.transport = notify::smtp_transport(smtp_options);
+  } else if (!o.maildir.empty()) {
+    live.transport = notify::maildir_transport(o.maildir);
+  }
+}
+
+}  // namespace kci::cli
