@@ -24,6 +24,8 @@ test_pkgs=(
   clang lld llvm
   qemu-system-x86 qemu-system-arm qemu-system-misc opensbi busybox-static
   curl python3
+  # the SMTP server of the mail tests and of the main job
+  python3-aiosmtpd
   # lava-run for the LAVA end-to-end test (tests/runtime/run-lava.sh);
   # about 3 minutes to install.
   lava-dispatcher
@@ -36,6 +38,12 @@ test_pkgs=(
 # packages").
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   test_pkgs+=(nodejs npm)
+fi
+# kubectl for the offline check of the Kubernetes Jobs: Debian's
+# kubernetes-client, unless the machine has a kubectl of another package
+# (both own /usr/bin/kubectl).
+if ! command -v kubectl >/dev/null; then
+  test_pkgs+=(kubernetes-client)
 fi
 
 case "$group" in

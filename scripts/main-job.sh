@@ -124,7 +124,7 @@ git -C "$linux" log --oneline v6.1-debian-import..master | sed 's/^/   /'
 
 say "4. kci run: the new head (builds, boots, finds the regression, bisects, mails)"
 status=0
-run | tee "$OUT/run-2.txt" || status=$?
+run --bisect | tee "$OUT/run-2.txt" || status=$?
 # The scenario's new head fails a test: kci run says so with exit status 1.
 if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
   echo "main-job: kci run failed (exit $status)" >&2
@@ -132,8 +132,13 @@ if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
 fi
 
 say "5. What happened"
-"$KCI" regressions -d "$db" --format table || true
-echo
+echo "-- the regression and its culprit (above, from kci run); the culprit commit:"
+culprit=$(sed -n 's/^bisection [0-9]*: found, culprit \([0-9a-f]*\)$/\1/p' "$OUT/run-2.txt" | head -n 1)
+if [ -n "$culprit" ]; then
+  git -C "$linux" log -1 --format='   %h %s (%an <%ae>)' "$culprit"
+else
+  echo "   none found"
+fi
 echo "-- mails received by the SMTP server ($OUT/mail):"
 found=0
 for m in "$OUT"/mail/new/* "$OUT"/mail/cur/*; do
@@ -151,5 +156,9 @@ if [ -t 0 ] && [ -t 1 ]; then
 fi
 if ! grep -q "baseline.dmesg.crit" "$OUT/run-2.txt"; then
   echo "main-job: the regression was not found" >&2
+  exit 1
+fi
+if [ -z "$culprit" ]; then
+  echo "main-job: the bisection found no culprit" >&2
   exit 1
 fi

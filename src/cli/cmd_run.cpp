@@ -8,12 +8,15 @@
 
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "analysis/queries.h"
+#include "bisect/auto_bisect.h"
+#include "bisect/kernel_step_runner.h"
 #include "cli/command.h"
 #include "cli/live_options.h"
 #include "inbox/run_hook.h"
@@ -24,6 +27,8 @@
 #include "pipeline/build/artifacts.h"
 #include "pipeline/build/kbuild.h"
 #include "pipeline/config/config.h"
+#include "notify/bisection.h"
+#include "notify/notifier.h"
 #include "notify/outbox.h"
 #include "server/live_services.h"
 #include "server/server.h"
@@ -67,6 +72,7 @@ struct RunCmdOptions {
   bool status = false;
   bool no_analysis = false;
   bool incremental_builds = false;
+  bool bisect = false;
   double watch_seconds = 60;
   std::string listen, base_url;
   LiveCliOptions live;
@@ -118,6 +124,36 @@ void watch_source(const store::DatabaseSpec& spec, const std::string& source,
                    branch.c_str(), static_cast<long long>(id), head.c_str());
     }
   }
+}
+
+// --bisect: the automatic bisections of the source tree's new regressions
+// (bisect/auto_bisect.h), each culprit's report queued for the
+// subscriptions (the live services deliver it).
+void run_bisections(const store::DatabaseSpec& spec, const bisect::KernelStepOptions& step,
+                    const std::string& tree, const std::string& origin,
+                    const notify::NotifierConfig& notifier_config, bool quiet) {
+  auto st = store::open_store(spec);
+  auto sql = store::SqlConnection::open(spec);
+  bisect::AutoBisectOptions options;
+  options.source_dir = step.source_dir;
+  options.origin = origin;
+  if (!tree.empty()) options.trees = {tree};
+  bisect::AutoBisectStats stats = bisect::run_pending(
+      *sql, *st, bisect::kernel_step_runner_factory(step), options, [quiet](const std::string& l) {
+        if (!quiet) std::fprintf(stderr, "kci run: bisect: %s\n", l.c_str());
+      });
+  if (!quiet) std::fprintf(stderr, "kci run: %s\n", stats.describe().c_str());
+  bisect::BisectionTable table(*sql);
+  for (std::int64_t id : stats.ids) {
+    std::optional<bisect::BisectionRecord> r = table.get(id);
+    if (!r) continue;
+    std::printf("bisection %lld: %s%s%s\n", static_cast<long long>(id),
+                r->status.empty() ? r->state.c_str() : r->status.c_str(),
+                r->culprit.empty() ? "" : ", culprit ", r->culprit.c_str());
+  }
+  notify::Notifier notifier(*sql, notifier_config);
+  notify::queue_bisection_reports(notifier, *sql, notifier_config.from.email,
+                                  std::time(nullptr));
 }
 
 // What the maintainers would want to know: the active regressions and
@@ -259,6 +295,11 @@ void add_run(CLI::App& root, RunContext& ctx) {
                   "head; a new head is a new checkout")
       ->default_val(60)
       ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_flag("--bisect", o->bisect,
+                "When the run is idle, bisect each new regression of --source's tree (not "
+                "unstable, not a known issue; once each) with real builds and boots, store "
+                "the culprit as a KCIDB issue and mail the bisection report to the "
+                "subscriptions of kind bisection");
   cmd->add_option("--listen", o->listen,
                   "Serve the dashboard and the API on ADDR:PORT while running (as kci serve)");
   cmd->add_option("--base-url", o->base_url,
@@ -282,6 +323,10 @@ void add_run(CLI::App& root, RunContext& ctx) {
     }
     if ((!o->instant_script.empty() || o->instant_delay_ms > 0) && o->runtime != "instant") {
       throw UsageError("--instant-script and --instant-delay need --runtime instant");
+    }
+    if (o->bisect && (o->source_dir.empty() || o->runtime == "instant" || o->no_analysis || o->forever)) {
+      throw UsageError(
+          "--bisect needs --source, the local runtime, the analysis and --until-idle");
     }
     pipeline::PipelineConfig config = pipeline::load_pipeline_config(o->config_files);
     store::open_store(spec)->init(true);
@@ -409,12 +454,14 @@ void add_run(CLI::App& root, RunContext& ctx) {
 
     // Analysis, triage and notifications, live from the change log.
     std::unique_ptr<server::LiveServices> live;
+    notify::NotifierConfig notifier;
     if (!o->no_analysis) {
       server::LiveOptions lopt;
       lopt.database = spec;
       apply_live_options(o->live, lopt);
       lopt.base_url = base_url;
       lopt.log_prefix = "kci run";
+      notifier = lopt.notifier;
       live = std::make_unique<server::LiveServices>(std::move(lopt));
     }
     // The dashboard and the API, in this process.
@@ -453,12 +500,34 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if (watcher.joinable()) watcher.join();
 
     // Everything loaded is analysed, triaged and reported before the end.
-    if (live) {
-      live->stop();
+    auto drain = [&] {
       for (int i = 0; i < 10; ++i) {
         server::LiveRound r = live->run_once();
         if (!r.did_something()) break;
         if (!o->quiet) std::fprintf(stderr, "kci run: %s\n", r.describe().c_str());
+      }
+    };
+    if (live) {
+      live->stop();
+      drain();
+      if (o->bisect && !g_stop) {
+        bisect::KernelStepOptions step;
+        step.source_dir = source_abs;
+        step.build_dir = std::filesystem::absolute(o->build_root).string() + "/bisect";
+        step.artifacts_dir =
+            o->artifacts_dir.empty() ? pipeline::default_artifacts_dir() : o->artifacts_dir;
+        step.ccache = o->ccache;
+        step.jobs = o->make_jobs > 0 ? o->make_jobs : static_cast<int>(cores);
+        step.boot_timeout_seconds = o->boot_timeout;
+        step.rootfs_cache = o->rootfs_cache;
+        step.progress = !o->quiet;
+        step.fragment_lookup = [&config](const std::string& name)
+            -> std::optional<std::vector<std::string>> {
+          if (!config.fragment(name)) return std::nullopt;
+          return config.fragment_configs(name);
+        };
+        run_bisections(spec, step, watch_tree, o->origin, notifier, o->quiet);
+        drain();  // the culprit issues: triage, then delivery of the mails
       }
     }
     std::signal(SIGINT, SIG_DFL);

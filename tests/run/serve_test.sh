@@ -65,7 +65,9 @@ expect_in "$T/m1" 'kci_node_events 17'
 # services follow it too.
 POS=$(sed -n 's/^kci_change_log_position \([0-9]*\)$/\1/p' "$T/m1")
 [ -n "$POS" ] && [ "$POS" -gt 0 ] || fail "no change-log position"
-expect_in "$T/m1" 'kci_change_log_consumer_lag{consumer="kci-run-analysis"} 0'
+for consumer in analysis triage notify; do
+  expect_in "$T/m1" "kci_change_log_consumer_lag{consumer=\"$consumer\"} 0"
+done
 "$KCI" run --status --db "$DB" >"$T/status" || fail "kci run --status exited $?"
 expect_in "$T/status" "runtime job/local: 1 of 3 recent attempts failed on infrastructure (33%)"
 
