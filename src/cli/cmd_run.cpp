@@ -8,8 +8,8 @@
 
 #include <atomic>
 #include <csignal>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -20,6 +20,9 @@
 #include "cli/command.h"
 #include "cli/live_options.h"
 #include "inbox/run_hook.h"
+#include "notify/bisection.h"
+#include "notify/notifier.h"
+#include "notify/outbox.h"
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/local_runtime.h"
 #include "orchestrator/metrics.h"
@@ -27,9 +30,6 @@
 #include "pipeline/build/artifacts.h"
 #include "pipeline/build/kbuild.h"
 #include "pipeline/config/config.h"
-#include "notify/bisection.h"
-#include "notify/notifier.h"
-#include "notify/outbox.h"
 #include "server/live_services.h"
 #include "server/server.h"
 #include "store/sql.h"
@@ -152,8 +152,7 @@ void run_bisections(const store::DatabaseSpec& spec, const bisect::KernelStepOpt
                 r->culprit.empty() ? "" : ", culprit ", r->culprit.c_str());
   }
   notify::Notifier notifier(*sql, notifier_config);
-  notify::queue_bisection_reports(notifier, *sql, notifier_config.from.email,
-                                  std::time(nullptr));
+  notify::queue_bisection_reports(notifier, *sql, notifier_config.from.email, std::time(nullptr));
 }
 
 // What the maintainers would want to know: the active regressions and
@@ -324,9 +323,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if ((!o->instant_script.empty() || o->instant_delay_ms > 0) && o->runtime != "instant") {
       throw UsageError("--instant-script and --instant-delay need --runtime instant");
     }
-    if (o->bisect && (o->source_dir.empty() || o->runtime == "instant" || o->no_analysis || o->forever)) {
-      throw UsageError(
-          "--bisect needs --source, the local runtime, the analysis and --until-idle");
+    if (o->bisect &&
+        (o->source_dir.empty() || o->runtime == "instant" || o->no_analysis || o->forever)) {
+      throw UsageError("--bisect needs --source, the local runtime, the analysis and --until-idle");
     }
     pipeline::PipelineConfig config = pipeline::load_pipeline_config(o->config_files);
     store::open_store(spec)->init(true);
@@ -480,8 +479,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
       web->start();
       web_thread = std::thread([&web] { web->run(); });
       if (!o->quiet) {
-        std::fprintf(stderr, "kci run: dashboard at http://%s:%d/\n", so.host.c_str(),
-                     web->port());
+        std::fprintf(stderr, "kci run: dashboard at http://%s:%d/\n", so.host.c_str(), web->port());
       }
     }
 
@@ -521,8 +519,8 @@ void add_run(CLI::App& root, RunContext& ctx) {
         step.boot_timeout_seconds = o->boot_timeout;
         step.rootfs_cache = o->rootfs_cache;
         step.progress = !o->quiet;
-        step.fragment_lookup = [&config](const std::string& name)
-            -> std::optional<std::vector<std::string>> {
+        step.fragment_lookup =
+            [&config](const std::string& name) -> std::optional<std::vector<std::string>> {
           if (!config.fragment(name)) return std::nullopt;
           return config.fragment_configs(name);
         };

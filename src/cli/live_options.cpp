@@ -18,8 +18,7 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
                   "Seconds a checkout's results must be quiet before its reports are queued")
       ->capture_default_str()
       ->check(CLI::Range(0L, 86400L * 7));
-  cmd->add_option("--from", o.from, "Sender of the mails (\"Name <addr>\")")
-      ->capture_default_str();
+  cmd->add_option("--from", o.from, "Sender of the mails (\"Name <addr>\")")->capture_default_str();
   cmd->add_option("--domain", o.domain, "Right-hand side of Message-IDs")->capture_default_str();
   auto* smtp = cmd->add_option("--smtp", o.smtp,
                                "Deliver the outbox to this SMTP server (smtp://HOST[:PORT]); only "

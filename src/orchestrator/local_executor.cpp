@@ -46,8 +46,7 @@ Outcome LocalExecutor::build(const Node& node) {
     // One directory per build configuration makes the next checkout's
     // build of it incremental; one per node keeps every build apart.
     r.build_dir = options_.build_root + "/" +
-                  (options_.build_dir_per_config ? config_dir_name(r)
-                                                 : std::to_string(node.id));
+                  (options_.build_dir_per_config ? config_dir_name(r) : std::to_string(node.id));
   }
 
   if (!node.get("tree").empty()) r.tree = node.get("tree");

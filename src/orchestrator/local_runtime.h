@@ -27,7 +27,7 @@ struct LocalExecutorOptions {
   // A line on stderr as each build step ends ("kci build: kernel done in
   // 41.2 s"), so that a long build shows it is alive.
   bool progress = false;
-  int make_jobs = 0;       // per build; 0: one per CPU
+  int make_jobs = 0;  // per build; 0: one per CPU
   bool ccache = false;
   std::string origin = "kci";
   std::string rootfs_cache;  // QEMU initramfs cache ("" = kci's default)
