@@ -79,6 +79,9 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
   run.platform = options_.platform;
   run.timeout_seconds = options_.boot_timeout_seconds;
   run.rootfs_cache = options_.rootfs_cache;
+  // A step's build is not a KCIDB build of its own (its publish directory
+  // has no report to read the id from); the boot's report names the commit.
+  run.build_id = "kci:bisect-" + commit;
   pipeline::QemuTestRun result = pipeline::run_qemu_test(run);
   out.seconds = result.boot.duration;
   out.status = "MISS";
