@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
   // 1b. Render + queue into the outbox (SQLite file), each mail its own
   //     transaction, as the notifier does.
   {
-    auto qdir = std::filesystem::temp_directory_path() / ("kci-notify-bench-q-" + std::to_string(getpid()));
+    auto qdir =
+        std::filesystem::temp_directory_path() / ("kci-notify-bench-q-" + std::to_string(getpid()));
     std::filesystem::create_directories(qdir);
     auto spec = kci::store::parse_database_spec("sqlite:" + (qdir / "kci.db").string());
     kci::store::open_store(spec)->init(true);
@@ -181,7 +182,8 @@ int main(int argc, char** argv) {
     std::printf("smtp: skipped (python3-aiosmtpd not installed)\n");
     return 0;
   }
-  auto dir = std::filesystem::temp_directory_path() / ("kci-notify-bench-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("kci-notify-bench-" + std::to_string(getpid()));
   {
     testing::SmtpSink sink(src + "/src/notify/testdata/smtp_sink.py", dir);
     SmtpOptions o;

@@ -18,9 +18,9 @@
 #include <valijson/validator.hpp>
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -67,7 +67,8 @@ std::string build_report(const Document& sample, std::size_t min_bytes, std::siz
   big.SetObject();
   big.AddMember("version", Value(sample["version"], alloc), alloc);
   for (const char* list : kci::report::kObjectLists) {
-    if (sample.HasMember(list)) big.AddMember(Value(list, alloc), Value(rapidjson::kArrayType), alloc);
+    if (sample.HasMember(list))
+      big.AddMember(Value(list, alloc), Value(rapidjson::kArrayType), alloc);
   }
   // Size of one copy: the sample's own text size is close enough to plan.
   std::size_t one_copy = kci::json::write(sample, 2).size();
@@ -96,8 +97,9 @@ double best_of(int runs, Fn fn) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string sample_path =
-      argc > 1 ? argv[1] : KCI_SOURCE_DIR "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
+  std::string sample_path = argc > 1 ? argv[1]
+                                     : KCI_SOURCE_DIR
+                                "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
   std::string schema_path = KCI_SOURCE_DIR "/../shared/kcidb-schema/v05_03.json";
   std::size_t min_bytes = static_cast<std::size_t>((argc > 2 ? std::atof(argv[2]) : 15.0) * 1e6);
 
@@ -117,7 +119,8 @@ int main(int argc, char** argv) {
     d.Parse(text.c_str(), text.size());
     objects = kci::report::count_objects(d);
   }
-  std::printf("input: %s x %zu copies = %.1f MB, %zu objects\n", sample_path.c_str(), copies, mb, objects);
+  std::printf("input: %s x %zu copies = %.1f MB, %zu objects\n", sample_path.c_str(), copies, mb,
+              objects);
   constexpr int kRuns = 5;
 
   // 1. Raw RapidJSON into a DOM, in place, with the flags of
@@ -178,7 +181,8 @@ int main(int argc, char** argv) {
   double valijson_total = valijson_parse + valijson_validate;
 
   auto row = [&](const char* what, double s) {
-    std::printf("  %-48s %8.3f s %9.1f MB/s %12.0f objects/s\n", what, s, mb / s, static_cast<double>(objects) / s);
+    std::printf("  %-48s %8.3f s %9.1f MB/s %12.0f objects/s\n", what, s, mb / s,
+                static_cast<double>(objects) / s);
   };
   std::printf("best of %d runs (valijson: %d), CPU time of one thread:\n", kRuns, kValijsonRuns);
   row("raw RapidJSON parse (in-situ, stream.cpp flags)", raw);
@@ -187,7 +191,8 @@ int main(int argc, char** argv) {
   row("valijson parse + validate", valijson_total);
   std::printf("verdicts: kci %s, valijson %s\n", kci_valid ? "valid" : "INVALID",
               valijson_valid ? "valid" : "INVALID");
-  std::printf("kci vs valijson (parse + validate): %.1fx faster (target >= 10x)\n", valijson_total / kci);
+  std::printf("kci vs valijson (parse + validate): %.1fx faster (target >= 10x)\n",
+              valijson_total / kci);
   std::printf("kci vs valijson (validate only):    %.1fx faster\n", valijson_validate / kci);
   std::printf("raw parse vs kci: kci takes %.1fx the raw parse time (target <= 5x)\n", kci / raw);
   std::printf("kci throughput: %.0f MB/s (target >= 300 MB/s)\n", mb / kci);

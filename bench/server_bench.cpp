@@ -39,15 +39,16 @@ std::string small_report(const std::string& key) {
   std::string out = R"({"version":{"major":5,"minor":3},"checkouts":[{"id":")" + c +
                     R"(","origin":"bench","tree_name":"mainline","valid":true}],"builds":[)";
   for (int b = 0; b < 5; ++b) {
-    out += std::string(b ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) +
-           R"(","checkout_id":")" + c +
-           R"(","origin":"bench","architecture":"x86_64","config_name":"defconfig","status":"PASS"})";
+    out +=
+        std::string(b ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) +
+        R"(","checkout_id":")" + c +
+        R"(","origin":"bench","architecture":"x86_64","config_name":"defconfig","status":"PASS"})";
   }
   out += R"(],"tests":[)";
   for (int b = 0; b < 5; ++b) {
     for (int t = 0; t < 10; ++t) {
-      out += std::string(b || t ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) +
-             ":t" + std::to_string(t) + R"(","build_id":")" + c + ":b" + std::to_string(b) +
+      out += std::string(b || t ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) + ":t" +
+             std::to_string(t) + R"(","build_id":")" + c + ":b" + std::to_string(b) +
              R"(","origin":"bench","path":"baseline.t)" + std::to_string(t) +
              R"(","status":"PASS","duration":1.5})";
     }
@@ -80,11 +81,16 @@ int main(int argc, char** argv) {
       postgresql = true;
       continue;
     }
-    if (i + 1 >= argc) a = "--help";
-    else ++i;
-    if (a == "--seconds") seconds = std::atoi(argv[i]);
-    else if (a == "--clients") clients = std::atoi(argv[i]);
-    else if (a == "--database") database = argv[i];
+    if (i + 1 >= argc)
+      a = "--help";
+    else
+      ++i;
+    if (a == "--seconds")
+      seconds = std::atoi(argv[i]);
+    else if (a == "--clients")
+      clients = std::atoi(argv[i]);
+    else if (a == "--database")
+      database = argv[i];
     else {
       std::fprintf(stderr,
                    "usage: server_bench [--seconds N] [--clients N] [--database SPEC | "
@@ -113,14 +119,13 @@ int main(int argc, char** argv) {
 #endif
   if (database.empty()) database = "sqlite:" + (dir / "bench.db").string();
 
-  std::string token = kci::run_checked({KCI_BINARY, "token", "add", "-d", database, "--origin",
-                                        "bench", "--comment", "bench"});
+  std::string token = kci::run_checked(
+      {KCI_BINARY, "token", "add", "-d", database, "--origin", "bench", "--comment", "bench"});
   token = token.substr(token.rfind('\n') + 1);
-  kci::server::testing::ServerProcess server(
-      KCI_BINARY,
-      {"-d", database, "--spool", (dir / "spool").string(), "--threads",
-       std::to_string(clients + 8)},
-      (dir / "server.log").string());
+  kci::server::testing::ServerProcess server(KCI_BINARY,
+                                             {"-d", database, "--spool", (dir / "spool").string(),
+                                              "--threads", std::to_string(clients + 8)},
+                                             (dir / "server.log").string());
   server.start();
   std::string url = server.base_url();
 
@@ -139,8 +144,10 @@ int main(int argc, char** argv) {
         auto t0 = Clock::now();
         kci::client::HttpResponse r = client.post_json(url + "/submit", body, token);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        if (r.status == 200) mine.push_back(ms);
-        else refused.fetch_add(1);
+        if (r.status == 200)
+          mine.push_back(ms);
+        else
+          refused.fetch_add(1);
       }
       std::lock_guard lock(mutex);
       latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());
@@ -158,8 +165,7 @@ int main(int argc, char** argv) {
   double drain_s = std::chrono::duration<double>(Clock::now() - drain_start).count();
   double objects = 0;
   for (const char* type : {"checkouts", "builds", "tests"}) {
-    objects += metric(client, url,
-                      std::string("kci_objects_loaded_total{type=\"") + type + "\"}");
+    objects += metric(client, url, std::string("kci_objects_loaded_total{type=\"") + type + "\"}");
   }
   double handled = metric(client, url, "kci_request_duration_seconds_count");
   double handling_s = metric(client, url, "kci_request_duration_seconds_sum");

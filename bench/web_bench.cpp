@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "generator.h"
 #include "client/http_client.h"
+#include "generator.h"
 #include "server/server.h"
 #include "store/sql.h"
 #include "store/store.h"

@@ -28,8 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string git(const std::string& repo, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"git", "-C", repo, "-c", "user.name=Test Author", "-c",
-                                   "user.email=author@example.org"};
+  std::vector<std::string> argv = {
+      "git", "-C", repo, "-c", "user.name=Test Author", "-c", "user.email=author@example.org"};
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions options;
   options.env = {{"GIT_COMMITTER_DATE", "2026-12-01T00:00:00Z"},
@@ -228,9 +228,8 @@ TEST(RegressionRequest, TakesEndpointsBuildAndTestFromTheTables) {
   EXPECT_EQ(q.plan, "baseline");
   EXPECT_EQ(q.platform, "qemu-x86_64");
   EXPECT_EQ(q.tree_name, "mainline");
-  EXPECT_EQ(q.failing_test_ids,
-            (std::vector<std::string>{"kci:test-2.baseline.dmesg.crit",
-                                      "kci:test-3.baseline.dmesg.crit"}));
+  EXPECT_EQ(q.failing_test_ids, (std::vector<std::string>{"kci:test-2.baseline.dmesg.crit",
+                                                          "kci:test-3.baseline.dmesg.crit"}));
   // The step runner gets the failing build's configuration and the test.
   KernelStepOptions base;
   base.source_dir = "/src";
@@ -444,8 +443,8 @@ TEST(AutoBisectSqlite, RunPendingFindsTheCulpritAndStoresItAsAKnownIssue) {
   for (const auto& i : stored.incidents) incident_tests.insert(i.test_id.value_or(""));
   EXPECT_EQ(incident_tests, (std::set<std::string>{"kci:test-2.baseline.dmesg.crit",
                                                    "kci:test-3.baseline.dmesg.crit"}));
-  auto known = triage::known_issues_of_regressions(*w.store_,
-                                                   {w.regression("baseline.dmesg.crit")});
+  auto known =
+      triage::known_issues_of_regressions(*w.store_, {w.regression("baseline.dmesg.crit")});
   EXPECT_EQ(known.size(), 1u);
 
   // A second run (a restart) bisects nothing again.

@@ -57,8 +57,9 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 bool is_hash(std::string_view word) {
-  return word.size() == 40 &&
-         std::all_of(word.begin(), word.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return word.size() == 40 && std::all_of(word.begin(), word.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c));
+         });
 }
 
 }  // namespace
@@ -81,8 +82,14 @@ Bisector::Bisector(std::string repo, StepRunner& runner, BisectOptions options)
 }
 
 std::string Bisector::git(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"git",       "-C", repo_, "-c", "user.name=kci bisect",
-                                   "-c",        "user.email=kci@localhost", "-c",
+  std::vector<std::string> argv = {"git",
+                                   "-C",
+                                   repo_,
+                                   "-c",
+                                   "user.name=kci bisect",
+                                   "-c",
+                                   "user.email=kci@localhost",
+                                   "-c",
                                    "advice.detachedHead=false"};
   argv.insert(argv.end(), args.begin(), args.end());
   RunResult r = run_process(argv, git_options());
@@ -193,7 +200,8 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
   }
   try {
     git({"bisect", "log"});
-    throw BisectError(repo_ + " is in the middle of a bisection already ('git bisect reset' ends it)");
+    throw BisectError(repo_ +
+                      " is in the middle of a bisection already ('git bisect reset' ends it)");
   } catch (const BisectError& e) {
     if (std::string(e.what()).find("middle of a bisection") != std::string::npos) throw;
   }
@@ -202,7 +210,8 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
   result.start = result.good;
   // A rebased branch: the old good commit is not below the new bad one, so
   // bisect from where the two histories meet.
-  RunResult anc = run_process({"git", "-C", repo_, "merge-base", "--is-ancestor", result.good, result.bad});
+  RunResult anc =
+      run_process({"git", "-C", repo_, "merge-base", "--is-ancestor", result.good, result.bad});
   if (anc.exit_code != 0) {
     result.rebased = true;
     result.start = git({"merge-base", result.good, result.bad});
@@ -292,8 +301,8 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
         confidence *= 1 - std::pow(1 - result.reproduce_chance, passes);
       }
       result.steps.push_back(step);
-      RunResult r = run_process({"git", "-C", repo_, "bisect", verdict_name(step.verdict)},
-                                git_options());
+      RunResult r =
+          run_process({"git", "-C", repo_, "bisect", verdict_name(step.verdict)}, git_options());
       std::string out = r.out + r.err;
       if (out.find("is the first bad commit") != std::string::npos) {
         std::string first = lines_of(out).front();
@@ -319,7 +328,8 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
         break;
       }
       if (!r.ok()) {
-        throw BisectError("git bisect " + std::string(verdict_name(step.verdict)) + " failed: " + out);
+        throw BisectError("git bisect " + std::string(verdict_name(step.verdict)) +
+                          " failed: " + out);
       }
     }
     result.confidence = result.status == "found" ? confidence : 0;
@@ -362,7 +372,8 @@ void Bisector::run_checks(BisectResult& result) {
     if (s.build.status != "PASS") return false;
     Counts c = count(s.runs);
     if (c.valid() == 0) return false;
-    return result.flaky ? c.fail >= options_.fail_threshold : c.fail == c.valid() && c.valid() == runs;
+    return result.flaky ? c.fail >= options_.fail_threshold
+                        : c.fail == c.valid() && c.valid() == runs;
   };
   auto passes = [&](const StepRecord& s) {
     if (options_.build_only) return s.build.status == "PASS";
@@ -375,11 +386,12 @@ void Bisector::run_checks(BisectResult& result) {
   } else {
     bool ok = fails(culprit_step) && passes(parent_step);
     Counts cc = count(culprit_step.runs), pc = count(parent_step.runs);
-    std::string detail =
-        options_.build_only
-            ? "culprit build " + culprit_step.build.status + ", parent build " + parent_step.build.status
-            : "culprit failed " + std::to_string(cc.fail) + " of " + std::to_string(cc.valid()) +
-                  ", parent passed " + std::to_string(pc.pass) + " of " + std::to_string(pc.valid());
+    std::string detail = options_.build_only
+                             ? "culprit build " + culprit_step.build.status + ", parent build " +
+                                   parent_step.build.status
+                             : "culprit failed " + std::to_string(cc.fail) + " of " +
+                                   std::to_string(cc.valid()) + ", parent passed " +
+                                   std::to_string(pc.pass) + " of " + std::to_string(pc.valid());
     result.verify = {ok ? "PASS" : "FAIL", detail};
     if (!culprit_step.build.image_digest.empty() &&
         culprit_step.build.image_digest == parent_step.build.image_digest) {
@@ -394,7 +406,8 @@ void Bisector::run_checks(BisectResult& result) {
                              git_options());
   if (!rv.ok()) {
     run_process({"git", "-C", repo_, "revert", "--abort"});
-    result.revert = {"conflict", "the culprit does not revert cleanly on " + result.bad.substr(0, 12)};
+    result.revert = {"conflict",
+                     "the culprit does not revert cleanly on " + result.bad.substr(0, 12)};
     return;
   }
   std::string reverted = git({"rev-parse", "HEAD"});
@@ -403,9 +416,9 @@ void Bisector::run_checks(BisectResult& result) {
   Counts rc = count(revert_step.runs);
   bool ok = passes(revert_step);
   result.revert = {ok ? "PASS" : "FAIL",
-                   options_.build_only ? "build " + revert_step.build.status
-                                       : "passed " + std::to_string(rc.pass) + " of " +
-                                             std::to_string(rc.valid())};
+                   options_.build_only
+                       ? "build " + revert_step.build.status
+                       : "passed " + std::to_string(rc.pass) + " of " + std::to_string(rc.valid())};
 }
 
 namespace {
@@ -515,7 +528,9 @@ std::string result_json(const BisectResult& r, int indent) {
 std::string result_summary(const BisectResult& r) {
   std::ostringstream out;
   out << "bisection: " << r.status;
-  if (r.rebased) out << " (good was not an ancestor of bad: started from the merge-base " << r.start.substr(0, 12) << ")";
+  if (r.rebased)
+    out << " (good was not an ancestor of bad: started from the merge-base "
+        << r.start.substr(0, 12) << ")";
   out << "\n";
   if (r.culprit) {
     out << "culprit: " << r.culprit->hash.substr(0, 12) << " (\"" << r.culprit->subject << "\")\n"
@@ -523,18 +538,20 @@ std::string result_summary(const BisectResult& r) {
   }
   for (const auto& c : r.candidates) out << "candidate: " << c.substr(0, 12) << "\n";
   if (r.status == "found") {
-    out << "checks: revert: " << r.revert.result << " (" << r.revert.detail << "), verify: " << r.verify.result
-        << " (" << r.verify.detail << ")\n";
-    if (r.identical_image) out << "warning: the culprit's kernel image is identical to its parent's: probably wrong\n";
+    out << "checks: revert: " << r.revert.result << " (" << r.revert.detail
+        << "), verify: " << r.verify.result << " (" << r.verify.detail << ")\n";
+    if (r.identical_image)
+      out << "warning: the culprit's kernel image is identical to its parent's: probably wrong\n";
     char conf[32];
     std::snprintf(conf, sizeof conf, "%.2f", r.confidence);
     out << "confidence: " << conf << (r.flaky ? " (flaky test, " : " (") << r.runs_per_step
         << " run(s) per step)\n";
   }
   char times[160];
-  std::snprintf(times, sizeof times, "time: %.1f s (build %.1f s, test %.1f s, kci %.1f s)\n", r.total_seconds,
-                r.build_seconds, r.test_seconds, r.kci_seconds());
-  out << r.commits_in_range << " commits in range, " << r.bisect_steps << " bisection steps\n" << times;
+  std::snprintf(times, sizeof times, "time: %.1f s (build %.1f s, test %.1f s, kci %.1f s)\n",
+                r.total_seconds, r.build_seconds, r.test_seconds, r.kci_seconds());
+  out << r.commits_in_range << " commits in range, " << r.bisect_steps << " bisection steps\n"
+      << times;
   out << "steps:\n";
   for (const auto& s : r.steps) {
     std::string runs;
@@ -542,11 +559,11 @@ std::string result_summary(const BisectResult& r) {
     double test_seconds = 0;
     for (const auto& t : s.runs) test_seconds += t.seconds;
     char line[96];
-    std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds,
-                  s.build.seconds, test_seconds);
-    out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ') << s.commit.substr(0, 12)
-        << "  build " << s.build.status << "  tests [" << runs << "]  " << verdict_name(s.verdict) << line << "  "
-        << s.subject.substr(0, 50) << "\n";
+    std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds, s.build.seconds,
+                  test_seconds);
+    out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ')
+        << s.commit.substr(0, 12) << "  build " << s.build.status << "  tests [" << runs << "]  "
+        << verdict_name(s.verdict) << line << "  " << s.subject.substr(0, 50) << "\n";
   }
   return out.str();
 }

@@ -90,8 +90,8 @@ struct StepRecord {
 struct CommitInfo {
   std::string hash;
   std::string subject;
-  std::string author;  // "Name <email>"
-  std::string show;    // `git show --stat` of the commit, abbreviated
+  std::string author;                 // "Name <email>"
+  std::string show;                   // `git show --stat` of the commit, abbreviated
   std::vector<std::string> trailers;  // Signed-off-by: ..., Reviewed-by: ...
 };
 
@@ -107,11 +107,11 @@ struct BisectResult {
   // regression; ambiguous: skipped commits leave several candidates;
   // aborted: too many steps or infrastructure failures.
   std::string status;
-  std::string good, bad;     // as resolved to commit hashes
-  std::string start;         // the good commit bisection started from (merge-base if rebased)
-  bool rebased = false;      // good was not an ancestor of bad
-  bool flaky = false;        // the endpoints disagreed with themselves
-  int runs_per_step = 1;     // K as finally used
+  std::string good, bad;        // as resolved to commit hashes
+  std::string start;            // the good commit bisection started from (merge-base if rebased)
+  bool rebased = false;         // good was not an ancestor of bad
+  bool flaky = false;           // the endpoints disagreed with themselves
+  int runs_per_step = 1;        // K as finally used
   double reproduce_chance = 1;  // failures / valid runs of the bad commit
   std::optional<CommitInfo> culprit;
   std::vector<std::string> candidates;  // ambiguous: the commits left

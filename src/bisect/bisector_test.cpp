@@ -23,8 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string git(const std::string& repo, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"git", "-C", repo, "-c", "user.name=Test Author", "-c",
-                                   "user.email=author@example.org"};
+  std::vector<std::string> argv = {
+      "git", "-C", repo, "-c", "user.name=Test Author", "-c", "user.email=author@example.org"};
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions options;
   options.env = {{"GIT_COMMITTER_DATE", "2026-12-01T00:00:00Z"},
@@ -43,8 +43,8 @@ class TempRepo {
   const std::string& dir() const { return dir_; }
 
   // Commits `file` with `content`; returns the hash.
-  std::string commit(const std::string& file, const std::string& content, const std::string& subject,
-                     const std::string& body = "") {
+  std::string commit(const std::string& file, const std::string& content,
+                     const std::string& subject, const std::string& body = "") {
     std::ofstream(dir_ + "/" + file) << content;
     git(dir_, {"add", file});
     git(dir_, {"commit", "-q", "-m", subject + (body.empty() ? "" : "\n\n" + body)});
@@ -101,8 +101,8 @@ class ScriptedRunner : public StepRunner {
     } else {
       // harness.txt is read by the test only: it never changes the image.
       std::string harness = read(repo_ + "/harness.txt");
-      bool broken = state.find("BROKEN") != std::string::npos ||
-                    harness.find("BROKEN") != std::string::npos;
+      bool broken =
+          state.find("BROKEN") != std::string::npos || harness.find("BROKEN") != std::string::npos;
       t.status = broken ? "FAIL" : "PASS";
     }
     return t;
@@ -134,7 +134,8 @@ struct Change {
 std::vector<std::string> import(TempRepo& repo, const std::vector<Change>& changes) {
   std::string stream;
   int mark = 0;
-  bool first = !run_process({"git", "-C", repo.dir(), "rev-parse", "--verify", "--quiet", "HEAD"}).ok();
+  bool first =
+      !run_process({"git", "-C", repo.dir(), "rev-parse", "--verify", "--quiet", "HEAD"}).ok();
   for (const auto& c : changes) {
     std::string message = c.subject + (c.body.empty() ? "" : "\n\n" + c.body) + "\n";
     stream += "commit refs/heads/master\nmark :" + std::to_string(++mark) + "\n" +
@@ -210,7 +211,8 @@ TEST(Bisector, FindsTheCulpritWithChecks) {
   EXPECT_FALSE(r.flaky);
   EXPECT_DOUBLE_EQ(r.confidence, 1.0);
   EXPECT_LE(r.bisect_steps, ceil_log2(r.commits_in_range));
-  EXPECT_NE(r.bisect_log.find("# first bad commit: [" + h.culprit), std::string::npos) << r.bisect_log;
+  EXPECT_NE(r.bisect_log.find("# first bad commit: [" + h.culprit), std::string::npos)
+      << r.bisect_log;
   // The tree is back where it was, with no bisection left behind.
   EXPECT_EQ(git(repo.dir(), {"symbolic-ref", "--short", "HEAD"}), before);
   EXPECT_EQ(git(repo.dir(), {"status", "--porcelain"}), "");
@@ -244,7 +246,8 @@ TEST(Bisector, BuildFailuresAreSkippedInATestBisection) {
   // The build is broken at 15 and fixed at 16; the culprit is 17.
   History h = make_history(repo, "BROKEN", 17, 15);
   ScriptedRunner runner(repo.dir());
-  BisectResult r = Bisector(repo.dir(), runner, BisectOptions{}).run(h.commits.front(), h.commits.back());
+  BisectResult r =
+      Bisector(repo.dir(), runner, BisectOptions{}).run(h.commits.front(), h.commits.back());
   ASSERT_EQ(r.status, "found") << result_summary(r);
   EXPECT_EQ(r.culprit->hash, h.culprit);
 }
@@ -256,8 +259,8 @@ TEST(Bisector, BuildBisectionTakesTheBuildAsTheVerdict) {
     if (i == 9) {
       changes.push_back({"arm64: break the build", {{"build.txt", "NOBUILD\n"}}, ""});
     } else {
-      changes.push_back({"change " + std::to_string(i),
-                         {{"changes/" + std::to_string(i), "x\n"}}, ""});
+      changes.push_back(
+          {"change " + std::to_string(i), {{"changes/" + std::to_string(i), "x\n"}}, ""});
     }
   }
   std::vector<std::string> commits = import(repo, changes);
@@ -301,7 +304,8 @@ TEST(Bisector, InfrastructureFailuresAreRetriedNotCounted) {
     runner.infra_at.insert(h.commits[i]);
     runner.infra_left[h.commits[i]] = i == 8 ? 100 : 2;
   }
-  BisectResult r = Bisector(repo.dir(), runner, BisectOptions{}).run(h.commits.front(), h.commits.back());
+  BisectResult r =
+      Bisector(repo.dir(), runner, BisectOptions{}).run(h.commits.front(), h.commits.back());
   ASSERT_EQ(r.status, "found") << result_summary(r);
   EXPECT_EQ(r.culprit->hash, h.culprit);
   for (const auto& s : r.steps) {
@@ -349,12 +353,14 @@ TEST(Bisector, AnIdenticalImageIsFlagged) {
     if (i == 9) {
       changes.push_back({"test harness change", {{"harness.txt", "BROKEN\n"}}, ""});
     } else {
-      changes.push_back({"change " + std::to_string(i), {{"state.txt", "ok " + std::to_string(i) + "\n"}}, ""});
+      changes.push_back(
+          {"change " + std::to_string(i), {{"state.txt", "ok " + std::to_string(i) + "\n"}}, ""});
     }
   }
   std::vector<std::string> commits = import(repo, changes);
   ScriptedRunner runner(repo.dir());
-  BisectResult r = Bisector(repo.dir(), runner, BisectOptions{}).run(commits.front(), commits.back());
+  BisectResult r =
+      Bisector(repo.dir(), runner, BisectOptions{}).run(commits.front(), commits.back());
   ASSERT_EQ(r.status, "found") << result_summary(r);
   EXPECT_EQ(r.culprit->hash, commits[9]);
   EXPECT_TRUE(r.identical_image);

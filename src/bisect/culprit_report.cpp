@@ -30,7 +30,8 @@ report::Report culprit_report(const BisectResult& result, const CulpritReportInp
   misc.AddMember("author", json::Value(c.author.c_str(), a), a);
   misc.AddMember("good", json::Value(result.start.c_str(), a), a);
   misc.AddMember("bad", json::Value(result.bad.c_str(), a), a);
-  if (!input.tree_url.empty()) misc.AddMember("tree_url", json::Value(input.tree_url.c_str(), a), a);
+  if (!input.tree_url.empty())
+    misc.AddMember("tree_url", json::Value(input.tree_url.c_str(), a), a);
   misc.AddMember("verify", json::Value(result.verify.result.c_str(), a), a);
   misc.AddMember("revert", json::Value(result.revert.result.c_str(), a), a);
   misc.AddMember("confidence", result.confidence, a);

@@ -14,8 +14,8 @@ namespace kci::bisect {
 
 struct CulpritReportInput {
   std::string origin = "kci";
-  std::string tree_url;    // git URL of the tree, for the comment
-  std::string test_path;   // what regressed ("" for a build bisection)
+  std::string tree_url;                        // git URL of the tree, for the comment
+  std::string test_path;                       // what regressed ("" for a build bisection)
   std::vector<std::string> failing_test_ids;   // incidents on these tests
   std::vector<std::string> failing_build_ids;  // and on these builds
 };

@@ -42,23 +42,23 @@ struct BuildOptions {
 pipeline::NamedFragmentLookup fragment_lookup(const std::vector<std::string>& files) {
   auto config = std::make_shared<std::optional<pipeline::PipelineConfig>>();
   auto loaded = std::make_shared<bool>(false);
-  return [files, config, loaded](const std::string& name)
-             -> std::optional<std::vector<std::string>> {
-    if (!*loaded) {
-      *loaded = true;
-      std::vector<std::string> paths = files;
-      if (paths.empty()) {
-        const char* env = std::getenv("KCI_CONFIG");
-        std::string path = env && *env ? env : "config/kci.yaml";
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec)) return std::nullopt;
-        paths.push_back(path);
-      }
-      *config = pipeline::load_pipeline_config(paths, {});
-    }
-    if (!config->has_value() || !(*config)->fragment(name)) return std::nullopt;
-    return (*config)->fragment_configs(name);
-  };
+  return
+      [files, config, loaded](const std::string& name) -> std::optional<std::vector<std::string>> {
+        if (!*loaded) {
+          *loaded = true;
+          std::vector<std::string> paths = files;
+          if (paths.empty()) {
+            const char* env = std::getenv("KCI_CONFIG");
+            std::string path = env && *env ? env : "config/kci.yaml";
+            std::error_code ec;
+            if (!std::filesystem::exists(path, ec)) return std::nullopt;
+            paths.push_back(path);
+          }
+          *config = pipeline::load_pipeline_config(paths, {});
+        }
+        if (!config->has_value() || !(*config)->fragment(name)) return std::nullopt;
+        return (*config)->fragment_configs(name);
+      };
 }
 
 bool valid_origin(const std::string& origin) {
@@ -84,8 +84,7 @@ void add_build(CLI::App& root, RunContext& ctx) {
                   "Check this commit out (detached) in the source tree before building");
   cmd->add_option("--arch", r.arch, "Target architecture: x86_64, arm64, riscv, arm, i386, ...")
       ->required();
-  cmd->add_option("--toolchain", r.toolchain, "gcc, gcc-N, clang or clang-N")
-      ->default_val("gcc");
+  cmd->add_option("--toolchain", r.toolchain, "gcc, gcc-N, clang or clang-N")->default_val("gcc");
   cmd->add_option("--config", r.config,
                   "DEFCONFIG[+FRAGMENT][+CONFIG_X=y]...: FRAGMENT is a .config fragment file, "
                   "a fragment of the pipeline configuration or an in-tree fragment "
@@ -143,12 +142,11 @@ void add_build(CLI::App& root, RunContext& ctx) {
     std::fflush(stdout);
     if (!o->submit_url.empty()) submit_report_text(o->submit_url, out);
     if (!o->quiet) {
-      std::fprintf(stderr, "kci build: %s %s %s %s in %.1f s%s%s\nkci build: artifacts in %s\n",
-                   std::string(pipeline::status_name(result.status)).c_str(),
-                   result.arch.arch.c_str(),
-                   result.config_full.c_str(), result.toolchain.name.c_str(), result.duration,
-                   result.reason.empty() ? "" : ": ", result.reason.c_str(),
-                   result.publish_dir.c_str());
+      std::fprintf(
+          stderr, "kci build: %s %s %s %s in %.1f s%s%s\nkci build: artifacts in %s\n",
+          std::string(pipeline::status_name(result.status)).c_str(), result.arch.arch.c_str(),
+          result.config_full.c_str(), result.toolchain.name.c_str(), result.duration,
+          result.reason.empty() ? "" : ": ", result.reason.c_str(), result.publish_dir.c_str());
     }
     if (o->verdict_status) {
       if (result.status == pipeline::BuildStatus::kFail) ctx.exit_status = kExitInvalidInput;

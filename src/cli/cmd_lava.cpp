@@ -52,21 +52,26 @@ void print_report(const pipeline::LavaJobResults& job, int indent, RunContext& c
 void add_job(CLI::App* lava) {
   auto o = std::make_shared<LavaJobOptions>();
   auto* cmd = lava->add_subcommand("job", "Print a LAVA job definition (YAML) for a platform");
-  cmd->add_option("--platform", o->platform, "Platform name (qemu-x86_64, qemu-arm64, "
-                  "qemu-riscv64, or one of --platforms)")->default_val("qemu-x86_64");
+  cmd->add_option("--platform", o->platform,
+                  "Platform name (qemu-x86_64, qemu-arm64, "
+                  "qemu-riscv64, or one of --platforms)")
+      ->default_val("qemu-x86_64");
   cmd->add_option("--platforms", o->platforms_file, "Platforms configuration (YAML)");
   cmd->add_option("--plan", o->request.plan, "Test plan")
-      ->check(CLI::IsMember(pipeline::known_plans()))->default_val("baseline");
+      ->check(CLI::IsMember(pipeline::known_plans()))
+      ->default_val("baseline");
   cmd->add_option("--kernel-url", o->request.kernel_url, "URL of the kernel image")->required();
   cmd->add_option("--ramdisk-url", o->request.ramdisk_url, "URL of the kci initramfs")->required();
   cmd->add_option("--dtb-url", o->request.dtb_url, "URL of the device tree blob (boards)");
   cmd->add_option("--callback-url", o->request.callback_url, "Where LAVA posts the results");
   cmd->add_option("--callback-token", o->request.callback_token,
-                  "Name of the LAVA token whose secret LAVA sends")->default_val("kci-callback");
+                  "Name of the LAVA token whose secret LAVA sends")
+      ->default_val("kci-callback");
   cmd->add_option("--build-id", o->build_id, "KCIDB build id (kept in the job metadata)");
   cmd->add_option("--job-name", o->request.job_name, "Job name");
   cmd->add_option("--timeout", o->request.timeout_minutes, "Job timeout in minutes")
-      ->default_val(10)->check(CLI::Range(1, 1440));
+      ->default_val(10)
+      ->check(CLI::Range(1, 1440));
   cmd->add_option("--priority", o->request.priority, "high, medium, low or 0-100")
       ->default_val("medium");
   cmd->callback([o] {
@@ -96,7 +101,8 @@ void add_result_options(CLI::App* cmd, LavaResultOptions& o) {
   cmd->add_option("--origin", o.parse.origin, "KCIDB origin of the tests")->default_val("kci");
   cmd->add_option("--log-url", o.parse.log_url, "URL where the console log is published");
   cmd->add_option("--indent", o.indent, "Indent output by N spaces, 0 = one line")
-      ->default_val(4)->check(CLI::Range(0, 16));
+      ->default_val(4)
+      ->check(CLI::Range(0, 16));
 }
 
 void add_callback(CLI::App* lava, RunContext& ctx) {
@@ -125,9 +131,9 @@ void add_results(CLI::App* lava, RunContext& ctx) {
   cmd->add_option("--definition", o->definition, "The job definition lava-run ran")->required();
   add_result_options(cmd, *o);
   cmd->callback([o, &ctx] {
-    print_report(pipeline::parse_lava_run_output(read_file(o->file), read_file(o->definition),
-                                                 o->parse),
-                 o->indent, ctx);
+    print_report(
+        pipeline::parse_lava_run_output(read_file(o->file), read_file(o->definition), o->parse),
+        o->indent, ctx);
   });
 }
 
@@ -141,20 +147,23 @@ struct LavaSubmitOptions {
 void add_submit(CLI::App* lava, RunContext& ctx) {
   auto o = std::make_shared<LavaSubmitOptions>();
   auto* cmd = lava->add_subcommand(
-      "submit", "Submit a job definition to a LAVA server (REST API v0.2), skipping a device "
-                "type whose queue is already deep; prints the job id");
+      "submit",
+      "Submit a job definition to a LAVA server (REST API v0.2), skipping a device "
+      "type whose queue is already deep; prints the job id");
   cmd->add_option("job", o->job_file, "Job definition (YAML)")->required();
   cmd->add_option("--url", o->server.url, "LAVA server, e.g. https://lava.example.org")->required();
   cmd->add_option("--token-file", o->token_file,
                   "File holding the API token (default: $KCI_LAVA_TOKEN)");
   cmd->add_option("--device-type", o->device_type, "Device type of the job")->required();
   cmd->add_option("--max-queue-depth", o->server.max_queue_depth,
-                  "Queued jobs per online device before skipping")->default_val(10)
+                  "Queued jobs per online device before skipping")
+      ->default_val(10)
       ->check(CLI::Range(1, 10000));
   cmd->callback([o, &ctx] {
     if (!o->token_file.empty()) {
       o->server.token = read_file(o->token_file);
-      while (!o->server.token.empty() && std::isspace(static_cast<unsigned char>(o->server.token.back()))) {
+      while (!o->server.token.empty() &&
+             std::isspace(static_cast<unsigned char>(o->server.token.back()))) {
         o->server.token.pop_back();
       }
     } else if (const char* env = std::getenv("KCI_LAVA_TOKEN")) {

@@ -139,8 +139,7 @@ void add_upgrade(CLI::App& root, RunContext& ctx) {
 void add_merge(CLI::App& root, RunContext& ctx) {
   auto o = std::make_shared<StreamOptions>();
   auto* cmd = root.add_subcommand(
-      "merge",
-      "Merge all input reports into one, upgraded to the newest version among them");
+      "merge", "Merge all input reports into one, upgraded to the newest version among them");
   add_input_options(cmd, *o);
   add_output_options(cmd, *o);
   auto dedup = std::make_shared<bool>(false);

@@ -34,6 +34,6 @@ bool add_command(int order, CommandRegistrar registrar);
 #define KCI_COMMAND_CONCAT2(a, b) a##b
 #define KCI_COMMAND_CONCAT(a, b) KCI_COMMAND_CONCAT2(a, b)
 // KCI_COMMAND(order, function): registers `function` at static-init time.
-#define KCI_COMMAND(order, fn)                                     \
-  [[maybe_unused]] static const bool KCI_COMMAND_CONCAT(kci_cmd_, \
-                                                         __LINE__) = ::kci::cli::add_command(order, fn)
+#define KCI_COMMAND(order, fn)                                                \
+  [[maybe_unused]] static const bool KCI_COMMAND_CONCAT(kci_cmd_, __LINE__) = \
+      ::kci::cli::add_command(order, fn)

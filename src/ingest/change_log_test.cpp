@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "ingest/loader.h"
-#include "util/test_support.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
+#include "util/test_support.h"
 
 namespace kci::ingest {
 namespace {

@@ -13,7 +13,8 @@ namespace kci::notify {
 // kPatchset: the reply to a patch series' thread (rendered by src/inbox,
 // queued and sent through the outbox like the others).
 enum class ReportKind { kTest, kBuild, kBisection, kNewIssue, kPatchset };
-const char* report_kind_name(ReportKind kind);  // "test", "build", "bisection", "new-issue", "patchset"
+const char* report_kind_name(
+    ReportKind kind);  // "test", "build", "bisection", "new-issue", "patchset"
 // Throws InvalidInputError for an unknown name.
 ReportKind parse_report_kind(const std::string& name);
 

@@ -25,11 +25,11 @@ fs::path temp_dir(const std::string& name) {
   return d;
 }
 
-#define REQUIRE_AIOSMTPD()                                                          \
-  do {                                                                              \
-    if (!testing::aiosmtpd_available()) {                                           \
-      KCI_MISSING_REAL_PART("python3-aiosmtpd is not installed");                   \
-    }                                                                               \
+#define REQUIRE_AIOSMTPD()                                        \
+  do {                                                            \
+    if (!testing::aiosmtpd_available()) {                         \
+      KCI_MISSING_REAL_PART("python3-aiosmtpd is not installed"); \
+    }                                                             \
   } while (0)
 
 SmtpOptions smtp_to(const std::string& url) {

@@ -67,7 +67,8 @@ json::Value write_value(const std::string& s, FieldKind kind, json::Allocator& a
   if (kind != FieldKind::kJson) return make_string(s, alloc);
   json::Document parsed(&alloc);
   parsed.Parse(s.data(), s.size());
-  if (parsed.HasParseError()) throw ModelError("stored JSON value is malformed: " + s.substr(0, 80));
+  if (parsed.HasParseError())
+    throw ModelError("stored JSON value is malformed: " + s.substr(0, 80));
   json::Value out;
   out.CopyFrom(parsed, alloc);
   return out;
@@ -161,8 +162,8 @@ void object_to_json(const T& o, json::Value& out, json::Allocator& alloc, bool w
   });
 }
 
-#define KCI_INSTANTIATE(T)                                                                     \
-  template void object_from_json<T>(const json::Value&, const std::string&, T&);              \
+#define KCI_INSTANTIATE(T)                                                       \
+  template void object_from_json<T>(const json::Value&, const std::string&, T&); \
   template void object_to_json<T>(const T&, json::Value&, json::Allocator&, bool);
 KCI_INSTANTIATE(Checkout)
 KCI_INSTANTIATE(Build)

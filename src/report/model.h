@@ -14,9 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
-#include <string>
 #include <vector>
 
 #include "report/json.h"
@@ -65,8 +65,10 @@ const char* list_name(ObjectType type);
 // F is called as f(const FieldInfo&, Member&) for every field, in column order.
 #define KCI_FIELD(column, parent, name, kind, pg, not_null, member) \
   f(FieldInfo{column, parent, name, FieldKind::kind, pg, not_null, false}, o.member)
-#define KCI_TIMESTAMP_FIELD(member) \
-  f(FieldInfo{"_timestamp", nullptr, "_timestamp", FieldKind::kTimestamp, "TIMESTAMPTZ", false, true}, o.member)
+#define KCI_TIMESTAMP_FIELD(member)                                                             \
+  f(FieldInfo{"_timestamp", nullptr, "_timestamp", FieldKind::kTimestamp, "TIMESTAMPTZ", false, \
+              true},                                                                            \
+    o.member)
 
 struct Checkout {
   static constexpr ObjectType kType = ObjectType::kCheckout;
@@ -86,10 +88,12 @@ struct Checkout {
     KCI_FIELD("id", nullptr, "id", kText, "TEXT", true, id);
     KCI_FIELD("origin", nullptr, "origin", kText, "TEXT", true, origin);
     KCI_FIELD("tree_name", nullptr, "tree_name", kText, "TEXT", false, tree_name);
-    KCI_FIELD("git_repository_url", nullptr, "git_repository_url", kText, "TEXT", false, git_repository_url);
+    KCI_FIELD("git_repository_url", nullptr, "git_repository_url", kText, "TEXT", false,
+              git_repository_url);
     KCI_FIELD("git_commit_hash", nullptr, "git_commit_hash", kText, "TEXT", false, git_commit_hash);
     KCI_FIELD("git_commit_name", nullptr, "git_commit_name", kText, "TEXT", false, git_commit_name);
-    KCI_FIELD("git_repository_branch", nullptr, "git_repository_branch", kText, "TEXT", false, git_repository_branch);
+    KCI_FIELD("git_repository_branch", nullptr, "git_repository_branch", kText, "TEXT", false,
+              git_repository_branch);
     KCI_FIELD("patchset_files", nullptr, "patchset_files", kJson, "JSONB", false, patchset_files);
     KCI_FIELD("patchset_hash", nullptr, "patchset_hash", kText, "TEXT", false, patchset_hash);
     KCI_FIELD("message_id", nullptr, "message_id", kText, "TEXT", false, message_id);
@@ -99,11 +103,16 @@ struct Checkout {
     KCI_FIELD("log_excerpt", nullptr, "log_excerpt", kText, "VARCHAR(16384)", false, log_excerpt);
     KCI_FIELD("valid", nullptr, "valid", kBool, "BOOLEAN", false, valid);
     KCI_FIELD("misc", nullptr, "misc", kJson, "JSONB", false, misc);
-    KCI_FIELD("git_commit_tags", nullptr, "git_commit_tags", kTextArray, "TEXT[]", false, git_commit_tags);
-    KCI_FIELD("git_commit_message", nullptr, "git_commit_message", kText, "TEXT", false, git_commit_message);
-    KCI_FIELD("git_repository_branch_tip", nullptr, "git_repository_branch_tip", kBool, "BOOLEAN", false, git_repository_branch_tip);
-    KCI_FIELD("origin_builds_finish_time", nullptr, "origin_builds_finish_time", kTimestamp, "TIMESTAMPTZ", false, origin_builds_finish_time);
-    KCI_FIELD("origin_tests_finish_time", nullptr, "origin_tests_finish_time", kTimestamp, "TIMESTAMPTZ", false, origin_tests_finish_time);
+    KCI_FIELD("git_commit_tags", nullptr, "git_commit_tags", kTextArray, "TEXT[]", false,
+              git_commit_tags);
+    KCI_FIELD("git_commit_message", nullptr, "git_commit_message", kText, "TEXT", false,
+              git_commit_message);
+    KCI_FIELD("git_repository_branch_tip", nullptr, "git_repository_branch_tip", kBool, "BOOLEAN",
+              false, git_repository_branch_tip);
+    KCI_FIELD("origin_builds_finish_time", nullptr, "origin_builds_finish_time", kTimestamp,
+              "TIMESTAMPTZ", false, origin_builds_finish_time);
+    KCI_FIELD("origin_tests_finish_time", nullptr, "origin_tests_finish_time", kTimestamp,
+              "TIMESTAMPTZ", false, origin_tests_finish_time);
   }
 };
 
@@ -111,8 +120,8 @@ struct Build {
   static constexpr ObjectType kType = ObjectType::kBuild;
   Text timestamp, checkout_id, id, origin, comment, start_time;
   Float duration;
-  Text architecture, command, compiler, input_files, output_files, config_name, config_url,
-      log_url, log_excerpt, misc, status;
+  Text architecture, command, compiler, input_files, output_files, config_name, config_url, log_url,
+      log_excerpt, misc, status;
 
   template <typename Self, typename F>
   static void visit(Self& o, F&& f) {
@@ -153,7 +162,8 @@ struct Test {
     KCI_FIELD("build_id", nullptr, "build_id", kText, "TEXT", true, build_id);
     KCI_FIELD("id", nullptr, "id", kText, "TEXT", true, id);
     KCI_FIELD("origin", nullptr, "origin", kText, "TEXT", true, origin);
-    KCI_FIELD("environment_comment", "environment", "comment", kText, "TEXT", false, environment_comment);
+    KCI_FIELD("environment_comment", "environment", "comment", kText, "TEXT", false,
+              environment_comment);
     KCI_FIELD("environment_misc", "environment", "misc", kJson, "JSONB", false, environment_misc);
     KCI_FIELD("path", nullptr, "path", kText, "TEXT", false, path);
     KCI_FIELD("comment", nullptr, "comment", kText, "TEXT", false, comment);
@@ -164,7 +174,8 @@ struct Test {
     KCI_FIELD("duration", nullptr, "duration", kFloat, "DOUBLE PRECISION", false, duration);
     KCI_FIELD("output_files", nullptr, "output_files", kJson, "JSONB", false, output_files);
     KCI_FIELD("misc", nullptr, "misc", kJson, "JSONB", false, misc);
-    KCI_FIELD("environment_compatible", "environment", "compatible", kTextArray, "TEXT[]", false, environment_compatible);
+    KCI_FIELD("environment_compatible", "environment", "compatible", kTextArray, "TEXT[]", false,
+              environment_compatible);
     KCI_FIELD("number_value", "number", "value", kFloat, "DOUBLE PRECISION", false, number_value);
     KCI_FIELD("number_unit", "number", "unit", kText, "TEXT", false, number_unit);
     KCI_FIELD("number_prefix", "number", "prefix", kPrefix, "UNIT_PREFIX", false, number_prefix);

@@ -82,7 +82,7 @@ TEST(Dedup, MergesPerFieldLaterWins) {
   ASSERT_EQ(r.tests.size(), 2u);
   const report::Test& m = r.tests[0];
   EXPECT_EQ(*m.id, "o:t");
-  EXPECT_EQ(*m.status, "PASS");              // later wins
+  EXPECT_EQ(*m.status, "PASS");                // later wins
   EXPECT_EQ(*m.environment_comment, "board");  // present kept
   EXPECT_EQ(m.environment_compatible->at(0), "x,y");
   EXPECT_EQ(*m.misc, R"({"b":2})");  // replaced wholesale

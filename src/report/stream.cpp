@@ -14,7 +14,8 @@ namespace kci::report {
 
 ParseError::ParseError(const std::string& source, std::size_t line, std::size_t column,
                        const std::string& what)
-    : InvalidInputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what),
+    : InvalidInputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                        what),
       source_(source),
       line_(line),
       column_(column) {}
@@ -144,9 +145,9 @@ std::string describe_parse_error(const std::string& text, std::size_t offset,
 std::optional<ParsedValue> JsonStreamReader::next() {
   // Lines inside the previous value are counted only now that another value
   // follows it: a single large report is never scanned for them.
-  line_ += static_cast<std::size_t>(
-      std::count(text_.begin() + static_cast<std::ptrdiff_t>(uncounted_),
-                 text_.begin() + static_cast<std::ptrdiff_t>(pos_), '\n'));
+  line_ +=
+      static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(uncounted_),
+                                          text_.begin() + static_cast<std::ptrdiff_t>(pos_), '\n'));
   skip_whitespace();
   uncounted_ = pos_;
   if (pos_ >= text_.size()) return std::nullopt;
@@ -162,7 +163,8 @@ std::optional<ParsedValue> JsonStreamReader::next() {
     // end, and fails there or later; a raw NUL is never valid JSON: say so
     // where it is. (Positions and lines come from the pristine text_, since
     // the in-place parse rewrites strings in work_.)
-    const void* nul = std::memchr(text_.data() + start, '\0', std::min(at + 1, text_.size()) - start);
+    const void* nul =
+        std::memchr(text_.data() + start, '\0', std::min(at + 1, text_.size()) - start);
     if (nul != nullptr) {
       fail(static_cast<std::size_t>(static_cast<const char*>(nul) - text_.data()),
            "invalid JSON: NUL byte (strings must write it as \\u0000)");

@@ -33,12 +33,12 @@ inline json::Document read_sample(const std::string& name) {
   return parse(read_file(samples_dir() + name));
 }
 
-#define KCI_REQUIRE_SAMPLES()                                                                \
-  do {                                                                                       \
-    if (!::kci::report::testing::have_samples())                                             \
-      KCI_MISSING_REAL_PART("KCIDB samples not found at "                                   \
-                            << ::kci::report::testing::samples_dir()                         \
-                            << " (the shared data directory next to the source tree)");      \
+#define KCI_REQUIRE_SAMPLES()                                                           \
+  do {                                                                                  \
+    if (!::kci::report::testing::have_samples())                                        \
+      KCI_MISSING_REAL_PART("KCIDB samples not found at "                               \
+                            << ::kci::report::testing::samples_dir()                    \
+                            << " (the shared data directory next to the source tree)"); \
   } while (false)
 
 }  // namespace kci::report::testing

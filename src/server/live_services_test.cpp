@@ -252,7 +252,8 @@ TEST(SenderLease, ADeadHolderOfThisHostIsReplacedAtOnce) {
   const std::string alive = host + ":" + std::to_string(getppid()) + ":1";
   EXPECT_TRUE(notify::SenderLease::holder_is_dead_here(dead));
   EXPECT_FALSE(notify::SenderLease::holder_is_dead_here(alive));
-  EXPECT_FALSE(notify::SenderLease::holder_is_dead_here("elsewhere:" + std::to_string(child) + ":1"));
+  EXPECT_FALSE(
+      notify::SenderLease::holder_is_dead_here("elsewhere:" + std::to_string(child) + ":1"));
   EXPECT_FALSE(notify::SenderLease::holder_is_dead_here("a"));
 
   notify::SenderLease gone(*sql, dead, 60), next(*sql, "next", 60), live(*sql, alive, 60);

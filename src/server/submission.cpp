@@ -50,8 +50,8 @@ SubmissionCheck check_submission(std::string_view body,
     char c = body[i];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
       check.http_status = 400;
-      check.message = "Invalid JSON: more than one value in the body (byte " +
-                      std::to_string(i) + ")";
+      check.message =
+          "Invalid JSON: more than one value in the body (byte " + std::to_string(i) + ")";
       check.errors.push_back({"", check.message});
       return check;
     }
@@ -67,8 +67,8 @@ SubmissionCheck check_submission(std::string_view body,
     report::upgrade_report(doc, report::latest_version());
   } catch (const InvalidInputError& e) {
     check.http_status = 400;
-    check.message = std::string("Cannot upgrade the report to v") +
-                    report::latest_version().str() + ": " + e.what();
+    check.message = std::string("Cannot upgrade the report to v") + report::latest_version().str() +
+                    ": " + e.what();
     check.errors.push_back({"", e.what()});
     return check;
   }

@@ -105,15 +105,15 @@ bool PgTestCluster::start() {
     o.timeout = std::chrono::seconds(60);
     return run_process(argv, o);
   };
-  RunResult r = run(bin_ + "/initdb -D " + quote(dir_ + "/data") +
-                    " -A trust -U postgres --no-sync -E UTF8");
+  RunResult r =
+      run(bin_ + "/initdb -D " + quote(dir_ + "/data") + " -A trust -U postgres --no-sync -E UTF8");
   if (!r.ok()) {
     g_skip_reason = "initdb failed: " + r.err;
     return false;
   }
-  r = run(bin_ + "/pg_ctl -D " + quote(dir_ + "/data") + " -l " + quote(dir_ + "/log") +
-          " -o " + quote("-p " + std::to_string(port_) + " -k " + dir_ +
-                         " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50") +
+  r = run(bin_ + "/pg_ctl -D " + quote(dir_ + "/data") + " -l " + quote(dir_ + "/log") + " -o " +
+          quote("-p " + std::to_string(port_) + " -k " + dir_ +
+                " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50") +
           " -w start");
   if (!r.ok()) {
     g_skip_reason = "pg_ctl start failed: " + r.out + r.err;
@@ -149,8 +149,8 @@ std::string PgTestCluster::create_database() {
   PQclear(r);
   PQfinish(c);
   if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + err);
-  return "postgresql:host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" +
-         name;
+  return "postgresql:host=127.0.0.1 port=" + std::to_string(port_) +
+         " user=postgres dbname=" + name;
 }
 
 }  // namespace kci::store::testing

@@ -26,15 +26,19 @@ std::vector<IndexInfo> plain(const std::string& table, std::vector<std::string> 
 std::vector<TableInfo> make_tables() {
   std::vector<TableInfo> t;
   {
-    auto idx = plain("checkouts", {"_timestamp", "origin", "start_time", "git_repository_url",
-                                   "git_repository_branch", "valid", "tree_name",
-                                   "origin_builds_finish_time", "origin_tests_finish_time",
-                                   "git_repository_branch_tip"});
+    auto idx = plain("checkouts",
+                     {"_timestamp", "origin", "start_time", "git_repository_url",
+                      "git_repository_branch", "valid", "tree_name", "origin_builds_finish_time",
+                      "origin_tests_finish_time", "git_repository_branch_tip"});
     idx.push_back({"checkouts_git_commit_hash_patchset_hash", "git_commit_hash, patchset_hash"});
     idx.push_back({"checkouts_git_commit_tags", "git_commit_tags", true});
-    t.push_back({ObjectType::kCheckout, "checkouts", {"id"}, &report::fields_of<report::Checkout>(), idx});
+    t.push_back(
+        {ObjectType::kCheckout, "checkouts", {"id"}, &report::fields_of<report::Checkout>(), idx});
   }
-  t.push_back({ObjectType::kBuild, "builds", {"id"}, &report::fields_of<report::Build>(),
+  t.push_back({ObjectType::kBuild,
+               "builds",
+               {"id"},
+               &report::fields_of<report::Build>(),
                plain("builds", {"_timestamp", "checkout_id", "origin", "start_time", "architecture",
                                 "config_name", "compiler", "status"})});
   {
@@ -47,11 +51,18 @@ std::vector<TableInfo> make_tables() {
     auto idx = plain("issues", {"_timestamp", "origin", "report_url", "culprit_code",
                                 "culprit_tool", "culprit_harness"});
     idx.push_back({"issues_categories", "categories", true});
-    t.push_back({ObjectType::kIssue, "issues", {"id", "version"}, &report::fields_of<report::Issue>(), idx});
+    t.push_back({ObjectType::kIssue,
+                 "issues",
+                 {"id", "version"},
+                 &report::fields_of<report::Issue>(),
+                 idx});
   }
-  t.push_back({ObjectType::kIncident, "incidents", {"id"}, &report::fields_of<report::Incident>(),
-               plain("incidents", {"_timestamp", "build_id", "test_id", "issue_id",
-                                   "issue_version", "present", "origin"})});
+  t.push_back({ObjectType::kIncident,
+               "incidents",
+               {"id"},
+               &report::fields_of<report::Incident>(),
+               plain("incidents", {"_timestamp", "build_id", "test_id", "issue_id", "issue_version",
+                                   "present", "origin"})});
   return t;
 }
 

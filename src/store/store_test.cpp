@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -89,7 +89,8 @@ class StoreTest : public ::testing::TestWithParam<Driver> {
   void expect_dump(const std::string& expected_json) {
     json::Document have = canonical(dump());
     json::Document want_doc = canonical(report::from_json(parse(expected_json)));
-    EXPECT_TRUE(have == want_doc) << "have: " << json::write(have) << "\nwant: " << json::write(want_doc);
+    EXPECT_TRUE(have == want_doc) << "have: " << json::write(have)
+                                  << "\nwant: " << json::write(want_doc);
   }
 
   std::string dir_;
@@ -99,7 +100,9 @@ class StoreTest : public ::testing::TestWithParam<Driver> {
 
 constexpr const char* kV53 = R"("version": {"major": 5, "minor": 3})";
 
-std::string report_of(const std::string& lists) { return std::string("{") + kV53 + "," + lists + "}"; }
+std::string report_of(const std::string& lists) {
+  return std::string("{") + kV53 + "," + lists + "}";
+}
 
 TEST_P(StoreTest, InitRecordsSchemaVersion) {
   EXPECT_TRUE(store_->initialized());
@@ -216,7 +219,8 @@ TEST_P(StoreTest, ReloadMixesStoredMovedAndNewObjects) {
   }
   load(report_of(R"("builds": [{"id": "o:b1", "origin": "o", "checkout_id": "o:c"},
                                {"id": "o:b2", "origin": "o", "checkout_id": "o:c"}],
-                    "tests": [)" + first + "]"));
+                    "tests": [)" +
+                 first + "]"));
   load(report_of(R"("tests": [)" + second + "]"));
   Report all = dump();
   ASSERT_EQ(all.tests.size(), 110u);
@@ -455,7 +459,8 @@ TEST_P(StoreTest, ComponentsKeepOwnMigrations) {
 // dumps unchanged.
 TEST_P(StoreTest, ComprehensiveSampleRoundTrips) {
   std::string path = shared_dir() + "/kcidb-test_db-COMPREHENSIVE_IO_DATA.v05_03.json";
-  if (!std::filesystem::exists(path)) KCI_MISSING_REAL_PART("shared sample data not found: " << path);
+  if (!std::filesystem::exists(path))
+    KCI_MISSING_REAL_PART("shared sample data not found: " << path);
   std::string text = read_text(path);
   load(text);
   expect_dump(text);
@@ -465,7 +470,8 @@ TEST_P(StoreTest, ComprehensiveSampleRoundTrips) {
 // dumps the same objects.
 TEST_P(StoreTest, CkiSampleLoadsAndReloads) {
   std::string path = shared_dir() + "/kcidb-2019-cki.v05_03-derived.json";
-  if (!std::filesystem::exists(path)) KCI_MISSING_REAL_PART("shared sample data not found: " << path);
+  if (!std::filesystem::exists(path))
+    KCI_MISSING_REAL_PART("shared sample data not found: " << path);
   std::string text = read_text(path);
   load(text);
   load(text);
@@ -487,13 +493,19 @@ TEST_P(StoreTest, ConcurrentWritersLoseNothing) {
       t.id = "o:t" + std::to_string(i);
       t.origin = "o";
       t.build_id = "o:b" + std::to_string(i % 10);
-      if (first) t.comment = "from writer 1"; else t.path = "writer2";
+      if (first)
+        t.comment = "from writer 1";
+      else
+        t.path = "writer2";
       r.tests.push_back(t);
       report::Build b;
       b.id = "o:b" + std::to_string(i % 10);
       b.origin = "o";
       b.checkout_id = "o:c";
-      if (first) b.architecture = "x86_64"; else b.compiler = "gcc";
+      if (first)
+        b.architecture = "x86_64";
+      else
+        b.compiler = "gcc";
       r.builds.push_back(b);
     }
     if (!first) {
@@ -535,9 +547,7 @@ TEST_P(StoreTest, ConcurrentWritersLoseNothing) {
 // "issue_version" rows are issues, version_num is the issue's version).
 class GoldenUpgrade {
  public:
-  GoldenUpgrade(const Report& stored) : stored_(stored) {
-    report::to_json(stored, doc_, true);
-  }
+  GoldenUpgrade(const Report& stored) : stored_(stored) { report::to_json(stored, doc_, true); }
 
   // Stored objects of a list as JSON objects with flattened column names.
   std::vector<json::Value*> rows(const char* list) {
@@ -601,7 +611,8 @@ void check_rows(const std::string& file, const char* oo_type, const json::Value&
     const json::Value* found = nullptr;
     for (auto* s : stored) {
       bool match = true;
-      for (const auto& k : key) match = match && same_value(k, row[k.c_str()], member(*s, name_of(k)));
+      for (const auto& k : key)
+        match = match && same_value(k, row[k.c_str()], member(*s, name_of(k)));
       if (match) found = s;
     }
     ASSERT_NE(found, nullptr) << "no stored row for " << json::write(row);
@@ -609,7 +620,8 @@ void check_rows(const std::string& file, const char* oo_type, const json::Value&
       std::string col = m.name.GetString();
       EXPECT_TRUE(same_value(col, m.value, member(*found, name_of(col))))
           << col << ": want " << json::write(m.value) << ", have "
-          << (member(*found, name_of(col)) ? json::write(*member(*found, name_of(col))) : "missing");
+          << (member(*found, name_of(col)) ? json::write(*member(*found, name_of(col)))
+                                           : "missing");
     }
   }
 }
@@ -662,8 +674,9 @@ TEST_P(StoreTest, GoldenUpgradeData) {
     }
     EXPECT_EQ(revisions.size(), oo["revision"].Size());
     for (const auto& rev : oo["revision"].GetArray()) {
-      std::pair<std::string, std::string> k{json::str(rev["git_commit_hash"]),
-                                            rev["patchset_hash"].IsString() ? json::str(rev["patchset_hash"]) : ""};
+      std::pair<std::string, std::string> k{
+          json::str(rev["git_commit_hash"]),
+          rev["patchset_hash"].IsString() ? json::str(rev["patchset_hash"]) : ""};
       EXPECT_TRUE(revisions.count(k)) << json::write(rev);
     }
   }

@@ -16,8 +16,7 @@ TEST(Timestamp, NormalizesToUtcMicroseconds) {
   EXPECT_EQ(normalize_timestamp("2020-02-29T23:30:00.1234567-01:00"),
             "2020-03-01T00:30:00.123456+00:00");
   EXPECT_EQ(normalize_timestamp("1970-01-01 00:00:00Z"), "1970-01-01T00:00:00.000000+00:00");
-  EXPECT_EQ(normalize_timestamp("2024-06-01t12:00:00.5+05:30"),
-            "2024-06-01T06:30:00.500000+00:00");
+  EXPECT_EQ(normalize_timestamp("2024-06-01t12:00:00.5+05:30"), "2024-06-01T06:30:00.500000+00:00");
   // Years leaving 0000..9999 through the offset: printf's "%04lld" forms.
   EXPECT_EQ(normalize_timestamp("9999-12-31T23:00:00-02:00"), "10000-01-01T01:00:00.000000+00:00");
   EXPECT_EQ(normalize_timestamp("0001-01-01T00:00:00+01:00"), "0000-12-31T23:00:00.000000+00:00");

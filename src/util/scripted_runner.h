@@ -34,8 +34,8 @@ class ScriptedRunner final : public CommandRunner {
  public:
   struct Reply {
     int exit_code = 0;
-    int signal = 0;          // ended by this signal (exit_code becomes -1)
-    bool timed_out = false;  // as if RunOptions::timeout had passed
+    int signal = 0;            // ended by this signal (exit_code becomes -1)
+    bool timed_out = false;    // as if RunOptions::timeout had passed
     bool spawn_error = false;  // run() throws SpawnError
     std::string out{};
     std::string err{};
@@ -57,7 +57,9 @@ class ScriptedRunner final : public CommandRunner {
   // and that hold every one of `words` as an argument. Replies are tried in
   // the order given.
   ScriptedRunner& reply(const std::string& program, std::vector<std::string> words, Reply reply);
-  ScriptedRunner& reply(const std::string& program, Reply r) { return reply(program, {}, std::move(r)); }
+  ScriptedRunner& reply(const std::string& program, Reply r) {
+    return reply(program, {}, std::move(r));
+  }
   // exists(program) is false and running it throws SpawnError.
   ScriptedRunner& missing(const std::string& program);
 

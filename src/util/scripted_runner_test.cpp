@@ -66,8 +66,11 @@ TEST(ScriptedRunner, TimeoutSignalMergeAndEffect) {
   int effects = 0;
   runner.reply("sleep", {.timed_out = true, .out = "x\n"})
       .reply("kill", {.signal = 9})
-      .reply("cc", {.exit_code = 1, .out = "o\n", .err = "e\n",
-                    .effect = [&](const auto&, const auto&) { ++effects; }, .once = true});
+      .reply("cc", {.exit_code = 1,
+                    .out = "o\n",
+                    .err = "e\n",
+                    .effect = [&](const auto&, const auto&) { ++effects; },
+                    .once = true});
   RunResult t = runner.run({"sleep", "9"}, {});
   EXPECT_TRUE(t.timed_out);
   EXPECT_EQ(t.exit_code, -1);

@@ -116,8 +116,8 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t empty_mask, default_signals;
   sigemptyset(&empty_mask);
@@ -184,8 +184,10 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
       ssize_t r = ::read(p.fd, buf, sizeof buf);
       if (r <= 0) {
         if (r < 0 && errno == EINTR) continue;
-        if (p.fd == out_r.fd) out_r.reset();
-        else err_r.reset();
+        if (p.fd == out_r.fd)
+          out_r.reset();
+        else
+          err_r.reset();
         continue;
       }
       std::string_view chunk(buf, static_cast<std::size_t>(r));
@@ -218,7 +220,7 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
 std::string run_checked(const std::vector<std::string>& argv, const RunOptions& options) {
   RunResult r = run_process(argv, options);
   if (!r.ok()) {
-    std::string why = r.timed_out ? "timed out"
+    std::string why = r.timed_out     ? "timed out"
                       : r.signal != 0 ? "killed by signal " + std::to_string(r.signal)
                                       : "exit status " + std::to_string(r.exit_code);
     std::string err = r.err;

@@ -21,14 +21,14 @@ class SpawnError : public Error {
 };
 
 struct RunOptions {
-  std::string cwd;                               // empty = current directory
-  std::map<std::string, std::string> env;        // added to / overriding the environment
-  std::vector<std::string> unset_env;            // removed from the environment
+  std::string cwd;                                   // empty = current directory
+  std::map<std::string, std::string> env;            // added to / overriding the environment
+  std::vector<std::string> unset_env;                // removed from the environment
   std::optional<std::chrono::milliseconds> timeout;  // kill (SIGKILL the group) after this
-  std::optional<std::string> stdin_data;         // fed to stdin; otherwise /dev/null
+  std::optional<std::string> stdin_data;             // fed to stdin; otherwise /dev/null
   bool capture_stdout = true;
   bool capture_stderr = true;
-  bool merge_stderr = false;                     // stderr goes into stdout (one log)
+  bool merge_stderr = false;  // stderr goes into stdout (one log)
   // Called with each chunk of output as it arrives (stdout, or merged
   // output), e.g. to show progress or scan a console log live. Returning
   // false stops the program (as if timed out, but timed_out stays false and
@@ -37,12 +37,12 @@ struct RunOptions {
 };
 
 struct RunResult {
-  int exit_code = -1;     // exit status, or -1 if killed by a signal
-  int signal = 0;         // the signal that ended it, if any
+  int exit_code = -1;  // exit status, or -1 if killed by a signal
+  int signal = 0;      // the signal that ended it, if any
   bool timed_out = false;
-  bool stopped = false;   // on_output asked to stop
-  std::string out;        // captured stdout (or merged output)
-  std::string err;        // captured stderr
+  bool stopped = false;  // on_output asked to stop
+  std::string out;       // captured stdout (or merged output)
+  std::string err;       // captured stderr
   std::chrono::milliseconds elapsed{0};
   bool ok() const { return exit_code == 0 && !timed_out && !stopped; }
 };

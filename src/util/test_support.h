@@ -6,7 +6,8 @@
 // instead (scripts/update-golden.sh), so a change of format is reviewed as
 // the diff of the expected files.
 //
-// Real parts: the one way a test says that a real part it needs is missing (PostgreSQL, linux-source, QEMU, lava-run, the
+// Real parts: the one way a test says that a real part it needs is missing (PostgreSQL,
+// linux-source, QEMU, lava-run, the
 // ../shared data, a tool). Outside CI the test is skipped; under CI=true it
 // FAILS, so that a green CI means the real parts ran. Shell tests use
 // tests/lib/real-part.sh, which follows the same rule.
@@ -99,14 +100,14 @@ inline ::testing::AssertionResult check_golden(const std::filesystem::path& expe
 
 // Skips the current test (outside CI) or fails it (CI=true) with the
 // message, which may be a << chain. Use in a test body or SetUp().
-#define KCI_MISSING_REAL_PART(message)                                                 \
-  do {                                                                                 \
-    std::ostringstream kci_missing_message_;                                           \
-    kci_missing_message_ << message;                                                   \
-    if (::kci::testing::ci_requires_real_parts()) {                                    \
-      GTEST_FAIL() << "missing real part under CI=true (a CI run must use it): "       \
-                   << kci_missing_message_.str();                                      \
-    } else {                                                                           \
-      GTEST_SKIP() << kci_missing_message_.str();                                      \
-    }                                                                                  \
+#define KCI_MISSING_REAL_PART(message)                                           \
+  do {                                                                           \
+    std::ostringstream kci_missing_message_;                                     \
+    kci_missing_message_ << message;                                             \
+    if (::kci::testing::ci_requires_real_parts()) {                              \
+      GTEST_FAIL() << "missing real part under CI=true (a CI run must use it): " \
+                   << kci_missing_message_.str();                                \
+    } else {                                                                     \
+      GTEST_SKIP() << kci_missing_message_.str();                                \
+    }                                                                            \
   } while (false)

@@ -21,10 +21,10 @@ namespace fs = std::filesystem;
 
 struct Kernel {
   std::string name;
-  json::Document report;   // the KCIDB report kci build printed
-  json::Document bmeta;    // bmeta.json in the artifact dir
-  std::string artifacts;   // the artifact dir
-  std::string build_dir;   // the O= dir
+  json::Document report;  // the KCIDB report kci build printed
+  json::Document bmeta;   // bmeta.json in the artifact dir
+  std::string artifacts;  // the artifact dir
+  std::string build_dir;  // the O= dir
   std::string report_path;
   std::string commit;
 
@@ -88,8 +88,8 @@ void expect_pass_with_image(const Kernel& k, const std::string& image) {
   ASSERT_TRUE(image_path) << image << " not in output_files";
   EXPECT_TRUE(fs::is_regular_file(*image_path)) << *image_path;
   EXPECT_GT(fs::file_size(*image_path), 100'000u);
-  for (const char* name : {"System.map", "kernel.config", "build.log", "bmeta.json",
-                           "reproducer.sh"}) {
+  for (const char* name :
+       {"System.map", "kernel.config", "build.log", "bmeta.json", "reproducer.sh"}) {
     auto path = output_path(k, name);
     ASSERT_TRUE(path) << name << " not in output_files";
     EXPECT_TRUE(fs::is_regular_file(*path)) << *path;
@@ -228,8 +228,7 @@ TEST(KernelBuild, CompileErrorFailsWithTheErrorLine) {
   std::string excerpt = text(k->build(), "log_excerpt");
   EXPECT_NE(excerpt.find("init/main.c:"), std::string::npos) << excerpt;
   // kci build runs make in the C locale: ASCII quotes.
-  EXPECT_NE(excerpt.find("error: 'kci_test_undeclared_identifier' undeclared"),
-            std::string::npos)
+  EXPECT_NE(excerpt.find("error: 'kci_test_undeclared_identifier' undeclared"), std::string::npos)
       << excerpt;
   EXPECT_GE(k->build()["misc"]["errors"].GetUint64(), 1u);
   EXPECT_EQ(text(k->bmeta, "status"), "FAIL");

@@ -103,7 +103,8 @@ void walk(const json::Value& root, const json::Value& schema_in, const json::Val
   visit(schema, instance, path);
   if (const json::Value* one_of = member(schema, "oneOf"); one_of && one_of->IsArray()) {
     for (const auto& branch : one_of->GetArray()) {
-      if (type_matches(resolve_ref(root, branch), instance)) walk(root, branch, instance, path, visit);
+      if (type_matches(resolve_ref(root, branch), instance))
+        walk(root, branch, instance, path, visit);
     }
   }
   if (instance.IsObject()) {
@@ -136,20 +137,23 @@ void make_structural(json::Value& schema, json::Allocator& alloc) {
   for (const char* keyword : {"pattern", "format", "maxLength", "minimum", "maximum"}) {
     schema.RemoveMember(keyword);
   }
-  if (auto it = schema.FindMember("type"); it != schema.MemberEnd() && it->value.IsString() &&
-                                           json::str(it->value) == "integer") {
+  if (auto it = schema.FindMember("type");
+      it != schema.MemberEnd() && it->value.IsString() && json::str(it->value) == "integer") {
     it->value.SetString("number", alloc);
   }
   for (const char* map_keyword : {"properties", "$defs"}) {
-    if (auto it = schema.FindMember(map_keyword); it != schema.MemberEnd() && it->value.IsObject()) {
+    if (auto it = schema.FindMember(map_keyword);
+        it != schema.MemberEnd() && it->value.IsObject()) {
       for (auto& m : it->value.GetObject()) make_structural(m.value, alloc);
     }
   }
   for (const char* keyword : {"items", "additionalProperties"}) {
-    if (auto it = schema.FindMember(keyword); it != schema.MemberEnd()) make_structural(it->value, alloc);
+    if (auto it = schema.FindMember(keyword); it != schema.MemberEnd())
+      make_structural(it->value, alloc);
   }
   for (const char* list_keyword : {"oneOf", "anyOf", "allOf"}) {
-    if (auto it = schema.FindMember(list_keyword); it != schema.MemberEnd() && it->value.IsArray()) {
+    if (auto it = schema.FindMember(list_keyword);
+        it != schema.MemberEnd() && it->value.IsArray()) {
       for (auto& s : it->value.GetArray()) make_structural(s, alloc);
     }
   }
@@ -161,8 +165,8 @@ bool valijson_keyword_accepts(const char* keyword, const json::Value& keyword_va
   thread_local std::unordered_map<std::string, std::shared_ptr<valijson::Schema>> cache;
   json::Document doc;
   doc.SetObject();
-  doc.AddMember(json::Value(keyword, doc.GetAllocator()), json::Value(keyword_value, doc.GetAllocator()),
-                doc.GetAllocator());
+  doc.AddMember(json::Value(keyword, doc.GetAllocator()),
+                json::Value(keyword_value, doc.GetAllocator()), doc.GetAllocator());
   std::string key = json::write(doc);
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, compile_schema(doc)).first;
@@ -171,7 +175,8 @@ bool valijson_keyword_accepts(const char* keyword, const json::Value& keyword_va
 
 // Python's verdict on the leaf keywords of one schema node; records where
 // valijson's verdict on the same keyword differs.
-bool python_leaf_checks(const json::Value& schema, const json::Value& instance, std::set<Cause>* causes) {
+bool python_leaf_checks(const json::Value& schema, const json::Value& instance,
+                        std::set<Cause>* causes) {
   bool ok = true;
   auto note = [&](bool python_ok, const char* keyword, Cause cause) {
     if (!python_ok) ok = false;
@@ -200,7 +205,8 @@ bool python_leaf_checks(const json::Value& schema, const json::Value& instance, 
     }
   }
   if (instance.IsNumber()) {
-    if (const json::Value* t = member(schema, "type"); t && t->IsString() && json::str(*t) == "integer") {
+    if (const json::Value* t = member(schema, "type");
+        t && t->IsString() && json::str(*t) == "integer") {
       note(python_is_integer(instance), "type", Cause::kIntegerValuedFloat);
     }
     if (const json::Value* m = member(schema, "minimum"); m && m->IsInt64()) {
@@ -215,7 +221,8 @@ bool python_leaf_checks(const json::Value& schema, const json::Value& instance, 
 
 }  // namespace
 
-void walk_schema(const json::Value& root_schema, const json::Value& instance, const SchemaVisitor& visit) {
+void walk_schema(const json::Value& root_schema, const json::Value& instance,
+                 const SchemaVisitor& visit) {
   Path path;
   walk(root_schema, root_schema, instance, path, visit);
 }
@@ -231,7 +238,8 @@ KcidbSchemas::KcidbSchemas(const std::string& dir) {
     auto e = std::make_unique<Entry>();
     std::string text = read_file(dir + "/" + schema_file_name(v));
     e->official.Parse(text.c_str(), text.size());
-    if (e->official.HasParseError()) throw std::runtime_error("cannot parse " + schema_file_name(v));
+    if (e->official.HasParseError())
+      throw std::runtime_error("cannot parse " + schema_file_name(v));
     e->structural.CopyFrom(e->official, e->structural.GetAllocator());
     make_structural(e->structural, e->structural.GetAllocator());
     e->official_compiled = compile_schema(e->official);
@@ -261,7 +269,8 @@ std::optional<report::Version> python_get_version(const json::Value& report) {
     static const std::regex kVersion("([0-9]+)(\\.([0-9]+))?\n?");
     std::string s(json::str(*version));
     std::smatch m;
-    if (!std::regex_match(s, m, kVersion) || m[1].length() > 6 || m[3].length() > 6) return std::nullopt;
+    if (!std::regex_match(s, m, kVersion) || m[1].length() > 6 || m[3].length() > 6)
+      return std::nullopt;
     // Only V1_1 reads strings, so only one that reads as 1.1 selects it.
     report::Version v{std::stoi(m[1].str()), m[3].matched ? std::stoi(m[3].str()) : 1};
     if (v == report::Version{1, 1}) return v;
@@ -285,7 +294,8 @@ std::optional<report::Version> python_get_version(const json::Value& report) {
 }  // namespace
 
 report::Version KcidbSchemas::select(const json::Value& report) const {
-  if (std::optional<report::Version> v = python_get_version(report); v && entries_.count(*v)) return *v;
+  if (std::optional<report::Version> v = python_get_version(report); v && entries_.count(*v))
+    return *v;
   return report::latest_version();
 }
 
@@ -293,9 +303,10 @@ bool KcidbSchemas::python_accepts(const json::Value& report, std::set<Cause>* ca
   const Entry& e = entry(select(report));
   bool structural_ok = valijson_accepts(*e.structural_compiled, report);
   bool leaves_ok = true;
-  walk_schema(e.official, report, [&](const json::Value& schema, const json::Value& instance, const Path&) {
-    if (!python_leaf_checks(schema, instance, causes)) leaves_ok = false;
-  });
+  walk_schema(e.official, report,
+              [&](const json::Value& schema, const json::Value& instance, const Path&) {
+                if (!python_leaf_checks(schema, instance, causes)) leaves_ok = false;
+              });
   return structural_ok && leaves_ok;
 }
 

@@ -45,18 +45,19 @@ bool valijson_accepts(const valijson::Schema& schema, const json::Value& instanc
 // does not describe (extra properties, misc contents) are not visited.
 using SchemaVisitor =
     std::function<void(const json::Value& schema, const json::Value& instance, const Path& path)>;
-void walk_schema(const json::Value& root_schema, const json::Value& instance, const SchemaVisitor& visit);
+void walk_schema(const json::Value& root_schema, const json::Value& instance,
+                 const SchemaVisitor& visit);
 
 // Why valijson and kcidb-io disagree on one value (see python_checks.h).
 enum class Cause {
-  kPatternDollarNewline,  // Python `$` matches before a final "\n"
+  kPatternDollarNewline,      // Python `$` matches before a final "\n"
   kPatternDotCarriageReturn,  // Python `.` matches "\r"
-  kDateTime,              // valijson's date-time regex vs rfc3339-validator
-  kUri,                   // valijson does not check uri, rfc3987 does
-  kEmail,                 // valijson does not check email, jsonschema wants "@"
-  kMaxLengthNul,          // valijson's maxLength stops counting at a NUL
-  kIntegerValuedFloat,    // valijson's "integer" rejects 1.0, Python accepts it
-  kUint64Bound,           // valijson compares integers above INT64_MAX as negative
+  kDateTime,                  // valijson's date-time regex vs rfc3339-validator
+  kUri,                       // valijson does not check uri, rfc3987 does
+  kEmail,                     // valijson does not check email, jsonschema wants "@"
+  kMaxLengthNul,              // valijson's maxLength stops counting at a NUL
+  kIntegerValuedFloat,        // valijson's "integer" rejects 1.0, Python accepts it
+  kUint64Bound,               // valijson compares integers above INT64_MAX as negative
 };
 const char* cause_name(Cause c);
 

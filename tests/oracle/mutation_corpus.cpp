@@ -67,33 +67,98 @@ using namespace std::string_view_literals;
 // Valid and invalid RFC 3339 date-times, chosen at the edges where
 // valijson's regex and rfc3339-validator part ways.
 const std::vector<std::string_view> kDateTimes = {
-    "2020-08-14T23:08:06.967000+00:00", "2020-02-29T00:00:00Z", "2020-08-14t23:08:06z",
-    "2016-12-31T23:59:60Z", "2020-08-14T23:08:06+05:30", "2020-08-14T23:08:06.1-12:59",
-    "2000-02-29T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z",
-    "2020-08-14T23:08:06Z\n", "2019-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
-    "0000-01-01T00:00:00Z", "2020-08-14T23:08:06", "2020-08-14 23:08:06Z", "yesterday", "",
-    "2020-13-01T00:00:00Z", "2020-04-31T00:00:00Z", "2020-00-10T00:00:00Z",
-    "2020-01-00T00:00:00Z", "2020-08-14T24:00:00Z", "2020-08-14T23:60:00Z",
-    "2020-08-14T23:08:61Z", "2020-08-14T23:08:06|01:00", "12020-08-14T23:08:06Z",
-    "20-08-14T23:08:06Z", "2020-08-14T23:08:06+0100", "2020-08-14T23:08:06.Z",
-    "2020-08-14T23:08:06Z ", " 2020-08-14T23:08:06Z", "2020-08-14T23:08:06Z\n\n",
-    "2020-08-14T23:08:06+24:00", "2020-8-14T23:08:06Z", "\xef\xbc\x92" "020-08-14T23:08:06Z",
-    "2020-08-14T23:08:06,5Z", "2020-08-14T23:08:06Z\r", "2020-08-14T23:08:06.000000000001Z",
-    "2020-08-14T23:08Z", "2020-08-14", "2020-08-14T23:08:06-00:00", "2020-08-14T23:08:06\nZ",
+    "2020-08-14T23:08:06.967000+00:00",
+    "2020-02-29T00:00:00Z",
+    "2020-08-14t23:08:06z",
+    "2016-12-31T23:59:60Z",
+    "2020-08-14T23:08:06+05:30",
+    "2020-08-14T23:08:06.1-12:59",
+    "2000-02-29T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0001-01-01T00:00:00Z",
+    "2020-08-14T23:08:06Z\n",
+    "2019-02-29T00:00:00Z",
+    "1900-02-29T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "2020-08-14T23:08:06",
+    "2020-08-14 23:08:06Z",
+    "yesterday",
+    "",
+    "2020-13-01T00:00:00Z",
+    "2020-04-31T00:00:00Z",
+    "2020-00-10T00:00:00Z",
+    "2020-01-00T00:00:00Z",
+    "2020-08-14T24:00:00Z",
+    "2020-08-14T23:60:00Z",
+    "2020-08-14T23:08:61Z",
+    "2020-08-14T23:08:06|01:00",
+    "12020-08-14T23:08:06Z",
+    "20-08-14T23:08:06Z",
+    "2020-08-14T23:08:06+0100",
+    "2020-08-14T23:08:06.Z",
+    "2020-08-14T23:08:06Z ",
+    " 2020-08-14T23:08:06Z",
+    "2020-08-14T23:08:06Z\n\n",
+    "2020-08-14T23:08:06+24:00",
+    "2020-8-14T23:08:06Z",
+    "\xef\xbc\x92"
+    "020-08-14T23:08:06Z",
+    "2020-08-14T23:08:06,5Z",
+    "2020-08-14T23:08:06Z\r",
+    "2020-08-14T23:08:06.000000000001Z",
+    "2020-08-14T23:08Z",
+    "2020-08-14",
+    "2020-08-14T23:08:06-00:00",
+    "2020-08-14T23:08:06\nZ",
 };
 
 // URIs at the edges of RFC 3986 as rfc3987 implements it.
 const std::vector<std::string_view> kUris = {
-    "https://example.org/a", "http://[::1]/", "http://[FE80::1]:8080/x?y#z",
-    "http://127.0.0.1:99999/", "mailto:a@b", "urn:isbn:0451450523", "https://x/a%20b",
-    "file:///tmp/x", "https://x/?q=a/b?c", "https://x/\n", "x:", "https://user:pw@x/",
-    "https://x:/", "https://x/a(b)", "http://[v1.x]/", "git://git.kernel.org/pub/linux.git",
-    "build.log", "/abs/path", "https://x/a b", "https://x/%2f", "http://[fe80::1]/",
-    "https://x/\xc3\xa9", "https://\xe4\xbe\x8b.jp/", "", "://x", "1http://x", "https://x/a\\b",
-    "https://x/<a>", "https://x/a\"b", "https://x/#a#b", "https://x/\t", "https://x/a|b",
-    "https://x/{a}", "https://x/^", "https://x/`", "http://[::1/", "https://x/\n\n",
-    "https://x/%", "https://x/%G0", "https ://x", "https://x/\r", "HTTPS://X/",
-    "https://x/a\nb", "http://[::ffff:1.2.3.4]/", "http://[1:2:3:4:5:6:7:8:9]/",
+    "https://example.org/a",
+    "http://[::1]/",
+    "http://[FE80::1]:8080/x?y#z",
+    "http://127.0.0.1:99999/",
+    "mailto:a@b",
+    "urn:isbn:0451450523",
+    "https://x/a%20b",
+    "file:///tmp/x",
+    "https://x/?q=a/b?c",
+    "https://x/\n",
+    "x:",
+    "https://user:pw@x/",
+    "https://x:/",
+    "https://x/a(b)",
+    "http://[v1.x]/",
+    "git://git.kernel.org/pub/linux.git",
+    "build.log",
+    "/abs/path",
+    "https://x/a b",
+    "https://x/%2f",
+    "http://[fe80::1]/",
+    "https://x/\xc3\xa9",
+    "https://\xe4\xbe\x8b.jp/",
+    "",
+    "://x",
+    "1http://x",
+    "https://x/a\\b",
+    "https://x/<a>",
+    "https://x/a\"b",
+    "https://x/#a#b",
+    "https://x/\t",
+    "https://x/a|b",
+    "https://x/{a}",
+    "https://x/^",
+    "https://x/`",
+    "http://[::1/",
+    "https://x/\n\n",
+    "https://x/%",
+    "https://x/%G0",
+    "https ://x",
+    "https://x/\r",
+    "HTTPS://X/",
+    "https://x/a\nb",
+    "http://[::ffff:1.2.3.4]/",
+    "http://[1:2:3:4:5:6:7:8:9]/",
 };
 
 const std::vector<std::string_view> kEmails = {
@@ -112,7 +177,11 @@ const std::vector<std::string_view> kUnicode = {
     "\xef\xbf\xbf",      // U+FFFF noncharacter
     "e\xcc\x81",         // e + combining acute
     "\xc2\xa0",          // NO-BREAK SPACE
-    "\x7f", "\x01", "\t", "\x1e", "\xf4\x8f\xbf\xbf",  // DEL, SOH, TAB, RS, U+10FFFF
+    "\x7f",
+    "\x01",
+    "\t",
+    "\x1e",
+    "\xf4\x8f\xbf\xbf",  // DEL, SOH, TAB, RS, U+10FFFF
 };
 
 // String edits aimed at patterns: Python's `$` before "\n", `.` vs "\r",
@@ -155,24 +224,65 @@ const std::vector<std::string_view> kWrongTypes = {
 };
 
 const std::vector<std::string_view> kNumbers = {
-    "1.0", "3.0", "0.0", "-0.0", "-1", "0.5", "1e300", "1E2", "9223372036854775807",
-    "9223372036854775808", "18446744073709551615", "-9223372036854775808", "1e-7", "-1.0",
-    "4.0", "5.0", "2", "100000000000000000000000", "1.5e2",
+    "1.0",
+    "3.0",
+    "0.0",
+    "-0.0",
+    "-1",
+    "0.5",
+    "1e300",
+    "1E2",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "-9223372036854775808",
+    "1e-7",
+    "-1.0",
+    "4.0",
+    "5.0",
+    "2",
+    "100000000000000000000000",
+    "1.5e2",
 };
 
 const std::vector<std::string_view> kBools = {"0", "1", "\"true\"", "null", "true", "false"};
 
 const std::vector<std::string_view> kVersions = {
-    R"({"major":5,"minor":3})", R"({"major":5})", R"({"major":5,"minor":4})",
-    R"({"major":5,"minor":-1})", R"({"major":5.0,"minor":3})", R"({"major":5,"minor":3.0})",
-    R"({"major":4,"minor":5})", R"({"major":6,"minor":0})", R"({"major":1,"minor":0})",
-    R"({"major":1,"minor":1})", R"({"major":1})", R"("1")", R"("1.0")", R"("1.1")", R"("5.3")",
-    R"(5)", R"(null)", R"({})", R"({"major":"5"})", R"({"major":5,"minor":1,"patch":0})",
-    R"({"major":true,"minor":1})", R"({"major":3})", R"({"major":2,"minor":0})",
-    R"({"major":4,"minor":5.0})", R"({"major":4.0,"minor":5})", R"({"major":0})",
-    R"({"major":-5})", R"({"major":5,"minor":18446744073709551615})", R"({"major":4})",
-    R"({"major":4,"minor":1})", R"({"major":5,"minor":0})", R"({"major":5,"minor":2})",
-    R"("1\n")", R"({"minor":3})", R"({"major":5,"minor":null})",
+    R"({"major":5,"minor":3})",
+    R"({"major":5})",
+    R"({"major":5,"minor":4})",
+    R"({"major":5,"minor":-1})",
+    R"({"major":5.0,"minor":3})",
+    R"({"major":5,"minor":3.0})",
+    R"({"major":4,"minor":5})",
+    R"({"major":6,"minor":0})",
+    R"({"major":1,"minor":0})",
+    R"({"major":1,"minor":1})",
+    R"({"major":1})",
+    R"("1")",
+    R"("1.0")",
+    R"("1.1")",
+    R"("5.3")",
+    R"(5)",
+    R"(null)",
+    R"({})",
+    R"({"major":"5"})",
+    R"({"major":5,"minor":1,"patch":0})",
+    R"({"major":true,"minor":1})",
+    R"({"major":3})",
+    R"({"major":2,"minor":0})",
+    R"({"major":4,"minor":5.0})",
+    R"({"major":4.0,"minor":5})",
+    R"({"major":0})",
+    R"({"major":-5})",
+    R"({"major":5,"minor":18446744073709551615})",
+    R"({"major":4})",
+    R"({"major":4,"minor":1})",
+    R"({"major":5,"minor":0})",
+    R"({"major":5,"minor":2})",
+    R"("1\n")",
+    R"({"minor":3})",
+    R"({"major":5,"minor":null})",
 };
 
 const std::vector<std::string_view> kMiscValues = {
@@ -180,7 +290,8 @@ const std::vector<std::string_view> kMiscValues = {
     R"({"nested":{"deep":[1,2.5,"x",true]}})",
 };
 
-const std::vector<std::string_view> kExtraNames = {"extra", "_extra", "Misc", "misc", "id ", "ID", "_timestamp"};
+const std::vector<std::string_view> kExtraNames = {"extra", "_extra", "Misc",      "misc",
+                                                   "id ",   "ID",     "_timestamp"};
 
 enum Family : std::size_t {
   kRemoveMember,
@@ -204,9 +315,11 @@ enum Family : std::size_t {
 
 const char* family_name(std::size_t f) {
   static constexpr const char* kNames[] = {
-      "remove-member", "null",         "wrong-type",   "extra-property", "string-edit",
-      "format-date-time", "format-uri", "format-email", "long-string",   "unicode-string",
-      "enum",          "number",       "bool",         "array",          "version",
+      "remove-member",  "null",         "wrong-type",
+      "extra-property", "string-edit",  "format-date-time",
+      "format-uri",     "format-email", "long-string",
+      "unicode-string", "enum",         "number",
+      "bool",           "array",        "version",
       "misc",
   };
   return kNames[f];
@@ -226,9 +339,10 @@ MutationCorpus::MutationCorpus(const std::vector<BaseReport>& bases, const Kcidb
   for (const BaseReport& base : bases_) {
     BaseSites s;
     const json::Value& schema = schemas.official(schemas.select(base.doc));
-    walk_schema(schema, base.doc, [&](const json::Value& node, const json::Value&, const Path& path) {
-      s.sites.push_back({path, &node});
-    });
+    walk_schema(schema, base.doc,
+                [&](const json::Value& node, const json::Value&, const Path& path) {
+                  s.sites.push_back({path, &node});
+                });
     sites_.push_back(std::move(s));
   }
 }
@@ -245,13 +359,17 @@ bool MutationCorpus::apply(std::size_t family, const BaseReport& base, const Bas
     bool ok = false;
     switch (family) {
       case kRemoveMember: ok = !site.path.empty() && !site.path.back().is_index; break;
-      case kNull: case kWrongType: ok = !site.path.empty(); break;
-      case kExtraProperty: case kMisc: ok = v->IsObject() && schema_member(schema, "properties"); break;
+      case kNull:
+      case kWrongType: ok = !site.path.empty(); break;
+      case kExtraProperty:
+      case kMisc: ok = v->IsObject() && schema_member(schema, "properties"); break;
       case kStringEdit: ok = v->IsString(); break;
       case kDateTime: ok = has_format(schema, "date-time"); break;
       case kUri: ok = has_format(schema, "uri"); break;
       case kEmail: ok = has_format(schema, "email"); break;
-      case kLongString: ok = v->IsString() && (schema_member(schema, "maxLength") || pick(4) == 0); break;
+      case kLongString:
+        ok = v->IsString() && (schema_member(schema, "maxLength") || pick(4) == 0);
+        break;
       case kUnicodeString: ok = v->IsString(); break;
       case kEnum: ok = schema_member(schema, "enum") != nullptr; break;
       case kNumber: ok = v->IsNumber(); break;
@@ -311,27 +429,30 @@ bool MutationCorpus::apply(std::size_t family, const BaseReport& base, const Bas
     case kUri: replace_string(kUris[pick(kUris.size())]); break;
     case kEmail: replace_string(kEmails[pick(kEmails.size())]); break;
     case kLongString: {
-      static constexpr std::string_view kUnits[] = {"a", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80"};
+      static constexpr std::string_view kUnits[] = {"a", "\xc3\xa9", "\xe4\xb8\xad",
+                                                    "\xf0\x9f\x98\x80"};
       static constexpr std::size_t kLengths[] = {16383, 16384, 16385, 20000};
       std::string s = repeat(kUnits[pick(4)], kLengths[pick(4)]);
       // A NUL keeps the code point count, but valijson stops counting there.
       if (pick(4) == 0) s[s.size() / 3] = '\0';
       replace_string(s);
-      out.replacement = out.replacement.substr(0, 40) + "... (" + std::to_string(s.size()) + " bytes)";
+      out.replacement =
+          out.replacement.substr(0, 40) + "... (" + std::to_string(s.size()) + " bytes)";
       break;
     }
     case kUnicodeString: {
       std::string_view u = kUnicode[pick(kUnicode.size())];
       std::size_t where = pick(3);
-      std::string s = where == 0 ? std::string(u) + current
-                    : where == 1 ? current + std::string(u)
-                                 : std::string(u);
+      std::string s = where == 0   ? std::string(u) + current
+                      : where == 1 ? current + std::string(u)
+                                   : std::string(u);
       replace_string(s);
       break;
     }
     case kEnum: {
       const json::Value& values = *schema_member(*site.schema, "enum");
-      static constexpr std::string_view kBad[] = {"PASSED", "pass", "", "MISS\n", "FAIL ", "Fail", "binary\n", "null"};
+      static constexpr std::string_view kBad[] = {"PASSED", "pass", "",         "MISS\n",
+                                                  "FAIL ",  "Fail", "binary\n", "null"};
       if (pick(3) == 0 && values.IsArray() && values.Size() > 0) {
         replace(json::Value(values[static_cast<rapidjson::SizeType>(pick(values.Size()))], alloc));
       } else {

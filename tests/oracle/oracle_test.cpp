@@ -20,8 +20,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,9 +142,9 @@ class Oracle : public ::testing::Test {
 
   void SetUp() override {
     if (!schemas_) {
-      KCI_MISSING_REAL_PART("no official KCIDB schemas at "
-                            << kShared
-                            << "/kcidb-schema (the shared folder beside the source tree is absent)");
+      KCI_MISSING_REAL_PART(
+          "no official KCIDB schemas at "
+          << kShared << "/kcidb-schema (the shared folder beside the source tree is absent)");
     }
   }
 
@@ -163,7 +163,8 @@ class Oracle : public ::testing::Test {
   // valijson on kci's own schema of a version, compiled once (the first
   // calls happen before any worker thread starts).
   static const valijson::Schema& own_schema(report::Version v) {
-    static std::map<report::Version, std::pair<json::Document, std::shared_ptr<valijson::Schema>>> cache;
+    static std::map<report::Version, std::pair<json::Document, std::shared_ptr<valijson::Schema>>>
+        cache;
     auto it = cache.find(v);
     if (it == cache.end()) {
       json::Document doc;
@@ -180,25 +181,29 @@ class Oracle : public ::testing::Test {
     auto add = [&](std::string name, json::Document doc) {
       out.push_back({std::move(name), std::move(doc)});
     };
-    add("COMPREHENSIVE_IO_DATA.v05_03", parse_file(samples + "kcidb-test_db-COMPREHENSIVE_IO_DATA.v05_03.json"));
+    add("COMPREHENSIVE_IO_DATA.v05_03",
+        parse_file(samples + "kcidb-test_db-COMPREHENSIVE_IO_DATA.v05_03.json"));
     for (const char* v : {"v03_00", "v04_00", "v04_02", "v04_03", "v04_04", "v04_05", "v05_00",
                           "v05_01", "v05_02", "v05_03"}) {
-      add(std::string("upgrade-") + v, parse_file(samples + "kcidb-test_db-upgrade-" + v + ".io.json"));
+      add(std::string("upgrade-") + v,
+          parse_file(samples + "kcidb-test_db-upgrade-" + v + ".io.json"));
     }
     // v4.1 has no sample: v4.0 data relabelled is valid v4.1 data.
     json::Document v41 = parse_file(samples + "kcidb-test_db-upgrade-v04_00.io.json");
     v41["version"]["minor"] = 1;
     add("upgrade-v04_00-as-v04_01", std::move(v41));
     add("cki.v01 (1 of each)", trimmed(parse_file(samples + "kcidb-2019-cki.v01.json"), 1));
-    add("kernelci.v01 (1 of each)", trimmed(parse_file(samples + "kcidb-2019-kernelci.v01.json"), 1));
-    add("cki.v05_03 (1 of each)", trimmed(parse_file(samples + "kcidb-2019-cki.v05_03-derived.json"), 1));
+    add("kernelci.v01 (1 of each)",
+        trimmed(parse_file(samples + "kcidb-2019-kernelci.v01.json"), 1));
+    add("cki.v05_03 (1 of each)",
+        trimmed(parse_file(samples + "kcidb-2019-cki.v05_03-derived.json"), 1));
     add("kernelci.v05_03 (1 of each)",
         trimmed(parse_file(samples + "kcidb-2019-kernelci.v05_03-derived.json"), 1));
     // One date-time survives in three bases of different majors, for the
     // date-time mutations to aim at.
     for (BaseReport& base : out) {
-      bool keep_one = base.name == "COMPREHENSIVE_IO_DATA.v05_03" || base.name == "upgrade-v03_00" ||
-                      base.name == "cki.v01 (1 of each)";
+      bool keep_one = base.name == "COMPREHENSIVE_IO_DATA.v05_03" ||
+                      base.name == "upgrade-v03_00" || base.name == "cki.v01 (1 of each)";
       strip_date_times(base.doc, *schemas_, keep_one ? 1 : 0);
     }
     return out;
@@ -237,11 +242,14 @@ TEST_F(Oracle, PythonChecksReproduceKcidbIo) {
   EXPECT_FALSE(python_is_uri("build.log"));
   EXPECT_FALSE(python_is_uri("https://x/a b"));
   EXPECT_TRUE(python_is_uri("https://x/\n"));
-  EXPECT_EQ(python_length("\xf0\x9f\x98\x80" "a"), 2u);
+  EXPECT_EQ(python_length("\xf0\x9f\x98\x80"
+                          "a"),
+            2u);
   EXPECT_EQ(python_length(std::string("a\0b", 3)), 3u);
 }
 
-void report_failures(const std::vector<std::string>& failures, std::size_t total, const char* what) {
+void report_failures(const std::vector<std::string>& failures, std::size_t total,
+                     const char* what) {
   std::string text;
   // KCI_ORACLE_SHOW_ALL=1 lists every failure, not the first few.
   std::size_t shown_max = std::getenv("KCI_ORACLE_SHOW_ALL") ? failures.size() : kMaxShownFailures;
@@ -263,12 +271,15 @@ TEST_F(Oracle, SamplesAgreeWithKcidbIo) {
     Verdicts v;
     on_big_stacks(1, [&](std::size_t) { v = judge(doc); });
     ++n;
-    std::printf("  %-50s kci=%d kcidb-io=%d valijson=%d\n", name.c_str(), v.kci, v.kcidb_io, v.valijson);
+    std::printf("  %-50s kci=%d kcidb-io=%d valijson=%d\n", name.c_str(), v.kci, v.kcidb_io,
+                v.valijson);
     if (v.kci != v.kcidb_io) {
-      failures.push_back(name + ": kci=" + std::to_string(v.kci) + " kcidb-io=" + std::to_string(v.kcidb_io) +
-                         (v.kci_errors.empty() ? "" : " first kci error: " + v.kci_errors[0].str()));
+      failures.push_back(
+          name + ": kci=" + std::to_string(v.kci) + " kcidb-io=" + std::to_string(v.kcidb_io) +
+          (v.kci_errors.empty() ? "" : " first kci error: " + v.kci_errors[0].str()));
     }
-    if (v.valijson != v.kcidb_io && v.causes.empty()) failures.push_back(name + ": unclassified valijson difference");
+    if (v.valijson != v.kcidb_io && v.causes.empty())
+      failures.push_back(name + ": unclassified valijson difference");
   }
   EXPECT_GE(n, 14u);
   if (!failures.empty()) report_failures(failures, n, "kci disagrees with kcidb-io");
@@ -333,47 +344,55 @@ TEST_F(Oracle, MutationsAgreeWithKcidbIo) {
         ++agreements;
       } else {
         std::string kci_says = v.kci_errors.empty() ? "valid" : v.kci_errors[0].str();
-        failures.push_back(id + ": kcidb-io says " + (v.kcidb_io ? "valid" : "invalid") + ", kci says " +
-                           shown(kci_says));
+        failures.push_back(id + ": kcidb-io says " + (v.kcidb_io ? "valid" : "invalid") +
+                           ", kci says " + shown(kci_says));
       }
       if (v.valijson != v.kcidb_io) {
         ++c.valijson_differs;
         ++valijson_differs;
-        if (v.causes.empty()) failures.push_back(id + ": valijson differs from kcidb-io for no known cause");
+        if (v.causes.empty())
+          failures.push_back(id + ": valijson differs from kcidb-io for no known cause");
         for (Cause cause : v.causes) ++by_cause[cause];
       }
       if (chunk[i].own) {
         if (*chunk[i].own == v.valijson) {
           ++own_agreements;
         } else {
-          own_failures.push_back(id + ": official schema says " + (v.valijson ? "valid" : "invalid") +
-                                 ", kci's own schema says " + (*chunk[i].own ? "valid" : "invalid"));
+          own_failures.push_back(id + ": official schema says " +
+                                 (v.valijson ? "valid" : "invalid") + ", kci's own schema says " +
+                                 (*chunk[i].own ? "valid" : "invalid"));
         }
       }
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::printf("%zu mutants of %zu base reports (seed %llu) in %.2f s\n", kCorpusSize, base_reports.size(),
-              static_cast<unsigned long long>(kSeed), seconds);
+  std::printf("%zu mutants of %zu base reports (seed %llu) in %.2f s\n", kCorpusSize,
+              base_reports.size(), static_cast<unsigned long long>(kSeed), seconds);
   std::printf("kci agrees with kcidb-io on %zu of %zu\n", agreements, kCorpusSize);
   if (have_own_schema) {
-    std::printf("valijson on kci's own schema agrees with valijson on the official one on %zu of %zu\n",
-                own_agreements, kCorpusSize);
+    std::printf(
+        "valijson on kci's own schema agrees with valijson on the official one on %zu of %zu\n",
+        own_agreements, kCorpusSize);
   }
   std::printf("  %-22s %7s %7s %7s %9s\n", "family", "total", "valid", "agree", "valijson!=");
   for (const auto& [family, c] : by_family) {
-    std::printf("  %-22s %7zu %7zu %7zu %9zu\n", family.c_str(), c.total, c.valid, c.agree, c.valijson_differs);
+    std::printf("  %-22s %7zu %7zu %7zu %9zu\n", family.c_str(), c.total, c.valid, c.agree,
+                c.valijson_differs);
   }
-  std::printf("valijson (official schema) differs from kcidb-io on %zu mutants; causes (one mutant may have "
-              "several):\n",
-              valijson_differs);
+  std::printf(
+      "valijson (official schema) differs from kcidb-io on %zu mutants; causes (one mutant may "
+      "have "
+      "several):\n",
+      valijson_differs);
   for (const auto& [cause, count] : by_cause) std::printf("  %6zu  %s\n", count, cause_name(cause));
-  std::printf("valijson threw on a \"format\" given a non-string (counted invalid) on %zu mutants\n",
-              valijson_throws);
+  std::printf(
+      "valijson threw on a \"format\" given a non-string (counted invalid) on %zu mutants\n",
+      valijson_throws);
 
   EXPECT_GE(kCorpusSize, 10000u);
-  if (!failures.empty()) report_failures(failures, kCorpusSize, "kci or valijson disagree with kcidb-io");
+  if (!failures.empty())
+    report_failures(failures, kCorpusSize, "kci or valijson disagree with kcidb-io");
   if (!own_failures.empty()) {
     report_failures(own_failures, kCorpusSize, "kci's own schema disagrees with the official one");
   }

@@ -95,15 +95,17 @@ std::string uri_regex() {
   const std::string dec_octet = "(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)";
   const std::string ipv4 = "(?:" + dec_octet + "\\.){3}" + dec_octet;
   const std::string ls32 = "(?:" + h16 + ":" + h16 + "|" + ipv4 + ")";
-  auto upto = [&](int n) { return "(?:(?:" + h16 + ":){0," + std::to_string(n) + "}" + h16 + ")?"; };
-  const std::string ipv6 = "(?:(?:" + h16 + ":){6}" + ls32 +             //
-                           "|::(?:" + h16 + ":){5}" + ls32 +             //
+  auto upto = [&](int n) {
+    return "(?:(?:" + h16 + ":){0," + std::to_string(n) + "}" + h16 + ")?";
+  };
+  const std::string ipv6 = "(?:(?:" + h16 + ":){6}" + ls32 +                  //
+                           "|::(?:" + h16 + ":){5}" + ls32 +                  //
                            "|(?:" + h16 + ")?::(?:" + h16 + ":){4}" + ls32 +  //
-                           "|" + upto(1) + "::(?:" + h16 + ":){3}" + ls32 +  //
-                           "|" + upto(2) + "::(?:" + h16 + ":){2}" + ls32 +  //
-                           "|" + upto(3) + "::" + h16 + ":" + ls32 +         //
-                           "|" + upto(4) + "::" + ls32 +                     //
-                           "|" + upto(5) + "::" + h16 +                      //
+                           "|" + upto(1) + "::(?:" + h16 + ":){3}" + ls32 +   //
+                           "|" + upto(2) + "::(?:" + h16 + ":){2}" + ls32 +   //
+                           "|" + upto(3) + "::" + h16 + ":" + ls32 +          //
+                           "|" + upto(4) + "::" + ls32 +                      //
+                           "|" + upto(5) + "::" + h16 +                       //
                            "|" + upto(6) + "::)";
   const std::string ipvfuture = "v" + hexdig + "+\\.(?:" + unreserved + "|" + sub_delims + "|:)+";
   const std::string ip_literal = "\\[(?:" + ipv6 + "|" + ipvfuture + ")\\]";

@@ -21,11 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "client/http_client.h"
 #include "report/json.h"
 #include "report/model.h"
 #include "report/stream.h"
 #include "report/upgrade.h"
-#include "client/http_client.h"
 #include "server_process.h"
 #include "store/pg_test_cluster.h"
 #include "util/file.h"
@@ -45,12 +45,11 @@ const std::string kKci = KCI_BINARY;
 const fs::path kSamples = fs::path(KCI_SOURCE_DIR) / ".." / "shared" / "kcidb-samples";
 
 // A v5.3 report of one checkout with `builds` builds of `tests` tests each.
-std::string small_report(const std::string& origin, const std::string& key, int builds,
-                         int tests) {
+std::string small_report(const std::string& origin, const std::string& key, int builds, int tests) {
   std::string c = origin + ":" + key;
-  std::string out = R"({"version":{"major":5,"minor":3},"checkouts":[{"id":")" + c +
-                    R"(","origin":")" + origin +
-                    R"(","tree_name":"mainline","git_commit_hash":"0123456789abcdef0123456789abcdef01234567","valid":true}],"builds":[)";
+  std::string out =
+      R"({"version":{"major":5,"minor":3},"checkouts":[{"id":")" + c + R"(","origin":")" + origin +
+      R"(","tree_name":"mainline","git_commit_hash":"0123456789abcdef0123456789abcdef01234567","valid":true}],"builds":[)";
   for (int b = 0; b < builds; ++b) {
     out += std::string(b ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) +
            R"(","checkout_id":")" + c + R"(","origin":")" + origin +
@@ -59,8 +58,8 @@ std::string small_report(const std::string& origin, const std::string& key, int 
   out += R"(],"tests":[)";
   for (int b = 0; b < builds; ++b) {
     for (int t = 0; t < tests; ++t) {
-      out += std::string(b || t ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) +
-             ":t" + std::to_string(t) + R"(","build_id":")" + c + ":b" + std::to_string(b) +
+      out += std::string(b || t ? "," : "") + R"({"id":")" + c + ":b" + std::to_string(b) + ":t" +
+             std::to_string(t) + R"(","build_id":")" + c + ":b" + std::to_string(b) +
              R"(","origin":")" + origin + R"(","path":"boot.t)" + std::to_string(t) +
              R"(","status":"PASS"})";
     }
@@ -72,9 +71,8 @@ std::string small_report(const std::string& origin, const std::string& key, int 
 // keep free-form JSON (misc) with its members reordered (PostgreSQL JSONB).
 void sort_members(json::Value& v) {
   if (v.IsObject()) {
-    std::sort(v.MemberBegin(), v.MemberEnd(), [](const auto& a, const auto& b) {
-      return json::str(a.name) < json::str(b.name);
-    });
+    std::sort(v.MemberBegin(), v.MemberEnd(),
+              [](const auto& a, const auto& b) { return json::str(a.name) < json::str(b.name); });
     for (auto& m : v.GetObject()) sort_members(m.value);
   } else if (v.IsArray()) {
     for (auto& item : v.GetArray()) sort_members(item);
@@ -191,7 +189,7 @@ class ServiceTest : public ::testing::Test {
 #define USE_POSTGRESQL_OR_SKIP()                                                       \
   do {                                                                                 \
     auto* cluster = store::testing::PgTestCluster::get();                              \
-    if (!cluster) KCI_MISSING_REAL_PART(store::testing::PgTestCluster::skip_reason());  \
+    if (!cluster) KCI_MISSING_REAL_PART(store::testing::PgTestCluster::skip_reason()); \
     db_ = cluster->create_database();                                                  \
   } while (0)
 
@@ -206,23 +204,22 @@ void ServiceTest::round_trip() {
   std::string token = add_token({}, /*admin=*/true);
   start_server();
   std::vector<fs::path> inputs;
-  write_file_atomic((dir_ / "small.json").string(), small_report("lab", "one", 2, 3) +
-                                                        small_report("lab", "two", 1, 1));
+  write_file_atomic((dir_ / "small.json").string(),
+                    small_report("lab", "one", 2, 3) + small_report("lab", "two", 1, 1));
   inputs.push_back(dir_ / "small.json");
   bool have_samples = fs::exists(kSamples);
   if (have_samples) {
-    for (const char* name : {"kcidb-2019-cki.v05_03-derived.json",
-                             "kcidb-2019-kernelci.v05_03-derived.json"}) {
+    for (const char* name :
+         {"kcidb-2019-cki.v05_03-derived.json", "kcidb-2019-kernelci.v05_03-derived.json"}) {
       inputs.push_back(kSamples / name);
     }
   } else {
     std::fprintf(stderr, "note: %s absent: the samples are not part of this run\n",
                  kSamples.c_str());
   }
-  std::vector<std::string> args = {"submit", "--url",
-                                   "http://" + token + "@127.0.0.1:" +
-                                       std::to_string(server_->port()),
-                                   "--wait"};
+  std::vector<std::string> args = {
+      "submit", "--url", "http://" + token + "@127.0.0.1:" + std::to_string(server_->port()),
+      "--wait"};
   for (const auto& p : inputs) args.push_back(p.string());
   RunResult r = kci(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -245,7 +242,8 @@ void ServiceTest::round_trip() {
 
   // The read API answers the same objects, with parents and children.
   HttpClient client;
-  HttpResponse one = client.get(server_->base_url() + "/api/v1/builds/lab:one:b1?children=1&parents=1");
+  HttpResponse one =
+      client.get(server_->base_url() + "/api/v1/builds/lab:one:b1?children=1&parents=1");
   ASSERT_EQ(one.status, 200) << one.body;
   json::Document doc;
   doc.Parse(one.body.c_str());
@@ -278,7 +276,9 @@ TEST_F(ServiceTest, RefusesMissingWrongRevokedAndForeignTokensWhole) {
                       R"({"id":"a:m","origin":"a"},{"id":"b:m","origin":"b"}]})";
 
   EXPECT_EQ(submit(report_a, "").status, 401);
-  EXPECT_EQ(submit(report_a, "kci_0000000000000000000000000000000000000000000000000000000000000000").status, 401);
+  EXPECT_EQ(submit(report_a, "kci_0000000000000000000000000000000000000000000000000000000000000000")
+                .status,
+            401);
   EXPECT_EQ(submit(report_a, revoked).status, 401);
   HttpResponse foreign = submit(report_b, token_a);
   EXPECT_EQ(foreign.status, 403);
@@ -286,9 +286,9 @@ TEST_F(ServiceTest, RefusesMissingWrongRevokedAndForeignTokensWhole) {
   EXPECT_EQ(submit(mixed, token_a).status, 403);
 
   // kci submit says so too, and exits 1.
-  RunResult r = kci({"submit", "--url",
-                     "http://" + token_a + "@127.0.0.1:" + std::to_string(server_->port())},
-                    report_b);
+  RunResult r = kci(
+      {"submit", "--url", "http://" + token_a + "@127.0.0.1:" + std::to_string(server_->port())},
+      report_b);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(r.out.empty());
 
@@ -392,8 +392,8 @@ TEST_F(ServiceTest, BadInputIsRefusedAndTheServerStaysUp) {
 
   HttpResponse not_json = submit("{\"version\": ", token);
   EXPECT_EQ(not_json.status, 400) << not_json.body;
-  HttpResponse invalid = submit(R"({"version":{"major":5,"minor":3},"builds":[{"id":"lab:b"}]})",
-                                token);
+  HttpResponse invalid =
+      submit(R"({"version":{"major":5,"minor":3},"builds":[{"id":"lab:b"}]})", token);
   EXPECT_EQ(invalid.status, 400);
   EXPECT_NE(invalid.body.find("\"pointer\":\"/builds/0"), std::string::npos) << invalid.body;
   std::string huge = small_report("lab", "huge", 1, 1);
@@ -408,11 +408,11 @@ TEST_F(ServiceTest, BadInputIsRefusedAndTheServerStaysUp) {
                                       std::to_string(good.size()) + "\r\n\r\n" + good,
                                   false, std::chrono::seconds(5), nullptr);
   EXPECT_NE(form.find("HTTP/1.1 415"), std::string::npos) << form;
-  std::string truncated = raw_exchange(
-      server_->port(),
-      headers + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n" +
-          good.substr(0, good.size() / 2),
-      true, std::chrono::seconds(5), nullptr);
+  std::string truncated =
+      raw_exchange(server_->port(),
+                   headers + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n" +
+                       good.substr(0, good.size() / 2),
+                   true, std::chrono::seconds(5), nullptr);
   EXPECT_EQ(truncated.find("HTTP/1.1 200"), std::string::npos) << truncated;
   std::chrono::milliseconds closed_after{-1};
   std::string slow = raw_exchange(server_->port(), "POST /submit HTTP/1.1\r\nHost: x\r\n", false,

@@ -33,8 +33,7 @@ std::string url_encode_path(std::string_view path) {
 }
 
 std::string file_url(const std::string& directory) {
-  std::string absolute =
-      std::filesystem::absolute(directory).lexically_normal().generic_string();
+  std::string absolute = std::filesystem::absolute(directory).lexically_normal().generic_string();
   while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
   return "file://" + url_encode_path(absolute);
 }

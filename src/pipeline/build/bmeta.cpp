@@ -33,8 +33,8 @@ std::optional<VmlinuxSizes> parse_size_output(std::string_view output) {
   if (line_start == std::string_view::npos) return std::nullopt;
   std::size_t line_end = output.find('\n', line_start + 1);
   std::vector<std::string> w = words(output.substr(
-      line_start + 1, line_end == std::string_view::npos ? std::string_view::npos
-                                                         : line_end - line_start - 1));
+      line_start + 1,
+      line_end == std::string_view::npos ? std::string_view::npos : line_end - line_start - 1));
   if (w.size() < 3) return std::nullopt;
   auto text = to_u64(w[0]);
   auto data = to_u64(w[1]);

@@ -29,8 +29,8 @@ std::optional<VmlinuxSizes> parse_size_output(std::string_view output);
 std::optional<std::string> text_offset_from_system_map(std::string_view system_map);
 
 struct BuildMeta {
-  std::string status;  // PASS, FAIL or ERROR
-  double build_time = 0;  // seconds, all steps
+  std::string status;             // PASS, FAIL or ERROR
+  double build_time = 0;          // seconds, all steps
   std::string build_environment;  // the toolchain name: gcc, clang-14
   int build_threads = 0;
   std::string arch;
@@ -59,7 +59,7 @@ struct BuildMeta {
   std::optional<std::uint64_t> vmlinux_file_size;
   std::string text_offset;
   bool use_ccache = false;
-  std::string start_time;  // RFC 3339
+  std::string start_time;     // RFC 3339
   std::string status_reason;  // why FAIL or ERROR, "" for PASS
 };
 

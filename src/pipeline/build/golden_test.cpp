@@ -40,7 +40,8 @@ class Fields {
   ~Fields() {
     for (auto it = object_.MemberBegin(); it != object_.MemberEnd(); ++it) {
       std::string name(json::str(it->name));
-      if (name != "comment" && !used_.contains(name)) ADD_FAILURE() << path_ << ": unknown " << name;
+      if (name != "comment" && !used_.contains(name))
+        ADD_FAILURE() << path_ << ": unknown " << name;
     }
   }
   void str(const char* key, std::string& out) {
@@ -65,7 +66,8 @@ class Fields {
   }
   void pairs(const char* key, std::vector<std::pair<std::string, std::string>>& out) {
     if (const json::Value* v = get(key)) {
-      for (const auto& item : v->GetArray()) out.emplace_back(item[0].GetString(), item[1].GetString());
+      for (const auto& item : v->GetArray())
+        out.emplace_back(item[0].GetString(), item[1].GetString());
     }
   }
   const json::Value* get(const char* key) {
@@ -111,8 +113,8 @@ BuildMeta meta_from(const fs::path& path) {
   f.str("dtb_dir", m.dtb_dir);
   f.str("build_log", m.build_log);
   if (const json::Value* sizes = f.get("vmlinux_sizes")) {
-    m.vmlinux_sizes = VmlinuxSizes{(*sizes)[0].GetUint64(), (*sizes)[1].GetUint64(),
-                                   (*sizes)[2].GetUint64()};
+    m.vmlinux_sizes =
+        VmlinuxSizes{(*sizes)[0].GetUint64(), (*sizes)[1].GetUint64(), (*sizes)[2].GetUint64()};
   }
   f.num("vmlinux_file_size", m.vmlinux_file_size);
   f.str("text_offset", m.text_offset);
@@ -157,8 +159,8 @@ TEST(Golden, ReproducerScripts) {
   const fs::path dir = kDir / "reproducer";
   for (const fs::path& input : testing::golden_inputs(dir, ".input.json")) {
     std::string script = reproducer_script(reproducer_from(input));
-    EXPECT_TRUE(testing::check_golden(
-        dir / (stem_of(input, ".input.json") + ".reproducer.sh"), script));
+    EXPECT_TRUE(
+        testing::check_golden(dir / (stem_of(input, ".input.json") + ".reproducer.sh"), script));
     // And every one is a shell script sh accepts.
     RunOptions options;
     options.stdin_data = script;

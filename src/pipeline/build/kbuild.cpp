@@ -10,8 +10,8 @@
 
 #include "pipeline/build/artifacts.h"
 #include "util/archive.h"
-#include "util/file.h"
 #include "util/command_runner.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/subprocess.h"
 #include "util/text.h"
@@ -177,8 +177,8 @@ struct BuildRun {
       return true;
     };
     if (request.timeout) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *request.timeout - (Clock::now() - start));
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*request.timeout -
+                                                                        (Clock::now() - start));
       options.timeout = std::max(left, std::chrono::milliseconds(1));
     }
     auto step_start = Clock::now();
@@ -256,8 +256,8 @@ ConfigSpec parse_config_spec(const std::string& text) {
   bool first = true;
   while (true) {
     std::size_t plus = text.find('+', start);
-    std::string part = text.substr(start, plus == std::string::npos ? std::string::npos
-                                                                     : plus - start);
+    std::string part =
+        text.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
     if (part.empty()) {
       throw UsageError("bad config '" + text +
                        "': expected DEFCONFIG[+FRAGMENT][+CONFIG_X=y]... without empty parts");
@@ -316,8 +316,7 @@ ConfigFragment resolve_fragment(const std::string& token, const std::string& sou
       return f;
     }
   }
-  throw UsageError("unknown config fragment '" + token +
-                   "': not CONFIG_X=value, not a file, " +
+  throw UsageError("unknown config fragment '" + token + "': not CONFIG_X=value, not a file, " +
                    (lookup ? "not a fragment of the pipeline configuration, "
                            : "no pipeline configuration to look names up in, ") +
                    "not " + in_tree[0] + " or " + in_tree[1] + " in " + source_dir);
@@ -428,9 +427,8 @@ BuildResult run_kbuild(const BuildRequest& request) {
   if (request.commit) {
     RunOptions options;
     options.timeout = std::chrono::minutes(10);
-    RunResult r =
-        runner.run({"git", "-C", source_dir, "checkout", "-q", "--detach", *request.commit},
-                   options);
+    RunResult r = runner.run(
+        {"git", "-C", source_dir, "checkout", "-q", "--detach", *request.commit}, options);
     if (!r.ok()) {
       throw Error("cannot check out " + *request.commit + " in " + source_dir + ": " + r.err);
     }
@@ -443,7 +441,8 @@ BuildResult run_kbuild(const BuildRequest& request) {
   } else if (!result.git.branch.empty()) {
     result.branch = result.git.branch;
   } else if (request.commit && result.git.is_git &&
-             !git(runner, source_dir, {"rev-parse", "-q", "--verify", "refs/heads/" + *request.commit})
+             !git(runner, source_dir,
+                  {"rev-parse", "-q", "--verify", "refs/heads/" + *request.commit})
                   .empty()) {
     result.branch = *request.commit;
   } else {
@@ -451,10 +450,10 @@ BuildResult run_kbuild(const BuildRequest& request) {
   }
   std::string describe = result.git.is_git ? result.git.describe : "unknown";
 
-  result.build_dir = request.build_dir.empty()
-                         ? default_build_dir(result.arch.arch, result.config_full,
-                                             result.toolchain.name)
-                         : fs::absolute(request.build_dir).lexically_normal().string();
+  result.build_dir =
+      request.build_dir.empty()
+          ? default_build_dir(result.arch.arch, result.config_full, result.toolchain.name)
+          : fs::absolute(request.build_dir).lexically_normal().string();
   while (result.build_dir.size() > 1 && result.build_dir.back() == '/') result.build_dir.pop_back();
   result.publish_path = publish_path({result.tree, result.branch, describe, result.arch.arch,
                                       result.config_full, result.toolchain.name});
@@ -462,8 +461,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
   fs::path publish_dir = store / result.publish_path;
   result.publish_dir = publish_dir.string();
   result.url_base = artifact_url(
-      request.artifact_url ? *request.artifact_url : file_url(store.string()),
-      result.publish_path);
+      request.artifact_url ? *request.artifact_url : file_url(store.string()), result.publish_path);
 
   // A rebuild replaces what an earlier build of the same thing published.
   fs::remove_all(publish_dir, ec);
@@ -518,8 +516,7 @@ BuildResult run_kbuild(const BuildRequest& request) {
     }
   }
 
-  auto step = [&](const std::string& name, const std::vector<std::string>& argv,
-                  bool configuring) {
+  auto step = [&](const std::string& name, const std::vector<std::string>& argv, bool configuring) {
     if (!result.reason.empty()) return false;
     StepOutcome outcome = run.run(name, argv);
     if (outcome.ok) return true;
@@ -565,16 +562,19 @@ BuildResult run_kbuild(const BuildRequest& request) {
         !result.fragments.empty()) {
       write_file_atomic((build / "kernelci.config").string(),
                         merged_fragment_text(result.fragments));
-      std::vector<std::string> merge = {source_dir + "/scripts/kconfig/merge_config.sh", "-m", "-O",
-                                        build.string(), (build / ".config").string(),
+      std::vector<std::string> merge = {source_dir + "/scripts/kconfig/merge_config.sh",
+                                        "-m",
+                                        "-O",
+                                        build.string(),
+                                        (build / ".config").string(),
                                         (build / "kernelci.config").string()};
       if (step("config", merge, true)) step("config", run.make({"olddefconfig"}, false), true);
     }
     dot_config = read_text_or_empty(build / ".config");
     bool modules = config_enabled(dot_config, "MODULES");
-    bool dtbs = config_enabled(dot_config, "OF_FLATTREE") &&
-                fs::is_directory(fs::path(source_dir) / "arch" / result.arch.srcarch / "boot" /
-                                 "dts", ec);
+    bool dtbs =
+        config_enabled(dot_config, "OF_FLATTREE") &&
+        fs::is_directory(fs::path(source_dir) / "arch" / result.arch.srcarch / "boot" / "dts", ec);
     std::vector<std::string> kernel_make = run.make({result.arch.image_target}, true);
     result.command = join_command(kernel_make);
     bool ok = step("kernel", kernel_make, false);
@@ -582,10 +582,10 @@ BuildResult run_kbuild(const BuildRequest& request) {
       targets.push_back("modules");
       fs::remove_all(build / "_modules_", ec);
       ok = step("modules", run.make({"modules"}, true), false) &&
-           step("modules", run.make({"modules_install", "INSTALL_MOD_PATH=" +
-                                         (build / "_modules_").string(),
-                                     "INSTALL_MOD_STRIP=1"},
-                                    false),
+           step("modules",
+                run.make({"modules_install", "INSTALL_MOD_PATH=" + (build / "_modules_").string(),
+                          "INSTALL_MOD_STRIP=1"},
+                         false),
                 false) &&
            write_modules_tarball(build / "_modules_", publish_dir / "modules.tar.xz");
       if (ok) result.outputs.push_back({"modules.tar.xz", "modules.tar.xz"});
@@ -593,9 +593,9 @@ BuildResult run_kbuild(const BuildRequest& request) {
     if (ok && dtbs) {
       targets.push_back("dtbs");
       ok = step("dtbs", run.make({"dtbs"}, true), false) &&
-           step("dtbs", run.make({"dtbs_install", "INSTALL_DTBS_PATH=" +
-                                     (publish_dir / "dtbs").string()},
-                                 false),
+           step("dtbs",
+                run.make({"dtbs_install", "INSTALL_DTBS_PATH=" + (publish_dir / "dtbs").string()},
+                         false),
                 false);
       if (ok) {
         fs::create_directories(publish_dir / "dtbs", ec);
@@ -649,8 +649,8 @@ BuildResult run_kbuild(const BuildRequest& request) {
     result.log_excerpt = build_log_excerpt(log_text);
     if (result.log_excerpt.empty()) result.log_excerpt = result.reason + "\n";
   }
-  result.duration = std::chrono::duration<double>(std::chrono::system_clock::now() - wall_start)
-                        .count();
+  result.duration =
+      std::chrono::duration<double>(std::chrono::system_clock::now() - wall_start).count();
 
   ReproducerInput repro;
   repro.source_dir = source_dir;
@@ -668,8 +668,8 @@ BuildResult run_kbuild(const BuildRequest& request) {
   repro.targets = targets;
   std::string reproducer_path = (publish_dir / "reproducer.sh").string();
   write_file_atomic(reproducer_path, reproducer_script(repro));
-  fs::permissions(reproducer_path, fs::perms::owner_exec | fs::perms::group_exec |
-                                       fs::perms::others_exec,
+  fs::permissions(reproducer_path,
+                  fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add, ec);
   result.outputs.push_back({"reproducer.sh", "reproducer.sh"});
 

@@ -62,12 +62,12 @@ std::string merged_fragment_text(const std::vector<ConfigFragment>& fragments);
 // What `git` says about the source tree (all empty when it is not a git tree).
 struct GitInfo {
   bool is_git = false;
-  std::string commit;          // 40 hex
-  std::string describe;        // git describe --always --tags
-  std::string describe_long;   // git describe --always --tags --long
-  std::string branch;          // checked-out branch, "" if detached
-  std::string url;             // remote.origin.url
-  std::string commit_date;     // committer date, RFC 2822 (KBUILD_BUILD_TIMESTAMP)
+  std::string commit;         // 40 hex
+  std::string describe;       // git describe --always --tags
+  std::string describe_long;  // git describe --always --tags --long
+  std::string branch;         // checked-out branch, "" if detached
+  std::string url;            // remote.origin.url
+  std::string commit_date;    // committer date, RFC 2822 (KBUILD_BUILD_TIMESTAMP)
 };
 
 GitInfo read_git_info(const std::string& source_dir, CommandRunner& runner = subprocess_runner());
@@ -88,15 +88,15 @@ struct BuildRequest {
   std::optional<std::string> commit;  // checked out (detached) before building
   std::string arch;
   std::string toolchain;
-  std::string config;                 // DEFCONFIG[+FRAGMENT]...
-  std::string artifacts_dir;          // the store's root
-  std::optional<std::string> artifact_url;  // base URL of the store; default file://
-  std::string build_dir;              // empty: kci-build/<arch>/<config>/<toolchain>
-  std::optional<std::string> tree;    // default: the source directory's name
-  std::optional<std::string> branch;  // default: the checked-out branch
-  std::optional<std::string> git_url;  // default: remote.origin.url
+  std::string config;                        // DEFCONFIG[+FRAGMENT]...
+  std::string artifacts_dir;                 // the store's root
+  std::optional<std::string> artifact_url;   // base URL of the store; default file://
+  std::string build_dir;                     // empty: kci-build/<arch>/<config>/<toolchain>
+  std::optional<std::string> tree;           // default: the source directory's name
+  std::optional<std::string> branch;         // default: the checked-out branch
+  std::optional<std::string> git_url;        // default: remote.origin.url
   std::optional<std::string> cross_compile;  // overrides the default prefix
-  int jobs = 0;                       // 0: one per CPU
+  int jobs = 0;                              // 0: one per CPU
   bool ccache = false;
   std::optional<std::chrono::seconds> timeout;  // the whole build; then ERROR
   ProgressStyle progress = ProgressStyle::kNone;
@@ -151,7 +151,7 @@ struct BuildResult {
   std::string publish_dir;   // absolute
   std::string url_base;      // URL of publish_dir
   std::vector<OutputFile> outputs;
-  std::string command;       // the main make command (the kernel step)
+  std::string command;  // the main make command (the kernel step)
   BuildMeta meta;
 };
 
@@ -177,8 +177,8 @@ struct ReproducerInput {
   std::vector<std::string> make_variables;
   int jobs = 1;
   std::string defconfig;
-  std::string fragment_text;          // kernelci.config, "" without fragments
-  std::vector<std::string> targets;   // image target, "modules", "dtbs"
+  std::string fragment_text;         // kernelci.config, "" without fragments
+  std::vector<std::string> targets;  // image target, "modules", "dtbs"
 };
 std::string reproducer_script(const ReproducerInput& input);
 

@@ -17,8 +17,8 @@ namespace kci::pipeline {
 inline constexpr std::size_t kMaxLogExcerpt = 16384;
 
 struct BuildLogSummary {
-  std::size_t warnings = 0;  // "file:line:col: warning: ..." lines
-  std::size_t errors = 0;    // compiler, assembler and linker error lines
+  std::size_t warnings = 0;              // "file:line:col: warning: ..." lines
+  std::size_t errors = 0;                // compiler, assembler and linker error lines
   std::vector<std::string> error_lines;  // those lines, in order
   // Set when the log shows the machine failed rather than the code: the
   // line that says so ("No space left on device", "Killed", "not found").

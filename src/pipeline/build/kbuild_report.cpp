@@ -34,8 +34,8 @@ std::string kbuild_build_id(const std::string& origin, const std::string& checko
   return origin + ":kbuild-" + sha256_hex(identity).substr(0, 24);
 }
 
-void kbuild_report(const BuildResult& r, const std::string& origin,
-                   const std::string& source_dir, json::Document& doc) {
+void kbuild_report(const BuildResult& r, const std::string& origin, const std::string& source_dir,
+                   json::Document& doc) {
   doc.SetObject();
   auto& a = doc.GetAllocator();
   json::Value version(rapidjson::kObjectType);

@@ -70,8 +70,9 @@ class KbuildRunner : public ::testing::Test {
                                        "ffffffff81000000 T _text\n");
                      write_file_atomic((build() / "vmlinux").string(), "elf");
                    }});
-    runner_.reply("x86_64-linux-gnu-size", {.out = "   text    data     bss     dec     hex filename\n"
-                                                   "  100      20      30     150      96 vmlinux\n"});
+    runner_.reply("x86_64-linux-gnu-size",
+                  {.out = "   text    data     bss     dec     hex filename\n"
+                          "  100      20      30     150      96 vmlinux\n"});
     runner_.reply("size", {.out = "   text    data     bss     dec     hex filename\n"
                                   "  100      20      30     150      96 vmlinux\n"});
   }
@@ -97,11 +98,11 @@ TEST_F(KbuildRunner, PassRunsTheStepsInOrderAndPublishes) {
   ASSERT_EQ(makes.size(), 3u);
   std::string o = "O=" + build().string();
   // The make variables of x86_64 with gcc-12 on an x86_64 host (toolchain_setup).
-  EXPECT_EQ(makes[0].argv, (std::vector<std::string>{"make", o, "ARCH=x86_64", "CC=gcc-12",
-                                                     "tinyconfig"}));
+  EXPECT_EQ(makes[0].argv,
+            (std::vector<std::string>{"make", o, "ARCH=x86_64", "CC=gcc-12", "tinyconfig"}));
   EXPECT_EQ(makes[1].argv.back(), "olddefconfig");
-  EXPECT_EQ(makes[2].argv, (std::vector<std::string>{"make", o, "-j2", "ARCH=x86_64",
-                                                     "CC=gcc-12", "bzImage"}));
+  EXPECT_EQ(makes[2].argv,
+            (std::vector<std::string>{"make", o, "-j2", "ARCH=x86_64", "CC=gcc-12", "bzImage"}));
   // Every make runs in the source tree, in the C locale, with a fixed user and host.
   for (const auto& call : makes) {
     EXPECT_EQ(call.cwd, request_.source_dir);
@@ -200,9 +201,9 @@ TEST_F(KbuildRunner, DiskFullIsErrorEvenWithCompilerErrors) {
 }
 
 TEST_F(KbuildRunner, UnknownDefconfigIsErrorAndStopsEarly) {
-  runner_.reply("make", {"tinyconfig"},
-                {.exit_code = 2,
-                 .out = "make[2]: *** No rule to make target 'tinyconfig'.  Stop.\n"});
+  runner_.reply(
+      "make", {"tinyconfig"},
+      {.exit_code = 2, .out = "make[2]: *** No rule to make target 'tinyconfig'.  Stop.\n"});
   result_ = run_kbuild(request_);
   EXPECT_EQ(result_.status, BuildStatus::kError);
   EXPECT_EQ(runner_.calls_of("make").size(), 1u);

@@ -141,8 +141,8 @@ TEST_F(FragmentTest, ResolvesEveryKind) {
   EXPECT_EQ(in_tree.source, "kernel/configs/kvm_guest.config");
   auto arch_tree = resolve_fragment("xen", dir_, "x86", {});
   EXPECT_EQ(arch_tree.content, "CONFIG_XEN=y\n");
-  NamedFragmentLookup lookup = [](const std::string& name)
-      -> std::optional<std::vector<std::string>> {
+  NamedFragmentLookup lookup =
+      [](const std::string& name) -> std::optional<std::vector<std::string>> {
     if (name == "x86_64-boot") return std::vector<std::string>{"CONFIG_TTY=y", "CONFIG_PCI=y"};
     return std::nullopt;
   };
@@ -245,8 +245,8 @@ BuildResult sample_result(BuildStatus status) {
   r.config_full = "tinyconfig+x86_64-boot";
   r.publish_path = "linux-6.1/main/v6.1-debian-import/x86_64/tinyconfig+x86_64-boot/gcc";
   r.url_base = "https://storage.example.org/" + r.publish_path;
-  r.outputs = {{"bzImage", "bzImage"}, {"kernel.config", "kernel.config"},
-               {"build.log", "build.log"}};
+  r.outputs = {
+      {"bzImage", "bzImage"}, {"kernel.config", "kernel.config"}, {"build.log", "build.log"}};
   if (status != BuildStatus::kPass) {
     r.reason = "kernel step: x.c:1:1: error: bad";
     r.log_excerpt = "x.c:1:1: error: bad\n";

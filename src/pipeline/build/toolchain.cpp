@@ -19,9 +19,11 @@ const std::vector<ArchInfo>& arch_table() {
   static const std::vector<ArchInfo> table = {
       {"x86_64", "x86", "bzImage", "arch/x86/boot/bzImage", "x86_64-linux-gnu", "x86_64-linux-gnu"},
       {"i386", "x86", "bzImage", "arch/x86/boot/bzImage", "i686-linux-gnu", "i386-linux-gnu"},
-      {"arm64", "arm64", "Image", "arch/arm64/boot/Image", "aarch64-linux-gnu", "aarch64-linux-gnu"},
+      {"arm64", "arm64", "Image", "arch/arm64/boot/Image", "aarch64-linux-gnu",
+       "aarch64-linux-gnu"},
       {"arm", "arm", "zImage", "arch/arm/boot/zImage", "arm-linux-gnueabihf", "arm-linux-gnueabi"},
-      {"riscv", "riscv", "Image", "arch/riscv/boot/Image", "riscv64-linux-gnu", "riscv64-linux-gnu"},
+      {"riscv", "riscv", "Image", "arch/riscv/boot/Image", "riscv64-linux-gnu",
+       "riscv64-linux-gnu"},
       {"powerpc", "powerpc", "zImage", "arch/powerpc/boot/zImage", "powerpc64le-linux-gnu",
        "powerpc64le-linux-gnu"},
       {"s390", "s390", "bzImage", "arch/s390/boot/bzImage", "s390x-linux-gnu", "s390x-linux-gnu"},
@@ -31,7 +33,7 @@ const std::vector<ArchInfo>& arch_table() {
 
 const std::map<std::string, std::string>& arch_aliases() {
   static const std::map<std::string, std::string> aliases = {
-      {"aarch64", "arm64"}, {"riscv64", "riscv"}, {"amd64", "x86_64"}, {"x86", "x86_64"},
+      {"aarch64", "arm64"}, {"riscv64", "riscv"}, {"amd64", "x86_64"},    {"x86", "x86_64"},
       {"i686", "i386"},     {"armhf", "arm"},     {"ppc64le", "powerpc"}, {"s390x", "s390"},
   };
   return aliases;
@@ -113,9 +115,8 @@ ToolchainSetup toolchain_setup(const ArchInfo& arch, const ToolchainSpec& toolch
   }
   if (toolchain.family == CompilerFamily::kClang) {
     // LLVM=-14 selects clang-14, ld.lld-14, llvm-ar-14, ... (kernel >= 5.18).
-    setup.make_variables.push_back(toolchain.version
-                                       ? "LLVM=-" + std::to_string(*toolchain.version)
-                                       : std::string("LLVM=1"));
+    setup.make_variables.push_back(toolchain.version ? "LLVM=-" + std::to_string(*toolchain.version)
+                                                     : std::string("LLVM=1"));
     setup.compiler = with_version("clang", toolchain.version);
     for (const char* tool : {"clang", "ld.lld", "llvm-ar", "llvm-nm", "llvm-objcopy"}) {
       setup.required_programs.push_back(with_version(tool, toolchain.version));

@@ -17,12 +17,12 @@ namespace kci::pipeline {
 
 // A target architecture as the kernel's build system names it.
 struct ArchInfo {
-  std::string arch;            // ARCH= value and KCIDB architecture: x86_64, arm64, riscv
-  std::string srcarch;         // the arch/<srcarch>/ directory: x86, arm64, riscv
-  std::string image_target;    // default image make target: bzImage, Image, zImage
-  std::string image_path;      // relative to the build dir: arch/x86/boot/bzImage
-  std::string gnu_triplet;     // prefix of the Debian cross toolchain, without the '-'
-  std::string llvm_target;     // how clang names it (informational)
+  std::string arch;          // ARCH= value and KCIDB architecture: x86_64, arm64, riscv
+  std::string srcarch;       // the arch/<srcarch>/ directory: x86, arm64, riscv
+  std::string image_target;  // default image make target: bzImage, Image, zImage
+  std::string image_path;    // relative to the build dir: arch/x86/boot/bzImage
+  std::string gnu_triplet;   // prefix of the Debian cross toolchain, without the '-'
+  std::string llvm_target;   // how clang names it (informational)
 };
 
 // Resolves an architecture name: the kernel's ARCH names plus the usual
@@ -48,9 +48,9 @@ ToolchainSpec parse_toolchain(const std::string& text);
 
 // Everything make needs to use a toolchain for an architecture.
 struct ToolchainSetup {
-  std::string compiler;        // the C compiler program: gcc-12, aarch64-linux-gnu-gcc, clang-14
-  std::string cross_compile;   // CROSS_COMPILE value ("" for a native gcc build)
-  std::vector<std::string> make_variables;  // ARCH=..., CROSS_COMPILE=..., LLVM=..., CC=...
+  std::string compiler;       // the C compiler program: gcc-12, aarch64-linux-gnu-gcc, clang-14
+  std::string cross_compile;  // CROSS_COMPILE value ("" for a native gcc build)
+  std::vector<std::string> make_variables;     // ARCH=..., CROSS_COMPILE=..., LLVM=..., CC=...
   std::vector<std::string> required_programs;  // must be in PATH for the build to run
 };
 

@@ -174,15 +174,16 @@ Job parse_job(const std::string& name, const YAML::Node& node, const std::string
   p.defconfig = yaml_string_list(params, "defconfig", source);
   p.fragments = yaml_string_list(params, "fragments", source);
   if (p.arch.empty() || p.compiler.empty() || p.defconfig.empty()) {
-    yaml_fail(source, node,
-              "kbuild job '" + name + "' needs params arch, compiler and defconfig");
+    yaml_fail(source, node, "kbuild job '" + name + "' needs params arch, compiler and defconfig");
   }
   return job;
 }
 
-RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source) {
+RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node,
+                            const std::string& source) {
   if (!node.IsMap()) yaml_fail(source, node, "runtime '" + name + "' must be a mapping");
-  return RuntimeConfig{name, yaml_string(node, "lab_type", source), parse_rules(node["rules"], source)};
+  return RuntimeConfig{name, yaml_string(node, "lab_type", source),
+                       parse_rules(node["rules"], source)};
 }
 
 SchedulerEntry parse_scheduler_entry(const YAML::Node& node, const std::string& source) {

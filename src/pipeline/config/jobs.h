@@ -53,7 +53,7 @@ struct RuleSubject {
   std::optional<std::string> tree;
   std::optional<std::string> branch;
   std::optional<KernelVersion> version;
-  std::map<std::string, std::string> values;               // arch, defconfig, ...
+  std::map<std::string, std::string> values;              // arch, defconfig, ...
   std::map<std::string, std::vector<std::string>> lists;  // fragments
 };
 
@@ -78,7 +78,7 @@ RuleVerdict check_rules(const Rules& rules, const RuleSubject& subject);
 // The parameters of a kbuild job that make a build.
 struct KbuildParams {
   std::string arch;
-  std::string compiler;       // "gcc-14", "clang-21"
+  std::string compiler;  // "gcc-14", "clang-21"
   std::string cross_compile;
   std::vector<std::string> defconfig;  // a list is one "+"-joined defconfig
   std::vector<std::string> fragments;  // names or inline CONFIG_X=y
@@ -86,7 +86,7 @@ struct KbuildParams {
 
 struct Job {
   std::string name;
-  std::string kind;  // kbuild, job, process, test
+  std::string kind;     // kbuild, job, process, test
   KbuildParams params;  // read for kind kbuild only
   Rules rules;
 };
@@ -120,7 +120,8 @@ const std::map<std::string, std::string>& checkout_event();
 // Parsers (source names the file in errors, which say file:line:column).
 Rules parse_rules(const YAML::Node& node, const std::string& source);
 Job parse_job(const std::string& name, const YAML::Node& node, const std::string& source);
-RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node, const std::string& source);
+RuntimeConfig parse_runtime(const std::string& name, const YAML::Node& node,
+                            const std::string& source);
 SchedulerEntry parse_scheduler_entry(const YAML::Node& node, const std::string& source);
 
 }  // namespace kci::pipeline

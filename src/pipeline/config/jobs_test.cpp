@@ -310,11 +310,10 @@ TEST(KbuildJobs, BuildsPerCheckoutWithoutAKernelVersion) {
             }));
   EXPECT_EQ(matrix.duplicates, 3u);
   using Pair = std::pair<std::string, std::string>;
-  EXPECT_EQ(matrix.needs_version,
-            (std::vector<Pair>{{"mainline", "kbuild-riscv"},
-                               {"next", "kbuild-riscv"},
-                               {"next_pending", "kbuild-riscv"},
-                               {"stable", "kbuild-riscv"}}));
+  EXPECT_EQ(matrix.needs_version, (std::vector<Pair>{{"mainline", "kbuild-riscv"},
+                                                     {"next", "kbuild-riscv"},
+                                                     {"next_pending", "kbuild-riscv"},
+                                                     {"stable", "kbuild-riscv"}}));
   const MatrixEntry& arm64 = matrix.entries[2];
   EXPECT_EQ(arm64.tree_url, "https://git.example.org/mainline.git");
   EXPECT_EQ(arm64.cc, "clang");
@@ -384,7 +383,8 @@ TEST_F(RealPipeline, LoadsJobsAndScheduler) {
   EXPECT_EQ(kbuild, 148u);
   EXPECT_EQ(config.scheduler().size(), 387u);
   std::size_t on_checkout = 0;
-  for (const auto& entry : config.scheduler()) on_checkout += event_matches(entry, checkout_event());
+  for (const auto& entry : config.scheduler())
+    on_checkout += event_matches(entry, checkout_event());
   EXPECT_EQ(on_checkout, 148u);
   // kbuild-gcc-14-arm64-kselftest: "rules: {<<: *kbuild-kselftest-rules,
   // tree: [...]}": its own tree list replaces the merged one.

@@ -127,7 +127,7 @@ RuleVerdict any_of_verdicts(RuleVerdict a, RuleVerdict b) {
 // The runtimes a scheduler entry may run on: the one it names, else every
 // runtime of its type (KernelCI picks one of those at random).
 std::vector<const RuntimeConfig*> entry_runtimes(const PipelineConfig& config,
-                                           const SchedulerEntry& entry) {
+                                                 const SchedulerEntry& entry) {
   std::vector<const RuntimeConfig*> out;
   for (const auto& [name, runtime] : config.runtimes()) {
     bool named = !entry.runtime_name.empty() && name == entry.runtime_name;
@@ -139,15 +139,15 @@ std::vector<const RuntimeConfig*> entry_runtimes(const PipelineConfig& config,
 }
 
 // Whether a checkout of build_config schedules the kbuild job of entry.
-RuleVerdict entry_verdict(const PipelineConfig& config, const SchedulerEntry& entry,
-                          const Job& job, const RuleSubject& checkout) {
+RuleVerdict entry_verdict(const PipelineConfig& config, const SchedulerEntry& entry, const Job& job,
+                          const RuleSubject& checkout) {
   RuleVerdict on_runtime = RuleVerdict::kDeny;
   for (const RuntimeConfig* runtime : entry_runtimes(config, entry)) {
     on_runtime = any_of_verdicts(on_runtime, check_rules(runtime->rules, checkout));
   }
-  return all_of_verdicts(all_of_verdicts(check_rules(entry.rules, checkout),
-                                         check_rules(job.rules, checkout)),
-                         on_runtime);
+  return all_of_verdicts(
+      all_of_verdicts(check_rules(entry.rules, checkout), check_rules(job.rules, checkout)),
+      on_runtime);
 }
 
 std::string join_plus(const std::vector<std::string>& parts) {

@@ -27,9 +27,9 @@ namespace fs = std::filesystem;
 const std::string kSharedConfigs = KCI_SOURCE_DIR "/../shared/kernelci-configs";
 const std::string kLegacyFile = kSharedConfigs + "/legacy-kernelci-core/build-configs.yaml";
 
-#define SKIP_WITHOUT_SHARED()                                                        \
-  if (!fs::exists(kLegacyFile)) {                                                    \
-    KCI_MISSING_REAL_PART("KernelCI's real configuration files are not at "          \
+#define SKIP_WITHOUT_SHARED()                                                                \
+  if (!fs::exists(kLegacyFile)) {                                                            \
+    KCI_MISSING_REAL_PART("KernelCI's real configuration files are not at "                  \
                           << kSharedConfigs << " (the shared/ folder beside the checkout)"); \
   }
 

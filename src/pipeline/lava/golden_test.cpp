@@ -25,8 +25,9 @@ std::string text(const YAML::Node& n, const char* key, std::string fallback = ""
 LavaJobRequest request_from(const fs::path& path) {
   YAML::Node in = YAML::LoadFile(path.string());
   std::vector<LavaPlatform> platforms =
-      in["platforms_file"] ? load_lava_platforms(in["platforms_file"].as<std::string>(), path.string())
-                           : builtin_lava_platforms();
+      in["platforms_file"]
+          ? load_lava_platforms(in["platforms_file"].as<std::string>(), path.string())
+          : builtin_lava_platforms();
   LavaJobRequest r;
   std::string name = text(in, "platform");
   bool found = false;
@@ -59,8 +60,8 @@ TEST(Golden, LavaJobDefinitions) {
   for (const fs::path& input : testing::golden_inputs(kDir, suffix)) {
     std::string name = input.filename().string();
     std::string stem = name.substr(0, name.size() - suffix.size());
-    EXPECT_TRUE(testing::check_golden(kDir / (stem + ".job.yaml"),
-                                      generate_lava_job(request_from(input))));
+    EXPECT_TRUE(
+        testing::check_golden(kDir / (stem + ".job.yaml"), generate_lava_job(request_from(input))));
   }
 }
 

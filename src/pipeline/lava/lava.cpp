@@ -18,9 +18,9 @@ namespace {
 
 // One LAVA result, from the callback's result lists or lava-run's log.
 struct LavaResult {
-  std::string suite;  // "lava", "0_dmesg"
-  std::string name;   // "login-action", "emerg"
-  std::string result; // pass, fail, skip, unknown
+  std::string suite;   // "lava", "0_dmesg"
+  std::string name;    // "login-action", "emerg"
+  std::string result;  // pass, fail, skip, unknown
   std::optional<double> measurement;
   std::string unit;
   std::string error_type;  // Infrastructure, Bug, Configuration, Job, Test, ...
@@ -93,8 +93,9 @@ std::string status_of(const std::string& lava_result) {
 // "2020-11-19T07:03:25.393174" (log, UTC without a zone).
 std::string lava_time_to_rfc3339(std::string text) {
   if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
-  bool has_zone = text.size() > 19 && (text.back() == 'Z' || text.find('+', 19) != std::string::npos ||
-                                       text.find('-', 19) != std::string::npos);
+  bool has_zone =
+      text.size() > 19 && (text.back() == 'Z' || text.find('+', 19) != std::string::npos ||
+                           text.find('-', 19) != std::string::npos);
   if (!has_zone && !text.empty()) text += "+00:00";
   auto parsed = parse_rfc3339(text);
   return parsed ? format_rfc3339(*parsed) : "";
@@ -210,7 +211,8 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
       job && job->result == "fail" && is_infrastructure_error(job->error_type);
   std::string why_not_run = "not run: LAVA job " + (job_status.empty() ? "failed" : job_status);
   if (job && !job->error_type.empty()) {
-    why_not_run += " (" + job->error_type + (job->error_msg.empty() ? "" : ": " + job->error_msg) + ")";
+    why_not_run +=
+        " (" + job->error_type + (job->error_msg.empty() ? "" : ": " + job->error_msg) + ")";
   }
 
   // A kci initramfs printed its markers: the same evaluation as QEMU.
@@ -264,7 +266,11 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
   for (const LavaResult& r : results) {
     if (r.suite == "lava" || r.suite.empty() || r.name.empty()) continue;
     TestOutcome t{plan + "." + test_path_part(suite_name(r.suite)) + "." + test_path_part(r.name),
-                  status_of(r.result), r.measurement, r.unit, "", ""};
+                  status_of(r.result),
+                  r.measurement,
+                  r.unit,
+                  "",
+                  ""};
     if (r.result == "unknown") t.comment = "LAVA reported the result as unknown";
     outcomes.push_back(std::move(t));
   }
@@ -272,16 +278,20 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
 }
 
 void finish(LavaJobResults& job, const LavaCallbackOptions& options,
-            const std::map<std::string, std::string>& metadata, const std::vector<LavaResult>& results) {
+            const std::map<std::string, std::string>& metadata,
+            const std::vector<LavaResult>& results) {
   auto meta = [&](const char* key) {
     auto it = metadata.find(key);
     return it == metadata.end() ? std::string() : it->second;
   };
-  job.plan = !options.plan.empty() ? options.plan : !meta("test.plan").empty() ? meta("test.plan") : "baseline";
+  job.plan = !options.plan.empty()        ? options.plan
+             : !meta("test.plan").empty() ? meta("test.plan")
+                                          : "baseline";
   job.build_id = !options.build_id.empty() ? options.build_id : meta("kci.build_id");
   if (job.build_id.empty()) {
-    throw InvalidInputError("the LAVA job names no build (no kci.build_id in its metadata); "
-                            "pass the build id");
+    throw InvalidInputError(
+        "the LAVA job names no build (no kci.build_id in its metadata); "
+        "pass the build id");
   }
   std::string compatible = meta("platform.compatible");
   for (std::size_t start = 0; !compatible.empty() && start < compatible.size();) {
@@ -295,8 +305,8 @@ void finish(LavaJobResults& job, const LavaCallbackOptions& options,
   TestRunContext context;
   context.origin = options.origin;
   context.build_id = job.build_id;
-  context.run_id = "lava-" + (job.lab.empty() ? "" : test_path_part(job.lab) + "-") +
-                   std::to_string(job.job_id);
+  context.run_id =
+      "lava-" + (job.lab.empty() ? "" : test_path_part(job.lab) + "-") + std::to_string(job.job_id);
   context.start_time = job.start_time;
   context.duration = job.duration;
   context.environment_comment =
@@ -304,8 +314,10 @@ void finish(LavaJobResults& job, const LavaCallbackOptions& options,
   context.compatible = job.compatible;
   context.log_url = options.log_url;
   if (!options.log_url.empty()) context.output_files = {{"console.log", options.log_url}};
-  context.misc = {{"runtime", "lava"}, {"lava_job_id", std::to_string(job.job_id)},
-                  {"lava_job_status", job.status}, {"plan", job.plan}};
+  context.misc = {{"runtime", "lava"},
+                  {"lava_job_id", std::to_string(job.job_id)},
+                  {"lava_job_status", job.status},
+                  {"plan", job.plan}};
   if (!job.lab.empty()) context.misc.emplace_back("lab", job.lab);
   job.report = make_test_report(job.outcomes, context);
 }
@@ -322,19 +334,38 @@ YAML::Node load_yaml(std::string_view text, const char* what) {
 
 std::vector<LavaPlatform> builtin_lava_platforms() {
   return {
-      {"qemu-x86_64", "qemu", "x86_64", "qemu", "ttyS0", "", {},
+      {"qemu-x86_64",
+       "qemu",
+       "x86_64",
+       "qemu",
+       "ttyS0",
+       "",
+       {},
        {{"arch", "x86_64"}, {"machine", "q35"}, {"cpu", "qemu64"}, {"memory", "256M"}},
        {"-smp 1", "-no-reboot"}},
-      {"qemu-arm64", "qemu", "arm64", "qemu", "ttyAMA0", "", {},
+      {"qemu-arm64",
+       "qemu",
+       "arm64",
+       "qemu",
+       "ttyAMA0",
+       "",
+       {},
        {{"arch", "arm64"}, {"machine", "virt"}, {"cpu", "cortex-a57"}, {"memory", "256M"}},
        {"-smp 1", "-no-reboot"}},
-      {"qemu-riscv64", "qemu", "riscv64", "qemu", "ttyS0", "", {},
+      {"qemu-riscv64",
+       "qemu",
+       "riscv64",
+       "qemu",
+       "ttyS0",
+       "",
+       {},
        {{"arch", "riscv64"}, {"machine", "virt"}, {"memory", "256M"}},
        {"-smp 1", "-no-reboot", "-bios default"}},
   };
 }
 
-std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text, const std::string& source) {
+std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text,
+                                              const std::string& source) {
   std::vector<LavaPlatform> platforms = builtin_lava_platforms();
   YAML::Node root = load_yaml(yaml_text, source.c_str());
   YAML::Node list = root["platforms"];
@@ -360,9 +391,11 @@ std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text, const 
         }
       }
     }
-    if (platform.arch.empty()) throw InvalidInputError(source + ": platform " + platform.name + " has no arch");
+    if (platform.arch.empty())
+      throw InvalidInputError(source + ": platform " + platform.name + " has no arch");
     if (platform.boot_method != "qemu" && platform.boot_method != "u-boot") {
-      throw InvalidInputError(source + ": platform " + platform.name + ": boot_method must be qemu or u-boot");
+      throw InvalidInputError(source + ": platform " + platform.name +
+                              ": boot_method must be qemu or u-boot");
     }
     auto same = std::find_if(platforms.begin(), platforms.end(),
                              [&](const LavaPlatform& x) { return x.name == platform.name; });
@@ -377,9 +410,8 @@ std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text, const 
 
 std::string generate_lava_job(const LavaJobRequest& request) {
   const LavaPlatform& platform = request.platform;
-  std::string job_name = request.job_name.empty()
-                             ? "kci " + request.plan + " on " + platform.name
-                             : request.job_name;
+  std::string job_name =
+      request.job_name.empty() ? "kci " + request.plan + " on " + platform.name : request.job_name;
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "device_type" << YAML::Value << platform.device_type;
@@ -447,8 +479,7 @@ std::string generate_lava_job(const LavaJobRequest& request) {
     out << YAML::Key << "images" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "kernel" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "url" << YAML::Value << request.kernel_url;
-    out << YAML::Key << "image_arg" << YAML::Value
-        << "-kernel {kernel} -append \"" + append + "\"";
+    out << YAML::Key << "image_arg" << YAML::Value << "-kernel {kernel} -append \"" + append + "\"";
     out << YAML::EndMap;
     out << YAML::Key << "ramdisk" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "url" << YAML::Value << request.ramdisk_url;
@@ -461,11 +492,11 @@ std::string generate_lava_job(const LavaJobRequest& request) {
         << "url" << YAML::Value << request.kernel_url << YAML::Key << "type" << YAML::Value
         << (platform.arch == "arm" ? "zimage" : "image") << YAML::EndMap;
     out << YAML::Key << "ramdisk" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-        << "url" << YAML::Value << request.ramdisk_url << YAML::Key << "compression"
-        << YAML::Value << "gz" << YAML::EndMap;
+        << "url" << YAML::Value << request.ramdisk_url << YAML::Key << "compression" << YAML::Value
+        << "gz" << YAML::EndMap;
     if (!request.dtb_url.empty()) {
-      out << YAML::Key << "dtb" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-          << "url" << YAML::Value << request.dtb_url << YAML::EndMap;
+      out << YAML::Key << "dtb" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "url"
+          << YAML::Value << request.dtb_url << YAML::EndMap;
     }
   }
   out << YAML::EndMap << YAML::EndMap;
@@ -517,7 +548,8 @@ LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOpti
   job.job_id = doc["id"].GetInt64();
   job.status = text("status_string");
   if (job.status.empty() && doc.HasMember("status") && doc["status"].IsInt()) {
-    static const char* names[] = {"submitted", "running", "complete", "incomplete", "canceled", "canceling"};
+    static const char* names[] = {"submitted",  "running",  "complete",
+                                  "incomplete", "canceled", "canceling"};
     int s = doc["status"].GetInt();
     job.status = s >= 0 && s < 6 ? names[s] : "unknown";
   }
@@ -528,11 +560,13 @@ LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOpti
   if (start && end) job.duration = std::chrono::duration<double>(*end - *start).count();
 
   YAML::Node definition = load_yaml(text("definition"), "the job definition");
-  std::map<std::string, std::string> metadata =
-      definition.IsMap() ? metadata_of(definition["metadata"]) : std::map<std::string, std::string>{};
+  std::map<std::string, std::string> metadata = definition.IsMap()
+                                                    ? metadata_of(definition["metadata"])
+                                                    : std::map<std::string, std::string>{};
   if (doc.HasMember("metadata") && doc["metadata"].IsObject()) {
     for (const auto& m : doc["metadata"].GetObject()) {
-      if (m.value.IsString()) metadata[std::string(json::str(m.name))] = std::string(json::str(m.value));
+      if (m.value.IsString())
+        metadata[std::string(json::str(m.name))] = std::string(json::str(m.value));
     }
   }
   job.device = text("actual_device_id");
@@ -563,8 +597,9 @@ LavaJobResults parse_lava_run_output(std::string_view log_yaml, std::string_view
                                      const LavaCallbackOptions& options) {
   LavaJobResults job;
   YAML::Node definition = load_yaml(definition_yaml, "the job definition");
-  std::map<std::string, std::string> metadata =
-      definition.IsMap() ? metadata_of(definition["metadata"]) : std::map<std::string, std::string>{};
+  std::map<std::string, std::string> metadata = definition.IsMap()
+                                                    ? metadata_of(definition["metadata"])
+                                                    : std::map<std::string, std::string>{};
   job.device = definition.IsMap() ? scalar(definition["device_type"]) : "";
   job.lab = "lava-run";
   ParsedLog log = parse_log(log_yaml);

@@ -25,13 +25,13 @@ namespace kci::pipeline {
 
 // A device LAVA can run kci jobs on.
 struct LavaPlatform {
-  std::string name;          // qemu-x86_64, meson-gxbb-p200
-  std::string device_type;   // qemu, meson-gxbb-p200
-  std::string arch;          // kernel arch: x86_64, arm64, riscv64
-  std::string boot_method;   // qemu | u-boot
-  std::string console;       // ttyS0, ttyAMA0, ttyAML0
-  std::string dtb;           // path of the dtb in the artifacts (u-boot boards)
-  std::vector<std::string> compatible;       // DT root compatible
+  std::string name;                            // qemu-x86_64, meson-gxbb-p200
+  std::string device_type;                     // qemu, meson-gxbb-p200
+  std::string arch;                            // kernel arch: x86_64, arm64, riscv64
+  std::string boot_method;                     // qemu | u-boot
+  std::string console;                         // ttyS0, ttyAMA0, ttyAML0
+  std::string dtb;                             // path of the dtb in the artifacts (u-boot boards)
+  std::vector<std::string> compatible;         // DT root compatible
   std::map<std::string, std::string> context;  // LAVA job context (qemu)
   std::vector<std::string> extra_options;      // context.extra_options (qemu)
 };
@@ -41,7 +41,8 @@ struct LavaPlatform {
 // console, dtb, compatible, context}}"). Throws InvalidInputError on a bad
 // file.
 std::vector<LavaPlatform> builtin_lava_platforms();
-std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text, const std::string& source);
+std::vector<LavaPlatform> load_lava_platforms(std::string_view yaml_text,
+                                              const std::string& source);
 
 struct LavaJobRequest {
   LavaPlatform platform;
@@ -49,8 +50,8 @@ struct LavaJobRequest {
   std::string job_name;
   std::string kernel_url;
   std::string ramdisk_url;
-  std::string dtb_url;         // u-boot boards
-  std::string callback_url;    // empty = no notify block
+  std::string dtb_url;                          // u-boot boards
+  std::string callback_url;                     // empty = no notify block
   std::string callback_token = "kci-callback";  // token *name* in LAVA
   std::string priority = "medium";
   int timeout_minutes = 10;
@@ -66,24 +67,24 @@ bool verify_callback_token(std::string_view header_value, std::string_view secre
 
 struct LavaCallbackOptions {
   std::string origin = "kci";
-  std::string build_id;   // default: the job's kci.build_id metadata
-  std::string plan;       // default: the job's test.plan metadata, else "baseline"
-  std::string log_url;    // where the console log will be published
+  std::string build_id;  // default: the job's kci.build_id metadata
+  std::string plan;      // default: the job's test.plan metadata, else "baseline"
+  std::string log_url;   // where the console log will be published
 };
 
 struct LavaJobResults {
   long long job_id = 0;
-  std::string status;         // complete, incomplete, canceled
-  std::string device;         // actual_device_id / device type
+  std::string status;  // complete, incomplete, canceled
+  std::string device;  // actual_device_id / device type
   std::string lab;
   std::string plan;
   std::string build_id;
-  std::string start_time;     // RFC 3339
+  std::string start_time;  // RFC 3339
   double duration = 0;
-  std::string console;        // the serial console: the "target" log lines
+  std::string console;                  // the serial console: the "target" log lines
   std::vector<std::string> compatible;  // from the job metadata, if any
   std::vector<TestOutcome> outcomes;
-  json::Document report;      // KCIDB v5.3
+  json::Document report;  // KCIDB v5.3
 };
 
 // Parses a LAVA notify callback body (dataset "all", content-type json).

@@ -19,9 +19,8 @@ class LavaRuntime final : public Runtime {
  public:
   // How a definition reaches the lab; submit_lava_job by default, a
   // recording function in tests.
-  using Submit = std::function<LavaSubmission(const LavaServer& server,
-                                              const std::string& device_type,
-                                              const std::string& definition)>;
+  using Submit = std::function<LavaSubmission(
+      const LavaServer& server, const std::string& device_type, const std::string& definition)>;
   struct Options {
     LavaServer server;
     std::vector<LavaPlatform> platforms = builtin_lava_platforms();

@@ -39,9 +39,9 @@ json::Document request(const LavaServer& server, const std::string& method, cons
   req.url = url;
   req.headers = {"Authorization: Token " + server.token, "Accept: application/json"};
   if (method == "POST") req.body = &body;
-  client::HttpResponse r =
-      method == "GET" ? client::with_retries(get_retries(), [&] { return http.send(req); })
-                      : http.send(req);
+  client::HttpResponse r = method == "GET"
+                               ? client::with_retries(get_retries(), [&] { return http.send(req); })
+                               : http.send(req);
   if (r.status == 0) throw Error("LAVA " + method + " " + url + " failed: " + r.error);
   if (r.status >= 400) {
     throw Error("LAVA " + method + " " + url + " failed: HTTP " + std::to_string(r.status) + ": " +
@@ -69,9 +69,10 @@ LavaSubmission submit_lava_job(const LavaServer& server, const std::string& devi
       }
     }
   }
-  json::Document queue = request(
-      server, "GET",
-      api + "/jobs/?state=Submitted&requested_device_type=" + query_escape(device_type) + "&limit=1");
+  json::Document queue =
+      request(server, "GET",
+              api + "/jobs/?state=Submitted&requested_device_type=" + query_escape(device_type) +
+                  "&limit=1");
   if (queue.IsObject() && queue.HasMember("count") && queue["count"].IsInt()) {
     out.queued_jobs = queue["count"].GetInt();
   }

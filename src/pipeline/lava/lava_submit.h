@@ -10,9 +10,9 @@
 namespace kci::pipeline {
 
 struct LavaServer {
-  std::string url;            // https://lava.example.org (no /api suffix)
-  std::string token;          // API token: "Authorization: Token <token>"
-  int max_queue_depth = 10;   // jobs queued per online device before skipping
+  std::string url;           // https://lava.example.org (no /api suffix)
+  std::string token;         // API token: "Authorization: Token <token>"
+  int max_queue_depth = 10;  // jobs queued per online device before skipping
 };
 
 struct LavaSubmission {

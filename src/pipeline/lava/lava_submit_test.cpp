@@ -24,15 +24,16 @@ class FakeLava {
         output_ += chunk;
         if (!port_sent_ && output_.find('\n') != std::string::npos) {
           port_sent_ = true;
-          port_promise_.set_value(output_.rfind("PORT ", 0) == 0 ? std::stoi(output_.substr(5)) : 0);
+          port_promise_.set_value(output_.rfind("PORT ", 0) == 0 ? std::stoi(output_.substr(5))
+                                                                 : 0);
         }
         return true;
       };
       try {
-        result_ = run_process({"python3", std::string(KCI_SOURCE_DIR) + "/tests/runtime/fake-lava.py",
-                               "s3cret", std::to_string(good_devices),
-                               std::to_string(queued_jobs), std::to_string(requests)},
-                              options);
+        result_ = run_process(
+            {"python3", std::string(KCI_SOURCE_DIR) + "/tests/runtime/fake-lava.py", "s3cret",
+             std::to_string(good_devices), std::to_string(queued_jobs), std::to_string(requests)},
+            options);
       } catch (const std::exception&) {
       }
       if (!port_sent_) port_promise_.set_value(0);
@@ -66,7 +67,8 @@ TEST(LavaSubmit, SubmitsWhenTheQueueIsShort) {
   EXPECT_EQ(s.queued_jobs, 3);
   ASSERT_EQ(s.job_ids.size(), 1u);
   EXPECT_EQ(s.job_ids[0], 4242);
-  EXPECT_NE(lava.join().find("SUBMITTED \"device_type: qemu\\njob_name: t\\n\""), std::string::npos);
+  EXPECT_NE(lava.join().find("SUBMITTED \"device_type: qemu\\njob_name: t\\n\""),
+            std::string::npos);
 }
 
 TEST(LavaSubmit, SkipsADeepQueue) {

@@ -136,7 +136,8 @@ TEST(LavaCallback, KciMarkersOnTheConsoleAreEvaluatedLikeQemu) {
 
 // What lava-run wrote for a kci job: the same entries as output.yaml and as
 // the JSON lines it prints on stderr (with a Python warning between them).
-const char* kRunDefinition = "device_type: qemu\nmetadata: {kci.build_id: 'kci:b1', test.plan: baseline}\n";
+const char* kRunDefinition =
+    "device_type: qemu\nmetadata: {kci.build_id: 'kci:b1', test.plan: baseline}\n";
 const char* kRunEntries[] = {
     R"({"dt": "2026-11-24T01:00:01.000000", "lvl": "target", "msg": "KCI-INIT: plan=baseline"})",
     R"({"dt": "2026-11-24T01:00:01.500000", "lvl": "target", "msg": "KCI-LOGIN: ok"})",

@@ -40,8 +40,8 @@ std::optional<KernelIssueKind> issue_start(std::string_view line) {
   std::string_view msg = message_of(line);
   if (starts_with(msg, "Kernel panic - not syncing")) return KernelIssueKind::kPanic;
   // "Oops: 0000 [#1] SMP" (x86), "Internal error: Oops: ..." (arm64).
-  if (starts_with(msg, "Oops:") || (starts_with(msg, "Internal error:") &&
-                                    msg.find("Oops") != std::string_view::npos)) {
+  if (starts_with(msg, "Oops:") ||
+      (starts_with(msg, "Internal error:") && msg.find("Oops") != std::string_view::npos)) {
     return KernelIssueKind::kOops;
   }
   if (starts_with(msg, "BUG:") || starts_with(msg, "kernel BUG at")) return KernelIssueKind::kBug;
@@ -61,15 +61,83 @@ bool looks_like_trace(std::string_view line) {
   if (stamp_end == 0 && (line.front() == ' ' || line.front() == '\t')) return true;
   if (msg.front() == ' ' || msg.front() == '\t') return true;
   static constexpr std::string_view kTraceStarts[] = {
-      "CPU:", "Hardware name:", "Call Trace:", "Call trace:", "RIP:", "RSP:", "RAX:", "RDX:",
-      "RBP:", "R10:", "R13:", "FS:", "CS:", "CR2:", "DR0:", "DR3:", "Code:", "Modules linked in:",
-      "pc :", "lr :", "sp :", "x2", "x1", "x0", "x9", "x8", "x7", "x6", "x5", "x4", "x3", "epc :",
-      "ra :", "gp :", "t0 :", "s1 :", "a0 :", "a2 :", "a4 :", "a6 :", "s2 :", "s5 :", "s8 :",
-      "s11:", "t5 :", "status:", "Workqueue:", "Stack:", "pstate:", "Kernel Offset:", "---[",
-      "<TASK>", "</TASK>", "Tainted:", "Process ", "Mem abort info:", "Data abort info:",
-      "ESR =", "EC =", "SET =", "FSC =", "CM =", "user pgtable:", "[<", "PGD ", "note:",
-      "irq event stamp:", "hardirqs ", "softirqs ", "SMP:", "Unable to handle", "#PF:",
-      "Rebooting in", "Kernel Offset", "CR0:", "ORIG_RAX:", "Code: Unable",
+      "CPU:",
+      "Hardware name:",
+      "Call Trace:",
+      "Call trace:",
+      "RIP:",
+      "RSP:",
+      "RAX:",
+      "RDX:",
+      "RBP:",
+      "R10:",
+      "R13:",
+      "FS:",
+      "CS:",
+      "CR2:",
+      "DR0:",
+      "DR3:",
+      "Code:",
+      "Modules linked in:",
+      "pc :",
+      "lr :",
+      "sp :",
+      "x2",
+      "x1",
+      "x0",
+      "x9",
+      "x8",
+      "x7",
+      "x6",
+      "x5",
+      "x4",
+      "x3",
+      "epc :",
+      "ra :",
+      "gp :",
+      "t0 :",
+      "s1 :",
+      "a0 :",
+      "a2 :",
+      "a4 :",
+      "a6 :",
+      "s2 :",
+      "s5 :",
+      "s8 :",
+      "s11:",
+      "t5 :",
+      "status:",
+      "Workqueue:",
+      "Stack:",
+      "pstate:",
+      "Kernel Offset:",
+      "---[",
+      "<TASK>",
+      "</TASK>",
+      "Tainted:",
+      "Process ",
+      "Mem abort info:",
+      "Data abort info:",
+      "ESR =",
+      "EC =",
+      "SET =",
+      "FSC =",
+      "CM =",
+      "user pgtable:",
+      "[<",
+      "PGD ",
+      "note:",
+      "irq event stamp:",
+      "hardirqs ",
+      "softirqs ",
+      "SMP:",
+      "Unable to handle",
+      "#PF:",
+      "Rebooting in",
+      "Kernel Offset",
+      "CR0:",
+      "ORIG_RAX:",
+      "Code: Unable",
   };
   for (std::string_view start : kTraceStarts) {
     if (starts_with(msg, start)) return true;
@@ -80,9 +148,7 @@ bool looks_like_trace(std::string_view line) {
   return plus != std::string_view::npos && plus > 0 && msg.find(' ') > plus;
 }
 
-bool ends_trace(std::string_view line) {
-  return starts_with(message_of(line), "---[ end");
-}
+bool ends_trace(std::string_view line) { return starts_with(message_of(line), "---[ end"); }
 
 constexpr std::size_t kMaxTraceLines = 80;
 

@@ -18,8 +18,8 @@ const char* to_string(KernelIssueKind kind);
 
 struct KernelIssue {
   KernelIssueKind kind;
-  std::size_t first_line = 0;       // 1-based line of the "Kernel panic"/"BUG:" line
-  std::vector<std::string> lines;   // that line and its trace, timestamps kept
+  std::size_t first_line = 0;      // 1-based line of the "Kernel panic"/"BUG:" line
+  std::vector<std::string> lines;  // that line and its trace, timestamps kept
 };
 
 // Removes terminal escape sequences (SeaBIOS clears the screen with "ESC c"

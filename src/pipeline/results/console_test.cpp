@@ -67,7 +67,9 @@ TEST(Console, TraceWithoutSymbols) {
 }
 
 TEST(Console, CleansEscapesAndCarriageReturns) {
-  EXPECT_EQ(clean_console("\x1b" "c\x1b[2J\x1b[?7lSeaBIOS\r\nok\r\n"), "SeaBIOS\nok\n");
+  EXPECT_EQ(clean_console("\x1b"
+                          "c\x1b[2J\x1b[?7lSeaBIOS\r\nok\r\n"),
+            "SeaBIOS\nok\n");
 }
 
 TEST(Console, PanicWatcherStopsAtTheEndOfTheTrace) {

@@ -20,8 +20,8 @@ TEST(Golden, ConsoleLogHtml) {
   const fs::path dir = fs::path(KCI_SOURCE_DIR) / "src/pipeline/results/testdata/log-html";
   for (const fs::path& input : testing::golden_inputs(dir, ".log")) {
     std::string name = input.stem().string();
-    EXPECT_TRUE(testing::check_golden(dir / (name + ".html"),
-                                      console_log_html(read_file(input.string()), name + " <console>")));
+    EXPECT_TRUE(testing::check_golden(
+        dir / (name + ".html"), console_log_html(read_file(input.string()), name + " <console>")));
   }
 }
 

@@ -220,8 +220,8 @@ KtapDocument parse_ktap(std::string_view text) {
     int indent = indent_of(raw) + base_indent;
     OpenBlock* top = stack.back().get();
 
-    bool opens_block = is_version_line(body) || starts_with(body, "# Subtest:") ||
-                       parse_plan(body).has_value();
+    bool opens_block =
+        is_version_line(body) || starts_with(body, "# Subtest:") || parse_plan(body).has_value();
     if (opens_block) {
       if (indent > top->indent) {
         auto block = std::make_unique<OpenBlock>();

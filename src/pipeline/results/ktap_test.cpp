@@ -107,9 +107,8 @@ class KunitTestData : public ::testing::Test {
       RunOptions options;
       options.cwd = cache.string();
       options.timeout = std::chrono::minutes(5);
-      RunResult r = run_process({"tar", "-xJf", tarball, "--wildcards",
-                                 "*/tools/testing/kunit/test_data/*"},
-                                options);
+      RunResult r = run_process(
+          {"tar", "-xJf", tarball, "--wildcards", "*/tools/testing/kunit/test_data/*"}, options);
       if (!r.ok()) return;
     }
     if (fs::exists(data)) data_dir_ = data.string();
@@ -122,8 +121,8 @@ class KunitTestData : public ::testing::Test {
 };
 std::string KunitTestData::data_dir_;
 
-#define REQUIRE_TEST_DATA()                                                               \
-  if (data_dir_.empty())                                                                  \
+#define REQUIRE_TEST_DATA() \
+  if (data_dir_.empty())    \
   KCI_MISSING_REAL_PART("no /usr/src/linux-source-6.1.tar.xz (apt-get install linux-source-6.1)")
 
 TEST_F(KunitTestData, AllPassed) {

@@ -40,14 +40,15 @@ std::string console_log_html(std::string_view console, std::string_view title) {
   out.reserve(console.size() * 2 + 1024);
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
   out += html_escape(title);
-  out += "</title>\n<style>\n"
-         "body{font-family:sans-serif;margin:1em}\n"
-         "pre{font-family:monospace;line-height:1.3}\n"
-         "a.n{color:#999;text-decoration:none;display:inline-block;width:5em;user-select:none}\n"
-         "span.error{background:#fdd;color:#900;font-weight:bold}\n"
-         "span.trace{background:#fee;color:#900}\n"
-         "span.marker{color:#060}\n"
-         "</style>\n</head>\n<body>\n<h1>";
+  out +=
+      "</title>\n<style>\n"
+      "body{font-family:sans-serif;margin:1em}\n"
+      "pre{font-family:monospace;line-height:1.3}\n"
+      "a.n{color:#999;text-decoration:none;display:inline-block;width:5em;user-select:none}\n"
+      "span.error{background:#fdd;color:#900;font-weight:bold}\n"
+      "span.trace{background:#fee;color:#900}\n"
+      "span.marker{color:#060}\n"
+      "</style>\n</head>\n<body>\n<h1>";
   out += html_escape(title);
   out += "</h1>\n";
   if (!first_lines.empty()) {
@@ -68,8 +69,8 @@ std::string console_log_html(std::string_view console, std::string_view title) {
     ++number;
     std::string n = std::to_string(number);
     out += "<a class=\"n\" id=\"L" + n + "\" href=\"#L" + n + "\">" + n + "</a>";
-    const char* cls = first_lines.count(number)   ? "error"
-                      : error_lines.count(number) ? "trace"
+    const char* cls = first_lines.count(number)     ? "error"
+                      : error_lines.count(number)   ? "trace"
                       : line.substr(0, 4) == "KCI-" ? "marker"
                                                     : nullptr;
     if (cls) out += std::string("<span class=\"") + cls + "\">";

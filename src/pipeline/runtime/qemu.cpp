@@ -27,15 +27,27 @@ const std::vector<QemuPlatform>& qemu_platforms() {
   static const std::vector<QemuPlatform> platforms{
       // no_timer_check: under TCG on a loaded host the IO-APIC timer check
       // can fail ("IO-APIC + timer doesn't work!") and panic the boot.
-      {"qemu-x86_64", "x86_64", "qemu-system-x86_64",
-       {"-machine", "q35,accel=tcg", "-m", "256M", "-smp", "1"}, "ttyS0",
-       {"bzImage", "arch/x86/boot/bzImage", "vmlinuz"}, "no_timer_check"},
-      {"qemu-arm64", "arm64", "qemu-system-aarch64",
-       {"-machine", "virt,accel=tcg", "-cpu", "cortex-a57", "-m", "256M", "-smp", "1"}, "ttyAMA0",
-       {"Image", "arch/arm64/boot/Image"}, ""},
-      {"qemu-riscv64", "riscv64", "qemu-system-riscv64",
-       {"-machine", "virt,accel=tcg", "-m", "256M", "-smp", "1", "-bios", "default"}, "ttyS0",
-       {"Image", "arch/riscv/boot/Image"}, ""},
+      {"qemu-x86_64",
+       "x86_64",
+       "qemu-system-x86_64",
+       {"-machine", "q35,accel=tcg", "-m", "256M", "-smp", "1"},
+       "ttyS0",
+       {"bzImage", "arch/x86/boot/bzImage", "vmlinuz"},
+       "no_timer_check"},
+      {"qemu-arm64",
+       "arm64",
+       "qemu-system-aarch64",
+       {"-machine", "virt,accel=tcg", "-cpu", "cortex-a57", "-m", "256M", "-smp", "1"},
+       "ttyAMA0",
+       {"Image", "arch/arm64/boot/Image"},
+       ""},
+      {"qemu-riscv64",
+       "riscv64",
+       "qemu-system-riscv64",
+       {"-machine", "virt,accel=tcg", "-m", "256M", "-smp", "1", "-bios", "default"},
+       "ttyS0",
+       {"Image", "arch/riscv/boot/Image"},
+       ""},
   };
   return platforms;
 }

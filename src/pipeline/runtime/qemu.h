@@ -18,13 +18,13 @@
 namespace kci::pipeline {
 
 struct QemuPlatform {
-  std::string name;      // qemu-x86_64
-  std::string arch;      // kernel architecture name: x86_64, arm64, riscv64
-  std::string binary;    // qemu-system-x86_64
-  std::vector<std::string> machine_args;  // -machine/-cpu/-bios ...
-  std::string console;   // ttyS0 / ttyAMA0
+  std::string name;                        // qemu-x86_64
+  std::string arch;                        // kernel architecture name: x86_64, arm64, riscv64
+  std::string binary;                      // qemu-system-x86_64
+  std::vector<std::string> machine_args;   // -machine/-cpu/-bios ...
+  std::string console;                     // ttyS0 / ttyAMA0
   std::vector<std::string> kernel_images;  // names to look for, best first
-  std::string kernel_args;  // added to the kernel command line
+  std::string kernel_args;                 // added to the kernel command line
 };
 
 const std::vector<QemuPlatform>& qemu_platforms();
@@ -32,11 +32,12 @@ const QemuPlatform* find_qemu_platform(const std::string& name);
 
 // The QEMU command line for one boot.
 std::vector<std::string> qemu_command(const QemuPlatform& platform, const std::string& kernel,
-                                      const std::string& initrd, const std::string& extra_cmdline = "");
+                                      const std::string& initrd,
+                                      const std::string& extra_cmdline = "");
 
 struct QemuBoot {
   std::vector<std::string> command;
-  std::string console;   // cleaned serial output (escape sequences removed)
+  std::string console;  // cleaned serial output (escape sequences removed)
   BootOutcome outcome;
   std::string start_time;  // RFC 3339
   double duration = 0;     // seconds
@@ -56,9 +57,9 @@ struct QemuTestOptions {
   std::optional<std::string> build_id;     // overrides what the artifact dir says
   std::optional<std::string> init_script;  // replaces the plan's /init
   std::string origin = "kci";
-  std::string artifact_url;  // public URL of artifact_dir; default file://
-  std::string rootfs_cache;  // default_rootfs_cache_dir() if empty
-  bool show_console = false; // copy the console to stderr as it arrives
+  std::string artifact_url;   // public URL of artifact_dir; default file://
+  std::string rootfs_cache;   // default_rootfs_cache_dir() if empty
+  bool show_console = false;  // copy the console to stderr as it arrives
   // An initramfs to boot instead of kci's own for the plan (which is built
   // into rootfs_cache when missing).
   std::optional<std::string> initrd;

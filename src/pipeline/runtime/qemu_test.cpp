@@ -60,7 +60,8 @@ TEST(QemuBoot, StopsTheGuestOnceAPanicIsPrinted) {
 
 TEST(QemuBoot, TimeoutIsAnErrorNotAFailure) {
   ScriptedRunner runner;
-  runner.reply("qemu-system-x86_64", {.timed_out = true, .out = "[ 0.5] Run /init as init process\n"});
+  runner.reply("qemu-system-x86_64",
+               {.timed_out = true, .out = "[ 0.5] Run /init as init process\n"});
   QemuBoot boot = boot_qemu(x86(), "k", "i", 20, false, runner);
   EXPECT_TRUE(boot.outcome.timed_out);
   EXPECT_FALSE(boot.outcome.stopped_on_panic);

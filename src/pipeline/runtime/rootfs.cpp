@@ -30,7 +30,10 @@ bool is_static_elf_for(const std::string& path, const std::string& arch) {
   } catch (const Error&) {
     return false;
   }
-  if (data.size() < 20 || data.compare(0, 4, "\x7f" "ELF") != 0) return false;
+  if (data.size() < 20 || data.compare(0, 4,
+                                       "\x7f"
+                                       "ELF") != 0)
+    return false;
   unsigned machine = static_cast<unsigned char>(data[18]) |
                      (static_cast<unsigned>(static_cast<unsigned char>(data[19])) << 8);
   // EM_X86_64 = 62, EM_AARCH64 = 183, EM_RISCV = 243.

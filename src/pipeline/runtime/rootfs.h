@@ -14,10 +14,10 @@
 namespace kci::pipeline {
 
 struct RootfsRequest {
-  std::string arch;                 // x86_64, arm64, riscv64
-  std::string plan;                 // baseline, kunit
+  std::string arch;                        // x86_64, arm64, riscv64
+  std::string plan;                        // baseline, kunit
   std::optional<std::string> init_script;  // replaces the plan's /init (busybox sh)
-  std::string cache_dir;            // empty = default_rootfs_cache_dir()
+  std::string cache_dir;                   // empty = default_rootfs_cache_dir()
 };
 
 // $KCI_CACHE, else $XDG_CACHE_HOME/kci, else ~/.cache/kci. Holds

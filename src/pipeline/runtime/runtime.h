@@ -17,8 +17,8 @@ namespace kci::pipeline {
 
 // One test job: a build's artifacts, a test plan and a platform.
 struct RuntimeJob {
-  std::string artifact_dir;   // local artifacts (the QEMU runtime boots from here)
-  std::string artifact_url;   // public URL of artifact_dir (LAVA fetches from here)
+  std::string artifact_dir;  // local artifacts (the QEMU runtime boots from here)
+  std::string artifact_url;  // public URL of artifact_dir (LAVA fetches from here)
   std::string platform = "qemu-x86_64";
   std::string plan = "baseline";
   double timeout_seconds = 300;

@@ -184,19 +184,25 @@ void add_ktap_tests(const std::string& parent, const std::vector<KtapTest>& test
                     std::vector<TestOutcome>& out) {
   for (const KtapTest& test : tests) {
     std::string name = test.name.empty() ? "test" + std::to_string(test.number) : test.name;
-    TestOutcome t{parent + "." + test_path_part(name), ktap_status(test.status, kernel_failed),
-                  std::nullopt, "", "", test.directive_reason};
+    TestOutcome t{parent + "." + test_path_part(name),
+                  ktap_status(test.status, kernel_failed),
+                  std::nullopt,
+                  "",
+                  "",
+                  test.directive_reason};
     if (t.status == "FAIL" || t.status == "ERROR") {
       for (const std::string& line : test.log) {
         if (t.log_excerpt.size() + line.size() >= 16000) break;
         t.log_excerpt += line + "\n";
       }
       if (test.status == KtapStatus::kCrashed && kernel_failed) {
-        t.log_excerpt = issues_excerpt(issues, 16384 - std::min<std::size_t>(t.log_excerpt.size(), 8000)) +
-                        t.log_excerpt.substr(0, 8000);
+        t.log_excerpt =
+            issues_excerpt(issues, 16384 - std::min<std::size_t>(t.log_excerpt.size(), 8000)) +
+            t.log_excerpt.substr(0, 8000);
       }
     }
-    if (test.status == KtapStatus::kCrashed) t.comment = "no result: the output stopped in the middle";
+    if (test.status == KtapStatus::kCrashed)
+      t.comment = "no result: the output stopped in the middle";
     if (test.status == KtapStatus::kNoResult) t.comment = "announced by the plan, never run";
     // A copy: the recursion grows `out`, which would move the path.
     std::string path = t.path;
@@ -262,7 +268,8 @@ std::string busybox_init_script(std::string_view plan) {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-echo "KCI-INIT: plan=)INIT" + std::string(plan) + R"INIT( kernel=$(uname -r) arch=$(uname -m)"
+echo "KCI-INIT: plan=)INIT" +
+                       std::string(plan) + R"INIT( kernel=$(uname -r) arch=$(uname -m)"
 echo "KCI-LOGIN: ok"
 )INIT";
   if (plan == "baseline") {
@@ -307,7 +314,8 @@ int main(void) {
   mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
   struct utsname u;
   uname(&u);
-  printf("KCI-INIT: plan=)INIT" + std::string(plan) + R"INIT( kernel=%s arch=%s\n", u.release, u.machine);
+  printf("KCI-INIT: plan=)INIT" +
+                       std::string(plan) + R"INIT( kernel=%s arch=%s\n", u.release, u.machine);
   printf("KCI-LOGIN: ok\n");
 )INIT";
   if (plan == "baseline") {

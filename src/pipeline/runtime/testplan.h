@@ -24,18 +24,18 @@ namespace kci::pipeline {
 
 // One result in KCIDB terms (status is a KCIDB status: PASS, FAIL, ...).
 struct TestOutcome {
-  std::string path;                 // "baseline.dmesg.emerg"
+  std::string path;  // "baseline.dmesg.emerg"
   std::string status;
-  std::optional<double> number;     // a measurement, e.g. 2 (lines)
+  std::optional<double> number;  // a measurement, e.g. 2 (lines)
   std::string unit;
-  std::string log_excerpt;          // the lines that explain a failure
-  std::string comment;              // why, in words, for ERROR/MISS
+  std::string log_excerpt;  // the lines that explain a failure
+  std::string comment;      // why, in words, for ERROR/MISS
 };
 
 // How the boot ended, as the runtime saw it.
 struct BootOutcome {
-  bool started = true;        // the emulator/lab ran at all (false = MISS everything)
-  bool timed_out = false;     // the runtime's timeout ended it
+  bool started = true;     // the emulator/lab ran at all (false = MISS everything)
+  bool timed_out = false;  // the runtime's timeout ended it
   bool stopped_on_panic = false;
   int exit_code = 0;
   std::string infrastructure_error;  // e.g. "qemu-system-x86_64 not found"

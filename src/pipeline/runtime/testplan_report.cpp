@@ -27,7 +27,9 @@ json::Document make_test_report(const std::vector<TestOutcome>& outcomes,
   json::Document doc;
   doc.SetObject();
   auto& a = doc.GetAllocator();
-  auto str = [&](const std::string& s) { return json::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a); };
+  auto str = [&](const std::string& s) {
+    return json::Value(s.c_str(), static_cast<rapidjson::SizeType>(s.size()), a);
+  };
   json::Value version(rapidjson::kObjectType);
   version.AddMember("major", 5, a);
   version.AddMember("minor", 3, a);

@@ -14,11 +14,11 @@ namespace kci::pipeline {
 
 struct TestRunContext {
   std::string origin = "kci";
-  std::string build_id;               // "kci:..." of the build under test
-  std::string run_id;                 // unique per boot; test ids are origin:run_id.path
-  std::string start_time;             // RFC 3339
-  double duration = 0;                // seconds
-  std::string environment_comment;    // "qemu-x86_64 in lab kci-qemu"
+  std::string build_id;                 // "kci:..." of the build under test
+  std::string run_id;                   // unique per boot; test ids are origin:run_id.path
+  std::string start_time;               // RFC 3339
+  double duration = 0;                  // seconds
+  std::string environment_comment;      // "qemu-x86_64 in lab kci-qemu"
   std::vector<std::string> compatible;  // DT root compatible of the platform
   std::string log_url;
   std::vector<std::pair<std::string, std::string>> output_files;  // name, url

@@ -41,8 +41,8 @@ TEST(TestPlan, BaselineResultsFromMarkers) {
 }
 
 TEST(TestPlan, PanicBeforeLoginIsAKernelFailure) {
-  std::string console = read_file(std::string(KCI_SOURCE_DIR) +
-                                  "/tests/runtime/fixtures/console/x86-panic.log");
+  std::string console =
+      read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/console/x86-panic.log");
   auto r = by_path(evaluate_plan("baseline", console, BootOutcome{}));
   EXPECT_EQ(r["baseline.login"].status, "FAIL");
   EXPECT_NE(r["baseline.login"].log_excerpt.find("Kernel panic - not syncing: kci: injected"),
@@ -70,8 +70,8 @@ TEST(TestPlan, MissingEmulatorMissesEverything) {
 }
 
 TEST(TestPlan, KunitCasesFromConsole) {
-  std::string console = read_file(std::string(KCI_SOURCE_DIR) +
-                                  "/tests/runtime/fixtures/ktap/kunit-example-6.1.log");
+  std::string console =
+      read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/ktap/kunit-example-6.1.log");
   auto r = by_path(evaluate_plan("kunit", console, BootOutcome{}));
   EXPECT_EQ(r["kunit.example"].status, "FAIL");
   EXPECT_EQ(r["kunit.example.example_simple_test"].status, "PASS");
@@ -84,8 +84,8 @@ TEST(TestPlan, KunitCasesFromConsole) {
 }
 
 TEST(TestPlan, KunitCrashWithPanicIsAFailure) {
-  std::string console = read_file(std::string(KCI_SOURCE_DIR) +
-                                  "/tests/runtime/fixtures/ktap/crash-mid-suite.log");
+  std::string console =
+      read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/ktap/crash-mid-suite.log");
   auto r = by_path(evaluate_plan("kunit", console, BootOutcome{}));
   EXPECT_EQ(r["kunit.first_suite.case_a"].status, "PASS");
   EXPECT_EQ(r["kunit.crashing_suite"].status, "FAIL");
