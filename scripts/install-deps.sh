@@ -22,6 +22,8 @@ test_pkgs=(
   linux-source-6.1 bc bison flex libelf-dev cpio dwarves rsync kmod xz-utils
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang lld llvm
+  # the format check of the whole tree (tests/format)
+  clang-format
   qemu-system-x86 qemu-system-arm qemu-system-misc opensbi busybox-static
   curl python3
   # the SMTP server of the mail tests and of the main job
