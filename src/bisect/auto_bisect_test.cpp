@@ -62,14 +62,15 @@ class TreeRunner : public StepRunner {
   explicit TreeRunner(std::string repo) : repo_(std::move(repo)) {}
   BuildOutcome build(const std::string&) override {
     BuildOutcome b;
-    b.status = "PASS";
+    b.status = Status::kPass;
     b.image_digest = read(repo_ + "/state.txt");
     b.seconds = 0.001;
     return b;
   }
   TestOutcome test(const std::string&) override {
     TestOutcome t;
-    t.status = read(repo_ + "/state.txt").find("BROKEN") != std::string::npos ? "FAIL" : "PASS";
+    t.status = read(repo_ + "/state.txt").find("BROKEN") != std::string::npos ? Status::kFail
+                                                                              : Status::kPass;
     t.seconds = 0.001;
     return t;
   }

@@ -27,7 +27,7 @@ RunOptions git_options() {
   return options;
 }
 
-bool is_signal(const std::string& status) { return status == "PASS" || status == "FAIL"; }
+bool is_signal(Status status) { return status == Status::kPass || status == Status::kFail; }
 
 struct Counts {
   int pass = 0, fail = 0, infra = 0;
@@ -37,9 +37,9 @@ struct Counts {
 Counts count(const std::vector<TestOutcome>& runs) {
   Counts c;
   for (const auto& r : runs) {
-    if (r.status == "PASS") {
+    if (r.status == Status::kPass) {
       ++c.pass;
-    } else if (r.status == "FAIL") {
+    } else if (r.status == Status::kFail) {
       ++c.fail;
     } else {
       ++c.infra;
@@ -141,9 +141,9 @@ StepRecord Bisector::run_step(const std::string& stage, const std::string& commi
     ++step.build_attempts;
     step.build = runner_.build(commit);
     result_->build_seconds += step.build.seconds;
-    if (step.build.status != "ERROR") break;
+    if (step.build.status != Status::kError) break;
   }
-  if (step.build.status == "PASS" && !options_.build_only) run_tests(step, runs, stop_early);
+  if (step.build.status == Status::kPass && !options_.build_only) run_tests(step, runs, stop_early);
   step.verdict = judge(step, runs);
   step.seconds = seconds_since(start);
   return step;
@@ -171,12 +171,12 @@ void Bisector::run_tests(StepRecord& step, int runs, bool stop_early) {
 
 Verdict Bisector::judge(const StepRecord& step, int runs) const {
   if (options_.build_only) {
-    if (step.build.status == "PASS") return Verdict::kGood;
-    if (step.build.status == "FAIL") return Verdict::kBad;
+    if (step.build.status == Status::kPass) return Verdict::kGood;
+    if (step.build.status == Status::kFail) return Verdict::kBad;
     return Verdict::kSkip;
   }
   // In a test bisection a commit that does not build cannot be tested.
-  if (step.build.status != "PASS") return Verdict::kSkip;
+  if (step.build.status != Status::kPass) return Verdict::kSkip;
   Counts c = count(step.runs);
   if (c.fail >= options_.fail_threshold) return Verdict::kBad;
   if (c.pass >= runs && c.fail == 0) return Verdict::kGood;
@@ -248,7 +248,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     int runs = options_.runs;
     if (!options_.build_only) {
       Counts bc = count(bad_step.runs);
-      if (bad_step.build.status == "PASS" && bc.fail > 0 && bc.pass > 0) {
+      if (bad_step.build.status == Status::kPass && bc.fail > 0 && bc.pass > 0) {
         result.flaky = true;
         runs = options_.max_runs;
         auto more_start = Clock::now();
@@ -265,11 +265,12 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
 
     auto endpoint_problem = [&](const StepRecord& s, Verdict want) -> std::string {
       if (options_.build_only) {
-        if (s.build.status == "ERROR") return "error";
+        if (s.build.status == Status::kError) return "error";
         return (s.verdict == want) ? "" : (want == Verdict::kGood ? "good-fails" : "bad-passes");
       }
-      if (s.build.status == "ERROR") return "error";
-      if (s.build.status == "FAIL") return want == Verdict::kGood ? "good-fails" : "bad-passes";
+      if (s.build.status == Status::kError) return "error";
+      if (s.build.status == Status::kFail)
+        return want == Verdict::kGood ? "good-fails" : "bad-passes";
       Counts c = count(s.runs);
       if (c.valid() == 0) return "error";
       if (want == Verdict::kGood) return c.fail > 0 ? "good-fails" : "";
@@ -368,16 +369,16 @@ void Bisector::run_checks(BisectResult& result) {
   if (!parent.empty()) parent_step = all_runs("check-parent", parent);
 
   auto fails = [&](const StepRecord& s) {
-    if (options_.build_only) return s.build.status == "FAIL";
-    if (s.build.status != "PASS") return false;
+    if (options_.build_only) return s.build.status == Status::kFail;
+    if (s.build.status != Status::kPass) return false;
     Counts c = count(s.runs);
     if (c.valid() == 0) return false;
     return result.flaky ? c.fail >= options_.fail_threshold
                         : c.fail == c.valid() && c.valid() == runs;
   };
   auto passes = [&](const StepRecord& s) {
-    if (options_.build_only) return s.build.status == "PASS";
-    if (s.build.status != "PASS") return false;
+    if (options_.build_only) return s.build.status == Status::kPass;
+    if (s.build.status != Status::kPass) return false;
     Counts c = count(s.runs);
     return c.fail == 0 && c.pass == runs;
   };
@@ -387,8 +388,8 @@ void Bisector::run_checks(BisectResult& result) {
     bool ok = fails(culprit_step) && passes(parent_step);
     Counts cc = count(culprit_step.runs), pc = count(parent_step.runs);
     std::string detail = options_.build_only
-                             ? "culprit build " + culprit_step.build.status + ", parent build " +
-                                   parent_step.build.status
+                             ? "culprit build " + name(culprit_step.build.status) +
+                                   ", parent build " + name(parent_step.build.status)
                              : "culprit failed " + std::to_string(cc.fail) + " of " +
                                    std::to_string(cc.valid()) + ", parent passed " +
                                    std::to_string(pc.pass) + " of " + std::to_string(pc.valid());
@@ -417,7 +418,7 @@ void Bisector::run_checks(BisectResult& result) {
   bool ok = passes(revert_step);
   result.revert = {ok ? "PASS" : "FAIL",
                    options_.build_only
-                       ? "build " + revert_step.build.status
+                       ? "build " + name(revert_step.build.status)
                        : "passed " + std::to_string(rc.pass) + " of " + std::to_string(rc.valid())};
 }
 
@@ -493,13 +494,13 @@ std::string result_json(const BisectResult& r, int indent) {
     put(w, "stage", s.stage);
     put(w, "commit", s.commit);
     put(w, "subject", s.subject);
-    put(w, "build", s.build.status);
+    put(w, "build", name(s.build.status));
     if (!s.build.reason.empty()) put(w, "build_reason", s.build.reason);
     w.Key("build_attempts");
     w.Int(s.build_attempts);
     w.Key("runs");
     w.StartArray();
-    for (const auto& t : s.runs) w.String(t.status.c_str());
+    for (const auto& t : s.runs) w.String(name(t.status).c_str());
     w.EndArray();
     put(w, "verdict", verdict_name(s.verdict));
     w.Key("seconds");
@@ -555,15 +556,15 @@ std::string result_summary(const BisectResult& r) {
   out << "steps:\n";
   for (const auto& s : r.steps) {
     std::string runs;
-    for (const auto& t : s.runs) runs += (runs.empty() ? "" : ",") + t.status;
+    for (const auto& t : s.runs) runs += (runs.empty() ? "" : ",") + name(t.status);
     double test_seconds = 0;
     for (const auto& t : s.runs) test_seconds += t.seconds;
     char line[96];
     std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds, s.build.seconds,
                   test_seconds);
     out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ')
-        << s.commit.substr(0, 12) << "  build " << s.build.status << "  tests [" << runs << "]  "
-        << verdict_name(s.verdict) << line << "  " << s.subject.substr(0, 50) << "\n";
+        << s.commit.substr(0, 12) << "  build " << name(s.build.status) << "  tests [" << runs
+        << "]  " << verdict_name(s.verdict) << line << "  " << s.subject.substr(0, 50) << "\n";
   }
   return out.str();
 }

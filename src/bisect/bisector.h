@@ -16,9 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "report/status.h"
 #include "util/error.h"
 
 namespace kci::bisect {
+
+using report::Status;
+
+// "PASS", "FAIL", ...: a status as the step table and JSON print it.
+inline std::string name(Status status) { return std::string(report::status_name(status)); }
 
 class BisectError : public Error {
  public:
@@ -28,9 +34,9 @@ class BisectError : public Error {
 // The build of one commit. PASS and FAIL are the kernel's verdict, ERROR
 // the machine's (toolchain missing, killed, disk full): retried, then skipped.
 struct BuildOutcome {
-  std::string status = "ERROR";  // PASS, FAIL or ERROR
-  std::string reason;            // one line, for FAIL and ERROR
-  std::string image_digest;      // e.g. SHA-256 of the kernel image; "" unknown
+  Status status = Status::kError;  // PASS, FAIL or ERROR
+  std::string reason;              // one line, for FAIL and ERROR
+  std::string image_digest;        // e.g. SHA-256 of the kernel image; "" unknown
   double seconds = 0;
 };
 
@@ -38,8 +44,8 @@ struct BuildOutcome {
 // MISS (and SKIP: the test did not run) are infrastructure: retried, then the
 // step is skipped.
 struct TestOutcome {
-  std::string status = "ERROR";  // a KCIDB status
-  std::string detail;            // one line: why, for the step table
+  Status status = Status::kError;
+  std::string detail;  // one line: why, for the step table
   double seconds = 0;
 };
 

@@ -75,11 +75,11 @@ class ScriptedRunner : public StepRunner {
     std::string head = kci::run_checked({"git", "-C", repo_, "rev-parse", "HEAD"});
     EXPECT_EQ(head, commit) << "the runner must build what is checked out";
     if (build.find("NOBUILD") != std::string::npos) {
-      b.status = "FAIL";
+      b.status = Status::kFail;
       b.reason = "compile error";
       return b;
     }
-    b.status = "PASS";
+    b.status = Status::kPass;
     // The "image": what changes the kernel. build.txt's BUILD-NOISE lines
     // do not, so commits that only touch them give identical images.
     b.image_digest = read(repo_ + "/state.txt");
@@ -91,19 +91,19 @@ class ScriptedRunner : public StepRunner {
     TestOutcome t;
     t.seconds = 0.001;
     if (infra_at.count(commit) && infra_left[commit]-- > 0) {
-      t.status = "ERROR";
+      t.status = Status::kError;
       t.detail = "QEMU killed";
       return t;
     }
     std::string state = read(repo_ + "/state.txt");
     if (state.find("FLAKY") != std::string::npos) {
-      t.status = std::bernoulli_distribution(0.5)(rng) ? "FAIL" : "PASS";
+      t.status = std::bernoulli_distribution(0.5)(rng) ? Status::kFail : Status::kPass;
     } else {
       // harness.txt is read by the test only: it never changes the image.
       std::string harness = read(repo_ + "/harness.txt");
       bool broken =
           state.find("BROKEN") != std::string::npos || harness.find("BROKEN") != std::string::npos;
-      t.status = broken ? "FAIL" : "PASS";
+      t.status = broken ? Status::kFail : Status::kPass;
     }
     return t;
   }

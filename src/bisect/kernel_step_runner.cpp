@@ -42,7 +42,7 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.build_version = options_.build_version;
   pipeline::BuildResult result = pipeline::run_kbuild(request);
   BuildOutcome out;
-  out.status = pipeline::status_name(result.status);
+  out.status = result.status;
   out.reason = result.reason;
   out.seconds = result.duration;
   if (result.status == pipeline::BuildStatus::kPass) {
@@ -60,8 +60,8 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   if (options_.progress) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
-    log::info("kci bisect: build " + commit.substr(0, 12) + " " + out.status + " (" + seconds +
-              ")" + (out.reason.empty() ? "" : ": ") + out.reason);
+    log::info("kci bisect: build " + commit.substr(0, 12) + " " + name(out.status) + " (" +
+              seconds + ")" + (out.reason.empty() ? "" : ": ") + out.reason);
   }
   return out;
 }
@@ -69,7 +69,7 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
 TestOutcome KernelStepRunner::test(const std::string& commit) {
   TestOutcome out;
   if (last_commit_ != commit || last_artifacts_.empty()) {
-    out.status = "ERROR";
+    out.status = Status::kError;
     out.detail = "no build of this commit to test";
     return out;
   }
@@ -84,7 +84,7 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
   run.build_id = "kci:bisect-" + commit;
   pipeline::QemuTestRun result = pipeline::run_qemu_test(run);
   out.seconds = result.boot.duration;
-  out.status = "MISS";
+  out.status = Status::kMiss;
   out.detail = "the plan did not report " + options_.test_path;
   for (const auto& t : result.outcomes) {
     if (t.path == options_.test_path) {
@@ -96,20 +96,20 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
   // A boot that timed out without any kernel output is the machine's
   // trouble, whatever the plan made of it.
   if (!result.boot.outcome.started || !result.boot.outcome.infrastructure_error.empty()) {
-    out.status = "ERROR";
+    out.status = Status::kError;
     out.detail = result.boot.outcome.infrastructure_error.empty()
                      ? "the emulator did not start"
                      : result.boot.outcome.infrastructure_error;
   } else if (result.boot.outcome.timed_out &&
              result.boot.console.find("Linux version") == std::string::npos) {
-    out.status = "ERROR";
+    out.status = Status::kError;
     out.detail = "timed out without kernel output";
   }
   if (options_.progress) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
     log::info("kci bisect: test  " + commit.substr(0, 12) + " " + options_.test_path + " " +
-              out.status + " (" + seconds + ")");
+              name(out.status) + " (" + seconds + ")");
   }
   return out;
 }

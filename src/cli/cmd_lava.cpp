@@ -41,8 +41,9 @@ struct LavaResultOptions {
 
 void print_report(const pipeline::LavaJobResults& job, int indent, RunContext& ctx) {
   for (const auto& t : job.outcomes) {
-    std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(), t.status.c_str(),
-                 t.comment.empty() ? "" : "  ", t.comment.c_str());
+    std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(),
+                 std::string(report::status_name(t.status)).c_str(), t.comment.empty() ? "" : "  ",
+                 t.comment.c_str());
   }
   std::string out = json::write(job.report, indent) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);

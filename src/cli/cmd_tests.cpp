@@ -32,8 +32,8 @@ int exit_status_of(const std::vector<pipeline::TestOutcome>& outcomes) {
   bool failed = false;
   bool broken = false;
   for (const auto& t : outcomes) {
-    failed = failed || t.status == "FAIL";
-    broken = broken || t.status == "ERROR" || t.status == "MISS";
+    failed = failed || t.status == report::Status::kFail;
+    broken = broken || t.status == report::Status::kError || t.status == report::Status::kMiss;
   }
   return failed ? kExitInvalidInput : broken ? kExitFailure : kExitOk;
 }
@@ -80,7 +80,8 @@ void add_test(CLI::App& root, RunContext& ctx) {
     if (!o->init_file.empty()) o->run.init_script = read_file(o->init_file);
     pipeline::QemuTestRun run = pipeline::run_qemu_test(o->run);
     for (const auto& t : run.outcomes) {
-      std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(), t.status.c_str(),
+      std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(),
+                   std::string(report::status_name(t.status)).c_str(),
                    t.comment.empty() ? "" : "  ", t.comment.c_str());
     }
     std::fprintf(stderr, "kci: log %s\n", run.log_path.c_str());

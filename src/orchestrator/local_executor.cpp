@@ -114,13 +114,13 @@ Outcome LocalExecutor::boot(const Node& node, const Node& parent) {
   }
   bool any_fail = false, any_pass = false;
   for (const pipeline::TestOutcome& t : run.outcomes) {
-    auto status = report::parse_status(t.status);
-    NodeResult r = status ? node_result(*status) : NodeResult::kIncomplete;
+    NodeResult r = node_result(t.status);
     out.tests.push_back({t.path, r});
     if (r == NodeResult::kFail) any_fail = true;
     if (r == NodeResult::kPass) any_pass = true;
     if (r != NodeResult::kPass && out.reason.empty()) {
-      out.reason = t.path + ": " + t.status + (t.comment.empty() ? "" : " (" + t.comment + ")");
+      out.reason = t.path + ": " + std::string(report::status_name(t.status)) +
+                   (t.comment.empty() ? "" : " (" + t.comment + ")");
     }
   }
   // The kernel's fault first: a failed test is a result even when other

@@ -48,7 +48,7 @@ BootFunction boot_with(std::vector<std::pair<std::string, std::string>> outcomes
     std::string tests;
     int i = 0;
     for (const auto& [path, status] : outcomes) {
-      run.outcomes.push_back({path, status, std::nullopt, "", "", ""});
+      run.outcomes.push_back({path, *report::parse_status(status), std::nullopt, "", "", ""});
       if (!tests.empty()) tests += ",";
       tests += R"({"id":"kci:t-)" + std::to_string(i++) + "-" + job.platform +
                R"(","origin":"kci","build_id":")" + job.build_id.value_or("kci:none") +

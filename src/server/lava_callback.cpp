@@ -120,7 +120,7 @@ LavaCallbackOutcome handle_lava_callback(const LavaCallbackRequest& request, sto
     f.state = orchestrator::NodeState::kDone;
     bool failed = false;
     for (const auto& o : job.outcomes) {
-      if (o.status == "FAIL") failed = true;
+      if (o.status == report::Status::kFail) failed = true;
     }
     f.result = job.status != "complete" ? orchestrator::NodeResult::kIncomplete
                : failed                 ? orchestrator::NodeResult::kFail
@@ -138,10 +138,10 @@ LavaCallbackOutcome handle_lava_callback(const LavaCallbackRequest& request, sto
         test.parent = node->id;
         test.name = o.path;
         test.state = orchestrator::NodeState::kDone;
-        test.result = o.status == "PASS"   ? orchestrator::NodeResult::kPass
-                      : o.status == "FAIL" ? orchestrator::NodeResult::kFail
-                      : o.status == "SKIP" ? orchestrator::NodeResult::kSkip
-                                           : orchestrator::NodeResult::kIncomplete;
+        test.result = o.status == report::Status::kPass   ? orchestrator::NodeResult::kPass
+                      : o.status == report::Status::kFail ? orchestrator::NodeResult::kFail
+                      : o.status == report::Status::kSkip ? orchestrator::NodeResult::kSkip
+                                                          : orchestrator::NodeResult::kIncomplete;
         test.timeout_seconds = 0;
         nodes->create(test);
       }

@@ -82,11 +82,11 @@ std::string suite_name(const std::string& suite) {
   return suite;
 }
 
-std::string status_of(const std::string& lava_result) {
-  if (lava_result == "pass") return "PASS";
-  if (lava_result == "fail") return "FAIL";
-  if (lava_result == "skip") return "SKIP";
-  return "ERROR";  // "unknown": the test could not tell
+Status status_of(const std::string& lava_result) {
+  if (lava_result == "pass") return Status::kPass;
+  if (lava_result == "fail") return Status::kFail;
+  if (lava_result == "skip") return Status::kSkip;
+  return Status::kError;  // "unknown": the test could not tell
 }
 
 // LAVA's timestamps: "2020-11-19 07:03:22.470908+00:00" (callback) or
@@ -226,7 +226,7 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
     // reports LAVA infrastructure errors (kernelci-pipeline#1154).
     if (infrastructure_failure) {
       for (TestOutcome& t : outcomes) {
-        if (t.status == "MISS") t.status = "ERROR";
+        if (t.status == Status::kMiss) t.status = Status::kError;
       }
     }
     return outcomes;
@@ -234,24 +234,24 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
 
   // KernelCI-style test definitions: login from LAVA's login action, then
   // every case of every test suite.
-  TestOutcome login{plan + ".login", "", std::nullopt, "", "", ""};
+  TestOutcome login{plan + ".login", Status::kError, std::nullopt, "", "", ""};
   const LavaResult* login_case = find_lava_case(results, {"auto-login-action", "login-action"});
   if (login_case && login_case->result == "pass") {
-    login.status = "PASS";
+    login.status = Status::kPass;
   } else if (has_fatal_kernel_issue(issues)) {
-    login.status = "FAIL";
+    login.status = Status::kFail;
     login.comment = "the kernel failed before a shell came up";
     login.log_excerpt = issues_excerpt(issues);
   } else if (login_case && !is_infrastructure_error(login_case->error_type)) {
     // Tried and did not get a prompt (e.g. a timeout): nothing proves the
     // kernel at fault.
-    login.status = "ERROR";
+    login.status = Status::kError;
     login.comment =
         "no login prompt" + (login_case->error_msg.empty() ? "" : ": " + login_case->error_msg);
   } else if (login_case || infrastructure_failure) {
     // The lab failed, not the kernel: ERROR, as KernelCI reports LAVA
     // infrastructure errors (kernelci-pipeline#1154).
-    login.status = "ERROR";
+    login.status = Status::kError;
     login.comment = why_not_run;
     if (login_case && !infrastructure_failure) {
       login.comment += " (" + login_case->error_type +
@@ -259,7 +259,7 @@ std::vector<TestOutcome> evaluate_lava_job(const std::string& plan, const std::s
     }
   } else {
     // No login was tried and LAVA blamed nothing on itself.
-    login.status = "MISS";
+    login.status = Status::kMiss;
     login.comment = why_not_run;
   }
   outcomes.push_back(login);

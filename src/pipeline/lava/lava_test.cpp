@@ -49,13 +49,13 @@ TEST(LavaCallback, RealBaselineCallback) {
   EXPECT_NEAR(job.duration, 175.9, 0.1);
   ASSERT_EQ(job.outcomes.size(), 5u);
   auto r = by_path(job.outcomes);
-  EXPECT_EQ(r["baseline.login"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.emerg"].status, "FAIL");
+  EXPECT_EQ(r["baseline.login"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.emerg"].status, Status::kFail);
   EXPECT_EQ(r["baseline.dmesg.emerg"].number, 2.0);
   EXPECT_EQ(r["baseline.dmesg.emerg"].unit, "lines");
-  EXPECT_EQ(r["baseline.dmesg.alert"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.crit"].status, "PASS");
-  EXPECT_EQ(r["baseline.bootrr.deferred-probe-empty"].status, "PASS");
+  EXPECT_EQ(r["baseline.dmesg.alert"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.crit"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.bootrr.deferred-probe-empty"].status, Status::kPass);
   // The console is the target lines.
   EXPECT_NE(job.console.find("Connected to 127.0.0.1."), std::string::npos);
   report::ValidationResult valid = report::validate_report(job.report);
@@ -81,7 +81,7 @@ TEST(LavaCallback, InfrastructureErrorIsErrorNeverFail) {
   EXPECT_EQ(job.build_id, "kci:b1");
   ASSERT_EQ(job.outcomes.size(), 1u);
   EXPECT_EQ(job.outcomes[0].path, "baseline.login");
-  EXPECT_EQ(job.outcomes[0].status, "ERROR");
+  EXPECT_EQ(job.outcomes[0].status, Status::kError);
   EXPECT_NE(job.outcomes[0].comment.find("Infrastructure"), std::string::npos);
   EXPECT_TRUE(report::validate_report(job.report).ok());
 }
@@ -96,7 +96,7 @@ const char* kLoginInfrastructureJob = R"({
 TEST(LavaCallback, LoginInfrastructureErrorIsError) {
   LavaJobResults job = parse_lava_callback(kLoginInfrastructureJob, {});
   ASSERT_EQ(job.outcomes.size(), 1u);
-  EXPECT_EQ(job.outcomes[0].status, "ERROR");
+  EXPECT_EQ(job.outcomes[0].status, Status::kError);
   EXPECT_NE(job.outcomes[0].comment.find("Configuration: bad prompt"), std::string::npos);
 }
 
@@ -113,7 +113,7 @@ TEST(LavaCallback, KciPlanUnderAnInfrastructureErrorIsError) {
   LavaJobResults job = parse_lava_callback(kKciInfrastructureJob, {});
   ASSERT_FALSE(job.outcomes.empty());
   for (const TestOutcome& t : job.outcomes) {
-    EXPECT_EQ(t.status, "ERROR") << t.path;
+    EXPECT_EQ(t.status, Status::kError) << t.path;
   }
   EXPECT_NE(job.outcomes[0].comment.find("power cycle failed"), std::string::npos);
   EXPECT_TRUE(report::validate_report(job.report).ok());
@@ -129,9 +129,9 @@ const char* kKciJob = R"({
 TEST(LavaCallback, KciMarkersOnTheConsoleAreEvaluatedLikeQemu) {
   LavaJobResults job = parse_lava_callback(kKciJob, {});
   auto r = by_path(job.outcomes);
-  EXPECT_EQ(r["baseline.login"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.emerg"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.crit"].status, "ERROR");  // started, never reported
+  EXPECT_EQ(r["baseline.login"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.emerg"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.crit"].status, Status::kError);  // started, never reported
 }
 
 // What lava-run wrote for a kci job: the same entries as output.yaml and as
@@ -158,8 +158,8 @@ TEST(LavaRun, StderrLinesAndOutputYamlGiveTheSameResults) {
   auto b = by_path(from_stderr.outcomes);
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [path, outcome] : a) EXPECT_EQ(b[path].status, outcome.status) << path;
-  EXPECT_EQ(a["baseline.login"].status, "PASS");
-  EXPECT_EQ(a["baseline.dmesg.emerg"].status, "FAIL");
+  EXPECT_EQ(a["baseline.login"].status, Status::kPass);
+  EXPECT_EQ(a["baseline.dmesg.emerg"].status, Status::kFail);
   EXPECT_EQ(from_stderr.status, "complete");
   EXPECT_EQ(from_stderr.start_time, from_yaml.start_time);
   EXPECT_DOUBLE_EQ(from_stderr.duration, 2.0);

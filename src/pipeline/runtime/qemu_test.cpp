@@ -27,7 +27,7 @@ std::string panic_console() {
 
 std::map<std::string, std::string> statuses(const std::vector<TestOutcome>& outcomes) {
   std::map<std::string, std::string> out;
-  for (const auto& t : outcomes) out[t.path] = t.status;
+  for (const auto& t : outcomes) out[t.path] = std::string(report::status_name(t.status));
   return out;
 }
 
@@ -79,7 +79,7 @@ TEST(QemuBoot, MissingEmulatorMissesEverything) {
   EXPECT_EQ(boot.outcome.infrastructure_error, "qemu-system-x86_64 is not installed");
   EXPECT_TRUE(runner.calls().empty());
   for (const auto& t : evaluate_plan("baseline", boot.console, boot.outcome)) {
-    EXPECT_EQ(t.status, "MISS") << t.path;
+    EXPECT_EQ(t.status, Status::kMiss) << t.path;
   }
 }
 

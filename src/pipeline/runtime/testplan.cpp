@@ -73,11 +73,11 @@ Markers read_markers(std::string_view console) {
   return m;
 }
 
-std::string status_of_marker(std::string_view result) {
-  if (result == "pass") return "PASS";
-  if (result == "fail") return "FAIL";
-  if (result == "skip") return "SKIP";
-  return "ERROR";
+Status status_of_marker(std::string_view result) {
+  if (result == "pass") return Status::kPass;
+  if (result == "fail") return Status::kFail;
+  if (result == "skip") return Status::kSkip;
+  return Status::kError;
 }
 
 bool has_fatal_issue(const std::vector<KernelIssue>& issues) {
@@ -101,26 +101,26 @@ std::string not_run_comment(const BootOutcome& boot) {
 
 TestOutcome login_outcome(std::string_view plan, const Markers& m,
                           const std::vector<KernelIssue>& issues, const BootOutcome& boot) {
-  TestOutcome login{std::string(plan) + ".login", "PASS", std::nullopt, "", "", ""};
+  TestOutcome login{std::string(plan) + ".login", Status::kPass, std::nullopt, "", "", ""};
   if (!boot.started) {
-    login.status = "MISS";
+    login.status = Status::kMiss;
     login.comment = not_run_comment(boot);
   } else if (m.login) {
-    login.status = "PASS";
+    login.status = Status::kPass;
   } else if (has_fatal_issue(issues)) {
-    login.status = "FAIL";
+    login.status = Status::kFail;
     login.comment = "the kernel failed before a shell came up";
     login.log_excerpt = issues_excerpt(issues);
   } else if (boot.timed_out) {
     // The guest hung: the kernel may be at fault, but nothing proves it.
-    login.status = "ERROR";
+    login.status = Status::kError;
     login.comment = "no shell before the runtime's timeout (" +
                     std::to_string(static_cast<int>(boot.timeout_seconds)) + " s)";
   } else if (boot.exit_code != 0) {
-    login.status = "MISS";
+    login.status = Status::kMiss;
     login.comment = "the emulator failed (exit status " + std::to_string(boot.exit_code) + ")";
   } else {
-    login.status = "ERROR";
+    login.status = Status::kError;
     login.comment = "the guest stopped before a shell came up, without a kernel error";
   }
   return login;
@@ -132,7 +132,8 @@ std::vector<TestOutcome> evaluate_baseline(std::string_view console, const BootO
   std::vector<TestOutcome> out;
   out.push_back(login_outcome("baseline", m, issues, boot));
   for (const LogLevel& level : kBaselineLevels) {
-    TestOutcome t{std::string("baseline.dmesg.") + level.name, "", std::nullopt, "", "", ""};
+    TestOutcome t{
+        std::string("baseline.dmesg.") + level.name, Status::kError, std::nullopt, "", "", ""};
     auto found = std::find_if(m.cases.begin(), m.cases.end(), [&](const Markers::Case& c) {
       return c.name == std::string("dmesg.") + level.name;
     });
@@ -140,7 +141,7 @@ std::vector<TestOutcome> evaluate_baseline(std::string_view console, const BootO
       t.status = status_of_marker(found->result);
       t.number = found->measurement;
       t.unit = found->unit;
-      if (t.status == "FAIL") {
+      if (t.status == Status::kFail) {
         // The messages at this level, as the init printed them.
         std::string prefix = "<" + std::to_string(level.number) + ">";
         for (const std::string& line : m.dmesg_lines) {
@@ -151,14 +152,14 @@ std::vector<TestOutcome> evaluate_baseline(std::string_view console, const BootO
       }
     } else if (m.login && has_fatal_issue(issues)) {
       // The kernel died while the plan was running.
-      t.status = "FAIL";
+      t.status = Status::kFail;
       t.comment = "the kernel failed while the test ran";
       t.log_excerpt = issues_excerpt(issues);
     } else if (m.login) {
-      t.status = "ERROR";
+      t.status = Status::kError;
       t.comment = "the test started but printed no result";
     } else {
-      t.status = "MISS";
+      t.status = Status::kMiss;
       t.comment = not_run_comment(boot);
     }
     out.push_back(std::move(t));
@@ -167,16 +168,16 @@ std::vector<TestOutcome> evaluate_baseline(std::string_view console, const BootO
   return out;
 }
 
-std::string ktap_status(KtapStatus status, bool kernel_failed) {
+Status ktap_status(KtapStatus status, bool kernel_failed) {
   switch (status) {
-    case KtapStatus::kPass: return "PASS";
-    case KtapStatus::kFail: return "FAIL";
-    case KtapStatus::kSkip: return "SKIP";
-    case KtapStatus::kTodo: return "SKIP";  // a known failure: no verdict on the code
-    case KtapStatus::kCrashed: return kernel_failed ? "FAIL" : "ERROR";
-    case KtapStatus::kNoResult: return "MISS";
+    case KtapStatus::kPass: return Status::kPass;
+    case KtapStatus::kFail: return Status::kFail;
+    case KtapStatus::kSkip: return Status::kSkip;
+    case KtapStatus::kTodo: return Status::kSkip;  // a known failure: no verdict on the code
+    case KtapStatus::kCrashed: return kernel_failed ? Status::kFail : Status::kError;
+    case KtapStatus::kNoResult: return Status::kMiss;
   }
-  return "ERROR";
+  return Status::kError;
 }
 
 void add_ktap_tests(const std::string& parent, const std::vector<KtapTest>& tests,
@@ -190,7 +191,7 @@ void add_ktap_tests(const std::string& parent, const std::vector<KtapTest>& test
                   "",
                   "",
                   test.directive_reason};
-    if (t.status == "FAIL" || t.status == "ERROR") {
+    if (t.status == Status::kFail || t.status == Status::kError) {
       for (const std::string& line : test.log) {
         if (t.log_excerpt.size() + line.size() >= 16000) break;
         t.log_excerpt += line + "\n";
@@ -217,19 +218,19 @@ std::vector<TestOutcome> evaluate_kunit(std::string_view console, const BootOutc
   KtapDocument doc = parse_ktap(strip_printk_timestamps(console));
   bool kernel_failed = has_fatal_issue(issues);
   if (!doc.found || doc.tests.empty()) {
-    TestOutcome t{"kunit", "", std::nullopt, "", "", ""};
+    TestOutcome t{"kunit", Status::kError, std::nullopt, "", "", ""};
     if (!boot.started) {
-      t.status = "MISS";
+      t.status = Status::kMiss;
       t.comment = not_run_comment(boot);
     } else if (kernel_failed) {
-      t.status = "FAIL";
+      t.status = Status::kFail;
       t.log_excerpt = issues_excerpt(issues);
       t.comment = "the kernel failed before KUnit printed results";
     } else if (boot.timed_out) {
-      t.status = "ERROR";
+      t.status = Status::kError;
       t.comment = "no KTAP output before the runtime's timeout";
     } else {
-      t.status = "MISS";
+      t.status = Status::kMiss;
       t.comment = "no KTAP output on the console (KUnit not built into this kernel?)";
     }
     out.push_back(std::move(t));

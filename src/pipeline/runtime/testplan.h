@@ -20,12 +20,16 @@
 #include <string_view>
 #include <vector>
 
+#include "report/status.h"
+
 namespace kci::pipeline {
 
-// One result in KCIDB terms (status is a KCIDB status: PASS, FAIL, ...).
+using report::Status;
+
+// One result in KCIDB terms.
 struct TestOutcome {
   std::string path;  // "baseline.dmesg.emerg"
-  std::string status;
+  Status status = Status::kError;
   std::optional<double> number;  // a measurement, e.g. 2 (lines)
   std::string unit;
   std::string log_excerpt;  // the lines that explain a failure

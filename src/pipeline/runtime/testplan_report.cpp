@@ -41,7 +41,7 @@ json::Document make_test_report(const std::vector<TestOutcome>& outcomes,
     t.AddMember("origin", str(context.origin), a);
     t.AddMember("build_id", str(context.build_id), a);
     t.AddMember("path", str(outcome.path), a);
-    t.AddMember("status", str(outcome.status), a);
+    t.AddMember("status", str(std::string(report::status_name(outcome.status))), a);
     if (!context.start_time.empty()) t.AddMember("start_time", str(context.start_time), a);
     t.AddMember("duration", context.duration, a);
     json::Value environment(rapidjson::kObjectType);
@@ -60,7 +60,7 @@ json::Document make_test_report(const std::vector<TestOutcome>& outcomes,
       t.AddMember("log_excerpt", str(outcome.log_excerpt.substr(0, 16384)), a);
     }
     // KCIDB: a number is only meaningful with a verdict (not MISS/SKIP).
-    if (outcome.number && outcome.status != "MISS" && outcome.status != "SKIP") {
+    if (outcome.number && outcome.status != Status::kMiss && outcome.status != Status::kSkip) {
       json::Value number(rapidjson::kObjectType);
       number.AddMember("value", *outcome.number, a);
       if (!outcome.unit.empty()) number.AddMember("unit", str(outcome.unit), a);

@@ -31,23 +31,23 @@ const char* kGoodBaseline =
 TEST(TestPlan, BaselineResultsFromMarkers) {
   auto r = by_path(evaluate_plan("baseline", kGoodBaseline, BootOutcome{}));
   ASSERT_EQ(r.size(), 4u);
-  EXPECT_EQ(r["baseline.login"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.emerg"].status, "PASS");
-  EXPECT_EQ(r["baseline.dmesg.alert"].status, "FAIL");
+  EXPECT_EQ(r["baseline.login"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.emerg"].status, Status::kPass);
+  EXPECT_EQ(r["baseline.dmesg.alert"].status, Status::kFail);
   EXPECT_EQ(r["baseline.dmesg.alert"].number, 1.0);
   EXPECT_EQ(r["baseline.dmesg.alert"].unit, "lines");
   EXPECT_EQ(r["baseline.dmesg.alert"].log_excerpt, "<1>[    0.1] something alerting\n");
-  EXPECT_EQ(r["baseline.dmesg.crit"].status, "PASS");
+  EXPECT_EQ(r["baseline.dmesg.crit"].status, Status::kPass);
 }
 
 TEST(TestPlan, PanicBeforeLoginIsAKernelFailure) {
   std::string console =
       read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/console/x86-panic.log");
   auto r = by_path(evaluate_plan("baseline", console, BootOutcome{}));
-  EXPECT_EQ(r["baseline.login"].status, "FAIL");
+  EXPECT_EQ(r["baseline.login"].status, Status::kFail);
   EXPECT_NE(r["baseline.login"].log_excerpt.find("Kernel panic - not syncing: kci: injected"),
             std::string::npos);
-  EXPECT_EQ(r["baseline.dmesg.emerg"].status, "MISS");
+  EXPECT_EQ(r["baseline.dmesg.emerg"].status, Status::kMiss);
 }
 
 TEST(TestPlan, HangIsNeverAFailure) {
@@ -55,40 +55,40 @@ TEST(TestPlan, HangIsNeverAFailure) {
   hung.timed_out = true;
   hung.timeout_seconds = 10;
   auto r = by_path(evaluate_plan("baseline", "[ 0.5] Run /init as init process\n", hung));
-  EXPECT_EQ(r["baseline.login"].status, "ERROR");
-  EXPECT_EQ(r["baseline.dmesg.crit"].status, "MISS");
+  EXPECT_EQ(r["baseline.login"].status, Status::kError);
+  EXPECT_EQ(r["baseline.dmesg.crit"].status, Status::kMiss);
 }
 
 TEST(TestPlan, MissingEmulatorMissesEverything) {
   BootOutcome none;
   none.started = false;
   none.infrastructure_error = "qemu-system-x86_64 is not installed";
-  for (const auto& t : evaluate_plan("baseline", "", none)) EXPECT_EQ(t.status, "MISS");
+  for (const auto& t : evaluate_plan("baseline", "", none)) EXPECT_EQ(t.status, Status::kMiss);
   auto k = evaluate_plan("kunit", "", none);
   ASSERT_EQ(k.size(), 1u);
-  EXPECT_EQ(k[0].status, "MISS");
+  EXPECT_EQ(k[0].status, Status::kMiss);
 }
 
 TEST(TestPlan, KunitCasesFromConsole) {
   std::string console =
       read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/ktap/kunit-example-6.1.log");
   auto r = by_path(evaluate_plan("kunit", console, BootOutcome{}));
-  EXPECT_EQ(r["kunit.example"].status, "FAIL");
-  EXPECT_EQ(r["kunit.example.example_simple_test"].status, "PASS");
-  EXPECT_EQ(r["kunit.example.example_skip_test"].status, "SKIP");
-  EXPECT_EQ(r["kunit.example.example_failing_test"].status, "FAIL");
+  EXPECT_EQ(r["kunit.example"].status, Status::kFail);
+  EXPECT_EQ(r["kunit.example.example_simple_test"].status, Status::kPass);
+  EXPECT_EQ(r["kunit.example.example_skip_test"].status, Status::kSkip);
+  EXPECT_EQ(r["kunit.example.example_failing_test"].status, Status::kFail);
   EXPECT_NE(r["kunit.example.example_failing_test"].log_excerpt.find("EXPECTATION FAILED"),
             std::string::npos);
-  EXPECT_EQ(r["kunit.example.example_params_test.example_value_2"].status, "PASS");
-  EXPECT_EQ(r["kunit.example.example_params_test.example_value_1"].status, "SKIP");
+  EXPECT_EQ(r["kunit.example.example_params_test.example_value_2"].status, Status::kPass);
+  EXPECT_EQ(r["kunit.example.example_params_test.example_value_1"].status, Status::kSkip);
 }
 
 TEST(TestPlan, KunitCrashWithPanicIsAFailure) {
   std::string console =
       read_file(std::string(KCI_SOURCE_DIR) + "/tests/runtime/fixtures/ktap/crash-mid-suite.log");
   auto r = by_path(evaluate_plan("kunit", console, BootOutcome{}));
-  EXPECT_EQ(r["kunit.first_suite.case_a"].status, "PASS");
-  EXPECT_EQ(r["kunit.crashing_suite"].status, "FAIL");
+  EXPECT_EQ(r["kunit.first_suite.case_a"].status, Status::kPass);
+  EXPECT_EQ(r["kunit.crashing_suite"].status, Status::kFail);
   EXPECT_NE(r["kunit.crashing_suite"].log_excerpt.find("BUG: kernel NULL pointer"),
             std::string::npos);
 }
