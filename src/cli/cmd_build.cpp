@@ -135,7 +135,7 @@ void add_build(CLI::App& root, RunContext& ctx) {
                                                : pipeline::ProgressStyle::kLines;
     pipeline::BuildResult result = pipeline::run_kbuild(request);
     json::Document doc;
-    pipeline::kbuild_report(result, o->origin, request.source_dir, doc);
+    report::to_json(pipeline::kbuild_report(result, o->origin, request.source_dir), doc, false);
     std::string out;
     report::write_value(doc, o->indent, false, out);
     std::fwrite(out.data(), 1, out.size(), stdout);

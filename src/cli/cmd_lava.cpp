@@ -45,7 +45,9 @@ void print_report(const pipeline::LavaJobResults& job, int indent, RunContext& c
                  std::string(report::status_name(t.status)).c_str(), t.comment.empty() ? "" : "  ",
                  t.comment.c_str());
   }
-  std::string out = json::write(job.report, indent) + "\n";
+  json::Document doc;
+  report::to_json(job.report, doc, false);
+  std::string out = json::write(doc, indent) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   ctx.exit_status = kExitOk;
 }

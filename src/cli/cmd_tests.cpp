@@ -85,7 +85,9 @@ void add_test(CLI::App& root, RunContext& ctx) {
                    t.comment.empty() ? "" : "  ", t.comment.c_str());
     }
     std::fprintf(stderr, "kci: log %s\n", run.log_path.c_str());
-    std::string out = json::write(run.report, o->indent);
+    json::Document doc;
+    report::to_json(run.report, doc, false);
+    std::string out = json::write(doc, o->indent);
     out += '\n';
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);

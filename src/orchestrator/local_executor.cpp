@@ -77,9 +77,7 @@ Outcome LocalExecutor::build(const Node& node) {
   out.result = node_result(result.status);
   out.infrastructure_error = result.status == report::Status::kError;
   out.reason = result.reason;
-  json::Document doc;
-  pipeline::kbuild_report(result, options_.origin, r.source_dir, doc);
-  out.report = report::from_json(doc);
+  out.report = pipeline::kbuild_report(result, options_.origin, r.source_dir);
   if (!out.report.builds.empty() && out.report.builds[0].id) {
     out.data["build_id"] = *out.report.builds[0].id;
   }
@@ -135,7 +133,7 @@ Outcome LocalExecutor::boot(const Node& node, const Node& parent) {
     out.infrastructure_error = true;
     if (out.reason.empty()) out.reason = "no test outcome";
   }
-  if (run.report.IsObject()) out.report = report::from_json(run.report);
+  out.report = std::move(run.report);
   return out;
 }
 

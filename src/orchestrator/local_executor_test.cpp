@@ -55,7 +55,9 @@ BootFunction boot_with(std::vector<std::pair<std::string, std::string>> outcomes
                R"(","path":")" + path + R"(","status":")" + status + R"("})";
     }
     std::string text = R"({"version":{"major":5,"minor":3},"tests":[)" + tests + "]}";
-    run.report.Parse(text.c_str());
+    json::Document doc;
+    doc.Parse(text.c_str());
+    run.report = report::from_json(doc);
     return run;
   };
 }

@@ -110,7 +110,7 @@ LavaCallbackOutcome handle_lava_callback(const LavaCallbackRequest& request, sto
   LavaCallbackOutcome out;
   out.job_id = job.job_id;
   out.status = job.status;
-  report::Report report = report::from_json(job.report);
+  report::Report report = job.report;
   out.tests = report.tests.size();
   ingest::Loader loader(store, bus);
   loader.load(std::move(report));

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "pipeline/build/kbuild.h"
-#include "report/json.h"
+#include "report/model.h"
 
 namespace kci::pipeline {
 
@@ -19,8 +19,9 @@ std::string kbuild_checkout_id(const std::string& origin, const BuildResult& res
 std::string kbuild_build_id(const std::string& origin, const std::string& checkout_id,
                             const BuildResult& result);
 
-// Writes the report (version 5.3, one checkout, one build) into doc.
-void kbuild_report(const BuildResult& result, const std::string& origin,
-                   const std::string& source_dir, json::Document& doc);
+// The report of the build: one checkout and one build, typed (report::to_json
+// writes it as KCIDB v5.3).
+report::Report kbuild_report(const BuildResult& result, const std::string& origin,
+                             const std::string& source_dir);
 
 }  // namespace kci::pipeline

@@ -259,7 +259,7 @@ TEST(KbuildReport, IsAValidV5_3Report) {
   for (BuildStatus status : {BuildStatus::kPass, BuildStatus::kFail, BuildStatus::kError}) {
     BuildResult r = sample_result(status);
     json::Document doc;
-    kbuild_report(r, "kci", "/src", doc);
+    report::to_json(kbuild_report(r, "kci", "/src"), doc, false);
     report::ValidationResult v = report::validate_report(doc);
     for (const auto& e : v.errors) ADD_FAILURE() << e.str();
     const auto& build = doc["builds"][0];

@@ -20,6 +20,7 @@
 
 #include "pipeline/runtime/testplan.h"
 #include "report/json.h"
+#include "report/model.h"
 
 namespace kci::pipeline {
 
@@ -84,7 +85,7 @@ struct LavaJobResults {
   std::string console;                  // the serial console: the "target" log lines
   std::vector<std::string> compatible;  // from the job metadata, if any
   std::vector<TestOutcome> outcomes;
-  json::Document report;  // KCIDB v5.3
+  report::Report report;  // the tests (report::to_json: KCIDB v5.3)
 };
 
 // Parses a LAVA notify callback body (dataset "all", content-type json).

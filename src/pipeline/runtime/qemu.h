@@ -13,6 +13,7 @@
 #include "pipeline/runtime/runtime.h"
 #include "pipeline/runtime/testplan.h"
 #include "report/json.h"
+#include "report/model.h"
 #include "util/command_runner.h"
 
 namespace kci::pipeline {
@@ -69,7 +70,7 @@ struct QemuTestOptions {
 struct QemuTestRun {
   QemuBoot boot;
   std::vector<TestOutcome> outcomes;
-  json::Document report;  // KCIDB v5.3
+  report::Report report;  // the tests (report::to_json: KCIDB v5.3)
   std::string log_path;
   std::string html_path;
 };

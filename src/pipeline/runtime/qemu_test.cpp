@@ -132,10 +132,9 @@ TEST_F(QemuRuntimeTest, RunsAJobBehindTheRuntimeSeam) {
   const auto& argv = runner.calls()[0].argv;
   EXPECT_EQ(argv, qemu_command(x86(), fs::absolute(dir_ / "artifacts" / "bzImage").string(),
                                (dir_ / "initrd.cpio.gz").string()));
-  ASSERT_TRUE(run.report.IsObject());
-  ASSERT_TRUE(run.report.HasMember("tests"));
-  EXPECT_EQ(run.report["tests"].Size(), run.outcomes.size());
-  EXPECT_EQ(std::string(run.report["tests"][0]["build_id"].GetString()), "kci:kbuild-1");
+  ASSERT_EQ(run.report.tests.size(), run.outcomes.size());
+  ASSERT_FALSE(run.report.tests.empty());
+  EXPECT_EQ(run.report.tests[0].build_id, "kci:kbuild-1");
   // The console log and its HTML are stored beside the artifacts.
   EXPECT_TRUE(fs::exists(dir_ / "artifacts" / "test-baseline-qemu-x86_64.log"));
   EXPECT_TRUE(fs::exists(dir_ / "artifacts" / "test-baseline-qemu-x86_64.html"));

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "pipeline/runtime/testplan.h"
-#include "report/json.h"
+#include "report/model.h"
 
 namespace kci::pipeline {
 
@@ -35,7 +35,7 @@ struct RuntimeRun {
   std::vector<std::string> job_ids;
   std::string reason;
   std::vector<TestOutcome> outcomes;
-  json::Document report;  // KCIDB v5.3 tests, when finished
+  report::Report report;  // the tests, when finished
 };
 
 class Runtime {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "pipeline/runtime/testplan.h"
-#include "report/json.h"
+#include "report/model.h"
 
 namespace kci::pipeline {
 
@@ -25,8 +25,8 @@ struct TestRunContext {
   std::vector<std::pair<std::string, std::string>> misc;          // string values
 };
 
-// {"version": {"major": 5, "minor": 3}, "tests": [...]}.
-json::Document make_test_report(const std::vector<TestOutcome>& outcomes,
+// The tests of one run, typed (report::to_json writes them as KCIDB v5.3).
+report::Report make_test_report(const std::vector<TestOutcome>& outcomes,
                                 const TestRunContext& context);
 
 // A run id that differs for every boot: hex digest of what was run and when.

@@ -118,7 +118,8 @@ TEST(TestPlanReport, KcidbTestFields) {
   context.output_files = {{"b.log", "file:///a/b.log"}};
   context.misc = {{"qemu_command", "qemu-system-x86_64 ..."}};
   auto outcomes = evaluate_plan("baseline", kGoodBaseline, BootOutcome{});
-  json::Document doc = make_test_report(outcomes, context);
+  json::Document doc;
+  report::to_json(make_test_report(outcomes, context), doc, false);
   ASSERT_TRUE(doc["tests"].IsArray());
   ASSERT_EQ(doc["tests"].Size(), 4u);
   const json::Value& alert = doc["tests"][2];
