@@ -60,12 +60,13 @@ void register_checkout(CLI::App& root, RunContext&) {
       ->check(CLI::Range(0, 16));
   cmd->add_flag("--seq-out,--seq", o->seq_out, "Write an RFC 7464 JSON text sequence");
   cmd->callback([o] {
-    pipeline::CheckoutFields checkout = pipeline::apply_patchset(o->patchset);
+    report::Checkout checkout = pipeline::apply_patchset(o->patchset);
     if (checkout.valid && !*checkout.valid) {
       std::fprintf(stderr, "kci checkout: the series does not apply on %s (valid: false)\n",
-                   checkout.commit.c_str());
+                   checkout.git_commit_hash.value_or("").c_str());
     }
-    json::Document report = pipeline::checkout_report({checkout});
+    json::Document report;
+    report::to_json(pipeline::checkout_report({checkout}), report, false);
     std::string out;
     report::write_value(report, o->indent, o->seq_out, out);
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -69,8 +69,9 @@ void register_monitor(CLI::App& root, RunContext& ctx) {
       std::fprintf(stderr, "kci monitor: %s\n", line.c_str());
     };
     // Each checkout is its own report, written as soon as it is known.
-    auto emit = [&](const pipeline::CheckoutFields& checkout) {
-      json::Document report = pipeline::checkout_report({checkout});
+    auto emit = [&](const report::Checkout& checkout) {
+      json::Document report;
+      report::to_json(pipeline::checkout_report({checkout}), report, false);
       std::string out;
       report::write_value(report, o->indent, o->seq_out, out);
       std::fwrite(out.data(), 1, out.size(), stdout);

@@ -94,9 +94,9 @@ std::string series_mbox(const Series& series) {
   return out;
 }
 
-pipeline::CheckoutFields series_checkout(const Series& series, const pipeline::ListTarget& target,
-                                         const pipeline::PipelineConfig& config,
-                                         const SeriesCheckoutOptions& options) {
+report::Checkout series_checkout(const Series& series, const pipeline::ListTarget& target,
+                                 const pipeline::PipelineConfig& config,
+                                 const SeriesCheckoutOptions& options) {
   std::string repo = target_repo(target, config);
   if (repo.empty()) {
     throw InvalidInputError("target " + target.tree + "/" + target.branch +
@@ -135,21 +135,21 @@ pipeline::CheckoutFields series_checkout(const Series& series, const pipeline::L
   p.tree_name = target.tree;
   p.branch = target.branch;
   if (const pipeline::Tree* tree = config.tree(target.tree)) p.repository_url = tree->url;
-  pipeline::CheckoutFields checkout = pipeline::apply_patchset(p);
+  report::Checkout checkout = pipeline::apply_patchset(p);
   // The series is known by its cover letter, else its last patch.
-  checkout.message_id = series.message_id();
-  checkout.misc.emplace_back("list", options.list);
-  checkout.misc.emplace_back("series", series.id);
-  checkout.misc.emplace_back("series_title", series.title);
-  checkout.misc.emplace_back("series_revision", std::to_string(series.revision));
-  checkout.misc.emplace_back("base_from", base_from);
-  checkout.contacts = series.contacts;
+  pipeline::set_message_id(checkout, series.message_id());
+  pipeline::set_misc(checkout, "list", options.list);
+  pipeline::set_misc(checkout, "series", series.id);
+  pipeline::set_misc(checkout, "series_title", series.title);
+  pipeline::set_misc(checkout, "series_revision", std::to_string(series.revision));
+  pipeline::set_misc(checkout, "base_from", base_from);
+  pipeline::set_contacts(checkout, series.contacts);
   if (!series.trailers.empty()) {
     std::vector<std::string> lines;
     for (const auto& [part, trailer] : series.trailers) {
       lines.push_back((part == 0 ? std::string("all") : std::to_string(part)) + ": " + trailer);
     }
-    checkout.misc.emplace_back("trailers", join(lines, "\n"));
+    pipeline::set_misc(checkout, "trailers", join(lines, "\n"));
   }
   return checkout;
 }

@@ -39,8 +39,8 @@ struct SeriesCheckoutOptions {
 // Applies the series on its base in the target's repository. Throws
 // InvalidInputError when the target has no repository or the base cannot
 // be found.
-pipeline::CheckoutFields series_checkout(const Series& series, const pipeline::ListTarget& target,
-                                         const pipeline::PipelineConfig& config,
-                                         const SeriesCheckoutOptions& options);
+report::Checkout series_checkout(const Series& series, const pipeline::ListTarget& target,
+                                 const pipeline::PipelineConfig& config,
+                                 const SeriesCheckoutOptions& options);
 
 }  // namespace kci::inbox

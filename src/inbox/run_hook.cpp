@@ -14,35 +14,26 @@
 
 namespace kci::inbox {
 
-namespace {
-
-std::string misc_value(const pipeline::CheckoutFields& c, const std::string& key) {
-  for (const auto& [k, v] : c.misc) {
-    if (k == key) return v;
-  }
-  return {};
-}
-
-}  // namespace
-
 std::optional<std::int64_t> submit_series_node(orchestrator::NodeStore& nodes,
-                                               const pipeline::CheckoutFields& checkout,
+                                               const report::Checkout& checkout,
                                                const pipeline::PipelineConfig& config,
                                                const std::string& list,
                                                const std::string& state_dir) {
-  std::string patched = misc_value(checkout, "patched_commit");
+  std::string patched = pipeline::misc_string(checkout, "patched_commit");
+  std::string tree = checkout.tree_name.value_or("");
+  std::string branch = checkout.git_repository_branch.value_or("");
   if (!checkout.valid.value_or(false) || patched.empty()) return std::nullopt;
   std::string repo;
   if (const pipeline::MailingList* l =
           config.lists().count(list) ? &config.lists().at(list) : nullptr) {
     for (const pipeline::ListTarget& t : l->targets) {
-      if (t.tree == checkout.tree_name && t.branch == checkout.branch) {
+      if (t.tree == tree && t.branch == branch) {
         repo = target_repo(t, config);
         break;
       }
     }
   }
-  if (repo.empty()) throw InvalidInputError("no repository for " + checkout.tree_name);
+  if (repo.empty()) throw InvalidInputError("no repository for " + tree);
   namespace fs = std::filesystem;
   std::string dir =
       fs::absolute(fs::path(state_dir) / "worktrees" / patched.substr(0, 16)).string();
@@ -53,14 +44,13 @@ std::optional<std::int64_t> submit_series_node(orchestrator::NodeStore& nodes,
                            std::chrono::seconds(1800));
   }
   std::map<std::string, std::string> data{{"source_dir", dir},
-                                          {"describe", checkout.commit_name},
-                                          {"kcidb_checkout", checkout.id},
-                                          {"message_id", checkout.message_id},
+                                          {"describe", checkout.git_commit_name.value_or("")},
+                                          {"kcidb_checkout", checkout.id.value_or("")},
+                                          {"message_id", pipeline::message_id(checkout)},
                                           {"list", list}};
-  if (!checkout.repository_url.empty()) data["url"] = checkout.repository_url;
-  return orchestrator::submit_checkout(nodes, checkout.tree_name, checkout.branch, patched,
-                                       std::move(data))
-      .first;
+  std::string url = pipeline::repository_url(checkout);
+  if (!url.empty()) data["url"] = url;
+  return orchestrator::submit_checkout(nodes, tree, branch, patched, std::move(data)).first;
 }
 
 RunPollResult poll_lists_for_run(const store::DatabaseSpec& spec,

@@ -22,7 +22,7 @@ namespace kci::inbox {
 // patched_commit); nullopt for a series that did not apply. Idempotent: the
 // same series gives the same node. Throws Error when git fails.
 std::optional<std::int64_t> submit_series_node(orchestrator::NodeStore& nodes,
-                                               const pipeline::CheckoutFields& checkout,
+                                               const report::Checkout& checkout,
                                                const pipeline::PipelineConfig& config,
                                                const std::string& list,
                                                const std::string& state_dir);

@@ -6,11 +6,13 @@
 
 namespace kci::inbox {
 
-void load_checkout(ingest::Loader& loader, const pipeline::CheckoutFields& checkout) {
-  json::Document doc = pipeline::checkout_report({checkout});
+void load_checkout(ingest::Loader& loader, const report::Checkout& checkout) {
+  // Validated as a submission would be: the checkout comes from mail.
+  json::Document doc;
+  report::to_json(pipeline::checkout_report({checkout}), doc, false);
   report::ValidationResult result = report::validate_report(doc);
   if (!result.ok()) {
-    std::string what = "checkout " + checkout.id + " is not a valid KCIDB report:";
+    std::string what = "checkout " + checkout.id.value_or("") + " is not a valid KCIDB report:";
     for (const auto& e : result.errors) what += " " + e.str();
     throw InvalidInputError(what);
   }

@@ -12,6 +12,6 @@ namespace kci::inbox {
 // Validates the checkout as a KCIDB report, upgrades it to the store's
 // version and loads it. Throws InvalidInputError when the report is
 // invalid (a bug), store::StoreError when the database fails.
-void load_checkout(ingest::Loader& loader, const pipeline::CheckoutFields& checkout);
+void load_checkout(ingest::Loader& loader, const report::Checkout& checkout);
 
 }  // namespace kci::inbox

@@ -123,10 +123,10 @@ PollResult poll_list(const pipeline::MailingList& list, const pipeline::Pipeline
     co.origin = options.origin;
     co.list = list.name;
     co.series_dir = series_dir;
-    pipeline::CheckoutFields checkout = series_checkout(s, *target, config, co);
+    report::Checkout checkout = series_checkout(s, *target, config, co);
     bool valid = checkout.valid.value_or(false);
     SeriesRecord record = record_of(list.name, s, valid ? "tested" : "does not apply", now);
-    record.checkout_id = checkout.id;
+    record.checkout_id = checkout.id.value_or("");
     record.patchset_hash = checkout.patchset_hash.value_or("");
     handle({std::move(record), std::move(s), std::move(checkout)});
   }

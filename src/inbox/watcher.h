@@ -34,7 +34,7 @@ struct PollOptions {
 struct HandledSeries {
   SeriesRecord record;
   Series series;
-  std::optional<pipeline::CheckoutFields> checkout;  // status "tested" or "does not apply"
+  std::optional<report::Checkout> checkout;  // status "tested" or "does not apply"
 };
 
 struct PollResult {

@@ -112,13 +112,13 @@ TEST_P(WatcherTest, FindsAppliesRefusesAndNeverReportsTwice) {
   ASSERT_TRUE(status.count("tested"));
   const HandledSeries& tidy = *status["tested"];
   ASSERT_TRUE(tidy.checkout);
-  const pipeline::CheckoutFields& c = *tidy.checkout;
+  const report::Checkout& c = *tidy.checkout;
   EXPECT_EQ(c.valid, true);
-  EXPECT_EQ(c.commit, kBase);
+  EXPECT_EQ(c.git_commit_hash, kBase);
   EXPECT_EQ(c.tree_name, "net-next");
-  EXPECT_EQ(c.branch, "main");
+  EXPECT_EQ(c.git_repository_branch, "main");
   EXPECT_EQ(c.message_id, "v2-cover@alice.example.org");
-  EXPECT_EQ(c.patchset_files.size(), 3u);
+  EXPECT_EQ(pipeline::patchset_files(c).size(), 3u);
   // KCIDB's patchset_hash: SHA-256 of the newline-terminated SHA-256s of
   // the patches as archived (after an mbox From line).
   std::string hashes;
@@ -128,8 +128,11 @@ TEST_P(WatcherTest, FindsAppliesRefusesAndNeverReportsTwice) {
   EXPECT_EQ(c.patchset_hash, sha256_hex(hashes));
   EXPECT_EQ(c.id, "kci_inbox:" + std::string(kBase) + "+" + sha256_hex(hashes));
   EXPECT_EQ(tidy.record.checkout_id, c.id);
-  std::map<std::string, std::string> misc(c.misc.begin(), c.misc.end());
-  EXPECT_EQ(c.contacts,
+  std::map<std::string, std::string> misc;
+  for (const char* key : {"base_from", "trailers", "patched_commit"}) {
+    misc[key] = pipeline::misc_string(c, key);
+  }
+  EXPECT_EQ(pipeline::contacts(c),
             (std::vector<std::string>{"alice@example.org", "bob@example.org",
                                       "net-maint@example.org", "netdev@vger.example.org"}));
   EXPECT_EQ(misc["base_from"], "base-commit");
@@ -142,10 +145,10 @@ TEST_P(WatcherTest, FindsAppliesRefusesAndNeverReportsTwice) {
   const HandledSeries& bad = *status["does not apply"];
   ASSERT_TRUE(bad.checkout);
   EXPECT_EQ(bad.checkout->valid, false);
-  EXPECT_NE(bad.checkout->log_excerpt.find("git am failed"), std::string::npos)
-      << bad.checkout->log_excerpt;
+  EXPECT_NE(bad.checkout->log_excerpt.value_or("").find("git am failed"), std::string::npos)
+      << bad.checkout->log_excerpt.value_or("");
   EXPECT_EQ(bad.checkout->message_id, "bad-1@erin.example.org");
-  EXPECT_EQ(bad.checkout->commit, kBase);  // the head of main: its base
+  EXPECT_EQ(bad.checkout->git_commit_hash, kBase);  // the head of main: its base
 
   // Not due yet (frequency 1h): nothing is read.
   PollResult early = poll(kNow + 60);

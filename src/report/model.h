@@ -24,6 +24,9 @@
 
 namespace kci::report {
 
+// KCIDB's cap on log_excerpt (VARCHAR(16384) in its schema), in bytes.
+inline constexpr std::size_t kMaxLogExcerpt = 16384;
+
 // How a field is represented; decides JSON conversion and SQL column types.
 enum class FieldKind {
   kText,       // JSON string

@@ -11,10 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "report/model.h"
+
 namespace kci::pipeline {
 
-// KCIDB limits log_excerpt to 16384 characters.
-inline constexpr std::size_t kMaxLogExcerpt = 16384;
+using report::kMaxLogExcerpt;
 
 struct BuildLogSummary {
   std::size_t warnings = 0;              // "file:line:col: warning: ..." lines

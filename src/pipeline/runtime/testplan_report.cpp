@@ -57,7 +57,8 @@ report::Report make_test_report(const std::vector<TestOutcome>& outcomes,
     if (!context.compatible.empty()) t.environment_compatible = context.compatible;
     if (!outcome.comment.empty()) t.comment = outcome.comment;
     if (!context.log_url.empty()) t.log_url = context.log_url;
-    if (!outcome.log_excerpt.empty()) t.log_excerpt = outcome.log_excerpt.substr(0, 16384);
+    if (!outcome.log_excerpt.empty())
+      t.log_excerpt = outcome.log_excerpt.substr(0, report::kMaxLogExcerpt);
     // KCIDB: a number is only meaningful with a verdict (not MISS/SKIP).
     if (outcome.number && outcome.status != Status::kMiss && outcome.status != Status::kSkip) {
       t.number_value = *outcome.number;

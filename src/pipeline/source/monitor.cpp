@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxLogExcerpt = 16384;
-
 struct BranchState {
   std::optional<SystemTime> last_poll;
   std::string last_head;
@@ -89,130 +87,10 @@ struct Watched {
   std::optional<std::chrono::seconds> frequency;
 };
 
-// Text from git (commit messages, git am errors) is not always UTF-8, and a
-// report must be: bytes that are not part of a valid UTF-8 sequence become
-// U+FFFD. NUL is not allowed in KCIDB text either.
-std::string valid_utf8(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char c = byte(i);
-    std::size_t length = c < 0x80           ? 1
-                         : (c >> 5) == 0x6  ? 2
-                         : (c >> 4) == 0xE  ? 3
-                         : (c >> 3) == 0x1E ? 4
-                                            : 0;
-    bool ok =
-        length > 0 && i + length <= text.size() && c != 0 && c != 0xC0 && c != 0xC1 && c < 0xF5;
-    for (std::size_t k = 1; ok && k < length; ++k) ok = (byte(i + k) & 0xC0) == 0x80;
-    if (ok) {
-      out.append(text, i, length);
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
-// KCIDB checks message_id as an e-mail address; a Message-ID that is not
-// one goes to misc instead of making the report invalid.
-bool looks_like_address(const std::string& text) {
-  std::size_t at = text.find('@');
-  return at != std::string::npos && at > 0 && at + 1 < text.size() &&
-         text.find_first_of(" \t<>\"") == std::string::npos;
-}
-
 }  // namespace
 
-json::Value checkout_object(const CheckoutFields& f, json::Allocator& alloc) {
-  json::Value obj(rapidjson::kObjectType);
-  auto add = [&](const char* key, const std::string& value) {
-    obj.AddMember(json::Value(key, alloc), json::Value(value, alloc), alloc);
-  };
-  auto add_if = [&](const char* key, const std::string& value) {
-    if (!value.empty()) add(key, value);
-  };
-  add("id", f.id);
-  add("origin", f.origin);
-  add_if("tree_name", f.tree_name);
-  json::Value misc(rapidjson::kObjectType);
-  if (git::is_https_url(f.repository_url)) {
-    add("git_repository_url", f.repository_url);
-  } else if (!f.repository_url.empty()) {
-    misc.AddMember("git_repository_url", json::Value(f.repository_url, alloc), alloc);
-  }
-  add_if("git_repository_branch", f.branch);
-  add_if("git_commit_hash", f.commit);
-  add_if("git_commit_name", f.commit_name);
-  if (f.commit_message) add("git_commit_message", valid_utf8(*f.commit_message));
-  if (f.commit_tags) {
-    json::Value tags(rapidjson::kArrayType);
-    for (const std::string& tag : *f.commit_tags) tags.PushBack(json::Value(tag, alloc), alloc);
-    obj.AddMember("git_commit_tags", tags, alloc);
-  }
-  if (f.branch_tip) obj.AddMember("git_repository_branch_tip", *f.branch_tip, alloc);
-  if (!f.patchset_files.empty()) {
-    json::Value files(rapidjson::kArrayType);
-    for (const auto& [name, url] : f.patchset_files) {
-      json::Value file(rapidjson::kObjectType);
-      file.AddMember("name", json::Value(name, alloc), alloc);
-      file.AddMember("url", json::Value(url, alloc), alloc);
-      files.PushBack(file, alloc);
-    }
-    obj.AddMember("patchset_files", files, alloc);
-  }
-  if (f.patchset_hash) add("patchset_hash", *f.patchset_hash);
-  if (looks_like_address(f.message_id)) {
-    add("message_id", f.message_id);
-  } else if (!f.message_id.empty()) {
-    misc.AddMember("message_id", json::Value(valid_utf8(f.message_id), alloc), alloc);
-  }
-  add_if("start_time", f.start_time);
-  if (f.valid) obj.AddMember("valid", *f.valid, alloc);
-  if (!f.log_excerpt.empty()) {
-    std::string excerpt = valid_utf8(f.log_excerpt);
-    if (excerpt.size() > kMaxLogExcerpt) {
-      excerpt.erase(0, excerpt.size() - kMaxLogExcerpt);
-      // Do not start in the middle of a UTF-8 sequence.
-      while (!excerpt.empty() && (static_cast<unsigned char>(excerpt[0]) & 0xC0) == 0x80) {
-        excerpt.erase(0, 1);
-      }
-    }
-    add("log_excerpt", excerpt);
-  }
-  if (!f.contacts.empty()) {
-    json::Value contacts(rapidjson::kArrayType);
-    for (const std::string& c : f.contacts)
-      contacts.PushBack(json::Value(valid_utf8(c), alloc), alloc);
-    misc.AddMember("contacts", contacts, alloc);
-  }
-  for (const auto& [key, value] : f.misc) {
-    misc.AddMember(json::Value(key, alloc), json::Value(value, alloc), alloc);
-  }
-  if (misc.MemberCount() > 0) obj.AddMember("misc", misc, alloc);
-  return obj;
-}
-
-json::Document checkout_report(const std::vector<CheckoutFields>& checkouts) {
-  json::Document doc(rapidjson::kObjectType);
-  auto& alloc = doc.GetAllocator();
-  json::Value version(rapidjson::kObjectType);
-  version.AddMember("major", 5, alloc);
-  version.AddMember("minor", 3, alloc);
-  doc.AddMember("version", version, alloc);
-  json::Value list(rapidjson::kArrayType);
-  for (const CheckoutFields& checkout : checkouts)
-    list.PushBack(checkout_object(checkout, alloc), alloc);
-  doc.AddMember("checkouts", list, alloc);
-  return doc;
-}
-
 MonitorPassResult monitor_pass(const PipelineConfig& config, const MonitorOptions& options,
-                               const std::function<void(const CheckoutFields&)>& on_checkout,
+                               const std::function<void(const report::Checkout&)>& on_checkout,
                                SystemTime now) {
   auto progress = [&](const std::string& line) {
     if (options.progress) options.progress(line);
@@ -264,17 +142,17 @@ MonitorPassResult monitor_pass(const PipelineConfig& config, const MonitorOption
       std::string mirror = options.state_dir + "/mirrors/" + safe_name(w.tree) + ".git";
       git::ensure_bare_repository(mirror);
       git::fetch_branch(mirror, tree->url, w.branch, w.branch);
-      CheckoutFields checkout;
+      report::Checkout checkout;
       checkout.id = branch_checkout_id(config.origin(), w.tree, w.branch, *head);
       checkout.origin = config.origin();
       checkout.tree_name = w.tree;
-      checkout.repository_url = tree->url;
-      checkout.branch = w.branch;
-      checkout.commit = *head;
-      checkout.commit_name = git::describe(mirror, *head);
-      checkout.commit_message = git::commit_message(mirror, *head);
-      checkout.commit_tags = git::tags_pointing_at(mirror, *head);
-      checkout.branch_tip = true;
+      set_repository_url(checkout, tree->url);
+      checkout.git_repository_branch = w.branch;
+      checkout.git_commit_hash = *head;
+      checkout.git_commit_name = git::describe(mirror, *head);
+      set_commit_message(checkout, git::commit_message(mirror, *head));
+      checkout.git_commit_tags = git::tags_pointing_at(mirror, *head);
+      checkout.git_repository_branch_tip = true;
       checkout.start_time = format_rfc3339(now);
       branch_state.last_head = *head;
       if (on_checkout) on_checkout(checkout);

@@ -160,7 +160,7 @@ std::string patchset_hash(const std::vector<std::string>& patches) {
   return sha256_hex(hashes);
 }
 
-CheckoutFields apply_patchset(const PatchsetOptions& options) {
+report::Checkout apply_patchset(const PatchsetOptions& options) {
   if (options.mbox_files.empty()) throw UsageError("no patch series given (--mbox FILE)");
   std::string repo =
       git::checked({"rev-parse", "--show-toplevel"}, options.repo, std::chrono::seconds(60));
@@ -220,24 +220,27 @@ CheckoutFields apply_patchset(const PatchsetOptions& options) {
   for (const Patch& patch : patches) texts.push_back(patch.text);
   std::string hash = patchset_hash(texts);
 
-  CheckoutFields checkout;
+  report::Checkout checkout;
   checkout.origin = options.origin;
   checkout.id = options.origin + ":" + *base + "+" + hash;
-  checkout.tree_name = options.tree_name;
-  checkout.branch = options.branch;
-  checkout.commit = *base;
+  if (!options.tree_name.empty()) checkout.tree_name = options.tree_name;
+  if (!options.branch.empty()) checkout.git_repository_branch = options.branch;
+  checkout.git_commit_hash = *base;
   checkout.start_time = now_rfc3339();
-  checkout.repository_url = options.repository_url;
-  if (checkout.repository_url.empty()) {
+  std::string url = options.repository_url;
+  if (url.empty()) {
     RunResult remote = git::run({"remote", "get-url", "origin"}, repo, std::chrono::seconds(60));
-    std::string url = remote.ok() ? trim(remote.out) : std::string();
-    checkout.repository_url = url.empty() ? git::file_url(repo) : url;
+    url = remote.ok() ? trim(remote.out) : std::string();
+    if (url.empty()) url = git::file_url(repo);
   }
-  checkout.commit_name = git::describe(repo, *base);
-  checkout.commit_message = git::commit_message(repo, *base);
-  for (const Patch& patch : patches) checkout.patchset_files.emplace_back(patch.name, patch.url);
+  set_repository_url(checkout, url);
+  checkout.git_commit_name = git::describe(repo, *base);
+  set_commit_message(checkout, git::commit_message(repo, *base));
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const Patch& patch : patches) files.emplace_back(patch.name, patch.url);
+  set_patchset_files(checkout, files);
   checkout.patchset_hash = hash;
-  checkout.message_id = message_id;
+  set_message_id(checkout, message_id);
 
   TempWorkspace workspace(repo);
   std::vector<std::string> am{"am", "--quiet"};
@@ -254,12 +257,12 @@ CheckoutFields apply_patchset(const PatchsetOptions& options) {
   if (applied.ok()) {
     checkout.valid = true;
     std::string head = git::checked({"rev-parse", "HEAD"}, workspace.worktree());
-    checkout.misc.emplace_back("patched_commit", head);
+    set_misc(checkout, "patched_commit", head);
   } else {
     checkout.valid = false;
     std::string output = trim(applied.out + "\n" + applied.err);
     if (applied.timed_out) output += "\n(git am timed out)";
-    checkout.log_excerpt = "git am failed:\n" + output + "\n";
+    set_log_excerpt(checkout, "git am failed:\n" + output + "\n");
     git::run({"am", "--abort"}, workspace.worktree(), std::chrono::seconds(300));
   }
   return checkout;

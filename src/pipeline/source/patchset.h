@@ -48,6 +48,6 @@ struct PatchsetOptions {
 // applied, else valid false with git am's error in log_excerpt. Throws
 // InvalidInputError for an unknown base or an mbox without patches,
 // Error when git itself cannot run.
-CheckoutFields apply_patchset(const PatchsetOptions& options);
+report::Checkout apply_patchset(const PatchsetOptions& options);
 
 }  // namespace kci::pipeline

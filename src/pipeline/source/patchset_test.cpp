@@ -123,17 +123,17 @@ TEST(ApplyPatchset, ThreePatchesApplyWithTheRightHash) {
   options.base = "v1.0";
   options.tree_name = "test";
   std::string head_before = sh("git rev-parse HEAD && git status --porcelain", s.repo);
-  CheckoutFields checkout = apply_patchset(options);
+  report::Checkout checkout = apply_patchset(options);
   ASSERT_TRUE(checkout.valid.has_value());
-  EXPECT_TRUE(*checkout.valid) << checkout.log_excerpt;
-  EXPECT_EQ(checkout.commit, s.base);
-  EXPECT_EQ(checkout.commit_name, "v1.0");
+  EXPECT_TRUE(*checkout.valid) << checkout.log_excerpt.value_or("");
+  EXPECT_EQ(checkout.git_commit_hash, s.base);
+  EXPECT_EQ(checkout.git_commit_name, "v1.0");
   // What the issue asks it to equal, computed by coreutils.
   std::string expected = sh("sha256sum *.patch | cut -c-64 | sha256sum | cut -c-64", s.patches);
   EXPECT_EQ(checkout.patchset_hash, expected);
-  ASSERT_EQ(checkout.patchset_files.size(), 3u);
-  EXPECT_EQ(checkout.patchset_files[0].first, fs::path(options.mbox_files[0]).filename());
-  EXPECT_EQ(checkout.patchset_files[0].second, git::file_url(options.mbox_files[0]));
+  ASSERT_EQ(patchset_files(checkout).size(), 3u);
+  EXPECT_EQ(patchset_files(checkout)[0].first, fs::path(options.mbox_files[0]).filename());
+  EXPECT_EQ(patchset_files(checkout)[0].second, git::file_url(options.mbox_files[0]));
   // --thread gives Message-IDs; the series' is the first patch's.
   std::string first_id = sh("sed -n 's/^Message-I[dD]: <\\(.*\\)>$/\\1/p' 0001-*.patch", s.patches);
   EXPECT_EQ(checkout.message_id, first_id);
@@ -144,13 +144,14 @@ TEST(ApplyPatchset, ThreePatchesApplyWithTheRightHash) {
   std::string mbox = s.dir.path() + "/series.mbox";
   sh("cat patches/*.patch > series.mbox", s.dir.path());
   options.mbox_files = {mbox};
-  CheckoutFields from_mbox = apply_patchset(options);
+  report::Checkout from_mbox = apply_patchset(options);
   EXPECT_EQ(from_mbox.patchset_hash, expected);
-  EXPECT_EQ(from_mbox.patchset_files.size(), 3u);
-  EXPECT_EQ(from_mbox.patchset_files[1].first, "0002-series.mbox.patch");
+  EXPECT_EQ(patchset_files(from_mbox).size(), 3u);
+  EXPECT_EQ(patchset_files(from_mbox)[1].first, "0002-series.mbox.patch");
   EXPECT_EQ(from_mbox.message_id, first_id);
 
-  json::Document report = checkout_report({checkout, from_mbox});
+  json::Document report;
+  report::to_json(checkout_report({checkout, from_mbox}), report, false);
   report::ValidationResult valid = report::validate_report(report);
   for (const auto& e : valid.errors) ADD_FAILURE() << e.str();
 }
@@ -164,14 +165,16 @@ TEST(ApplyPatchset, ConflictingSeriesIsInvalidWithGitAmError) {
   options.mbox_files = s.patch_files();
   options.repo = s.repo;
   options.base = "other";
-  CheckoutFields checkout = apply_patchset(options);
+  report::Checkout checkout = apply_patchset(options);
   ASSERT_TRUE(checkout.valid.has_value());
   EXPECT_FALSE(*checkout.valid);
-  EXPECT_NE(checkout.log_excerpt.find("git am failed"), std::string::npos);
-  EXPECT_NE(checkout.log_excerpt.find("patch failed"), std::string::npos) << checkout.log_excerpt;
+  EXPECT_NE(checkout.log_excerpt.value_or("").find("git am failed"), std::string::npos);
+  EXPECT_NE(checkout.log_excerpt.value_or("").find("patch failed"), std::string::npos)
+      << checkout.log_excerpt.value_or("");
   EXPECT_EQ(sh("git rev-parse HEAD", s.repo), head_before);
   EXPECT_EQ(sh("git worktree list | wc -l", s.repo), "1");
-  json::Document report = checkout_report({checkout});
+  json::Document report;
+  report::to_json(checkout_report({checkout}), report, false);
   EXPECT_TRUE(report::validate_report(report).ok());
 }
 
