@@ -3,9 +3,12 @@
 // of KernelCI-shaped results (tests/web/generator.h; kept with --db for the
 // next run), starts `kci serve` in-process on a loopback port and lets N
 // keep-alive clients (libcurl) fetch the pages for a while: trees,
-// checkout, build, test (with its history) and the trees JSON twin. Prints
-// p50/p95/p99/max latency and the largest body per page. See
-// docs/performance.md.
+// checkout, build, test (with its history), the trees JSON twin, and the
+// pages over the analysis tables (regressions, compare, hardware, per-tree
+// plots; the analysis is rebuilt after generating). Prints
+// p50/p95/p99/max latency and the largest body per page. --database SPEC
+// runs on another store (e.g. PostgreSQL; generated when it has no
+// checkouts). See docs/performance.md.
 #include <sys/resource.h>
 #include <unistd.h>
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/analyzer.h"
 #include "client/http_client.h"
 #include "generator.h"
 #include "server/server.h"
@@ -32,7 +36,7 @@ using namespace kci;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  std::string db_path;
+  std::string db_path, database;
   webtest::GeneratorOptions gen;
   gen.branches = 8;
   gen.checkouts_per_branch = 25;
@@ -44,6 +48,8 @@ int main(int argc, char** argv) {
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
     if (a == "--db")
       db_path = next();
+    else if (a == "--database")
+      database = next();
     else if (a == "--branches")
       gen.branches = std::stoi(next());
     else if (a == "--checkouts")
@@ -56,29 +62,49 @@ int main(int argc, char** argv) {
       seconds = std::stod(next());
     else {
       std::fprintf(stderr,
-                   "usage: web_bench [--db FILE] [--branches N] [--checkouts N] [--tests N] "
+                   "usage: web_bench [--db FILE | --database SPEC] [--branches N] [--checkouts N] "
+                   "[--tests N] "
                    "[--clients N] [--seconds S]\n");
       return 2;
     }
   }
-  bool temporary = db_path.empty();
+  bool temporary = db_path.empty() && database.empty();
   if (temporary) {
     db_path = (std::filesystem::temp_directory_path() /
                ("kci-web-bench-" + std::to_string(::getpid()) + ".db"))
                   .string();
   }
-  store::DatabaseSpec spec = store::parse_database_spec("sqlite:" + db_path);
+  if (!database.empty()) {
+    db_path =
+        (std::filesystem::temp_directory_path() / ("kci-web-bench-" + std::to_string(::getpid())))
+            .string();
+  }
+  store::DatabaseSpec spec =
+      store::parse_database_spec(database.empty() ? "sqlite:" + db_path : database);
   try {
-    if (!std::filesystem::exists(db_path)) {
-      auto t0 = Clock::now();
+    bool empty = true;
+    {
       auto s = store::open_store(spec);
       s->init(true);
+      auto db = store::SqlConnection::open(spec);
+      db->exec("SELECT COUNT(*) FROM (SELECT id FROM checkouts LIMIT 1) x", {},
+               [&](const store::SqlRow& r) { empty = r.integer(0) == 0; });
+    }
+    if (empty) {
+      auto t0 = Clock::now();
+      auto s = store::open_store(spec);
       std::size_t n = webtest::generate(gen, [&](report::Report& r) { s->load(r); });
       std::printf("generated %zu tests in %.1f s\n", n,
                   std::chrono::duration<double>(Clock::now() - t0).count());
+      t0 = Clock::now();
+      auto sql = store::SqlConnection::open(spec);
+      analysis::Analyzer analyzer(*s, *sql);
+      analyzer.rebuild();
+      std::printf("analysis rebuilt in %.1f s\n",
+                  std::chrono::duration<double>(Clock::now() - t0).count());
     }
     // Ids to visit.
-    std::vector<std::string> checkouts, builds, tests;
+    std::vector<std::string> checkouts, builds, tests, trees;
     {
       auto db = store::SqlConnection::open(spec);
       std::size_t total_tests = 0;
@@ -95,6 +121,13 @@ int main(int argc, char** argv) {
         db->exec("SELECT id FROM tests WHERE build_id = $1 LIMIT 8", {builds[i]},
                  [&](const store::SqlRow& r) { tests.emplace_back(r.text(0)); });
       }
+      db->exec("SELECT DISTINCT tree_name, git_repository_branch, origin FROM analysis_checkouts",
+               {}, [&](const store::SqlRow& r) {
+                 trees.push_back("/tree?tree=" + web::url_encode(r.text(0)) +
+                                 "&branch=" + web::url_encode(r.text(1)) +
+                                 "&origin=" + web::url_encode(r.text(2)));
+               });
+      if (trees.empty()) trees.push_back("/tree?tree=none&branch=none");
       std::printf("database: %zu tests; visiting %zu checkouts, %zu builds, %zu tests\n",
                   total_tests, checkouts.size(), builds.size(), tests.size());
     }
@@ -114,7 +147,8 @@ int main(int argc, char** argv) {
     std::thread runner([&] { srv.run(); });
     std::string base = "http://127.0.0.1:" + std::to_string(srv.port());
 
-    const std::vector<std::string> kinds = {"trees", "trees.json", "checkout", "build", "test"};
+    const std::vector<std::string> kinds = {"trees",   "trees.json",  "checkout", "build", "test",
+                                            "compare", "regressions", "hardware", "tree"};
     std::mutex mutex;
     std::map<std::string, std::vector<double>> latencies;
     std::map<std::string, std::size_t> largest;
@@ -145,12 +179,21 @@ int main(int argc, char** argv) {
             url += "/checkout/" + web::url_encode(checkouts[rng() % checkouts.size()]);
           else if (kind == "build")
             url += "/build/" + web::url_encode(builds[rng() % builds.size()]);
-          else
+          else if (kind == "test")
             url += "/test/" + web::url_encode(tests[rng() % tests.size()]);
+          else if (kind == "compare")
+            url += "/compare?b=" + web::url_encode(checkouts[rng() % checkouts.size()]);
+          else if (kind == "regressions")
+            url += "/regressions";
+          else if (kind == "hardware")
+            url += "/hardware";
+          else
+            url += trees[rng() % trees.size()];
           auto t0 = Clock::now();
           client::HttpResponse r = client.get(url);
           double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-          if (r.status != 200) ++errors;
+          // A compare of a branch's first checkout has nothing before it.
+          if (r.status != 200 && !(kind == "compare" && r.status == 404)) ++errors;
           mine[kind].push_back(ms);
           big[kind] = std::max(big[kind], r.body.size());
         }
@@ -184,7 +227,7 @@ int main(int argc, char** argv) {
                   pct(0.95), pct(0.99), v.back(), largest[k]);
     }
     std::filesystem::remove_all(db_path + ".spool");
-    if (temporary) {
+    if (temporary || !database.empty()) {
       for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path + suffix);
     }
   } catch (const std::exception& e) {

@@ -546,9 +546,7 @@ struct Server::Impl {
       auto pages = [this](const httplib::Request& req, httplib::Response& res) {
         dashboard_get(req, res);
       };
-      for (const char* pattern :
-           {"/", "/trees", "/trees\\.json", "/favicon\\.ico", "/issues", "/issues\\.json",
-            "/(checkout|build|test|issue|static|artifacts)/.+"}) {
+      for (const std::string& pattern : web::Dashboard::route_patterns()) {
         http.Get(pattern, pages);
       }
     }

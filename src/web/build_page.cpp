@@ -134,6 +134,7 @@ std::string build_page(PageContext& ctx, const std::string& id) {
   ctx.doc.AddMember("tests_page", page, a);
   ctx.doc.AddMember("tests", tests, a);
   ctx.doc.AddMember("incidents", incidents_of(ctx, "build_id", id), a);
+  ctx.set(ctx.doc, "log_html_href", ctx.link("/log/build/" + url_encode(id)));
   return title;
 }
 

@@ -163,11 +163,19 @@ std::string checkout_page(PageContext& ctx, const std::string& id) {
     groups.PushBack(o, a);
   }
 
+  json::Value regressions = checkout_regressions(ctx, id);
   json::Value previous = neighbour_checkout(ctx, checkout, true);
+  if (previous.IsObject()) {
+    ctx.set(
+        previous, "compare_href",
+        ctx.link("/compare?a=" + url_encode(json::str(previous["id"])) + "&b=" + url_encode(id)));
+  }
   json::Value next = neighbour_checkout(ctx, checkout, false);
   std::string title = "Checkout " + (checkout.HasMember("git_commit_name")
                                          ? std::string(json::str(checkout["git_commit_name"]))
                                          : id);
+  ctx.doc.AddMember("regressions", regressions, a);
+  ctx.set(ctx.doc, "compare_href", ctx.link("/compare?b=" + url_encode(id)));
   ctx.doc.AddMember("checkout", checkout, a);
   ctx.doc.AddMember("counts", counts, a);
   ctx.doc.AddMember("builds_page", page, a);

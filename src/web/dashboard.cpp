@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "analysis/schema.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "web/artifacts.h"
@@ -38,8 +39,13 @@ std::vector<store::Migration> web_migrations() {
       "CREATE INDEX IF NOT EXISTS web_builds_checkout ON builds (checkout_id);\n"
       "CREATE INDEX IF NOT EXISTS web_incidents_build ON incidents (build_id);\n"
       "CREATE INDEX IF NOT EXISTS web_incidents_test ON incidents (test_id);\n";
+  // The hardware page: the analysed checkouts of a time window.
+  std::string v2 =
+      "CREATE INDEX IF NOT EXISTS web_analysis_checkouts_time ON analysis_checkouts "
+      "(order_time);\n";
   return {{1, "dashboard indexes: checkouts by time and branch, tests by build and path",
-           both + sqlite_only, both}};
+           both + sqlite_only, both},
+          {2, "dashboard index: analysed checkouts by time", v2, v2}};
 }
 
 class ConnectionPool {
@@ -153,6 +159,30 @@ struct Dashboard::Impl {
       } else if (path.starts_with("/issue/")) {
         template_name = "issue";
         title = issue_page(ctx, id_after("/issue/"));
+      } else if (path == "/regressions") {
+        template_name = "regressions";
+        title = regressions_page(ctx);
+      } else if (path == "/compare") {
+        template_name = "compare";
+        title = compare_page(ctx);
+      } else if (path == "/bisections") {
+        template_name = "bisections";
+        title = bisections_page(ctx);
+      } else if (path.starts_with("/bisection/")) {
+        template_name = "bisection";
+        title = bisection_page(ctx, id_after("/bisection/"));
+      } else if (path == "/hardware") {
+        template_name = "hardware";
+        title = hardware_page(ctx);
+      } else if (path == "/tree") {
+        template_name = "tree";
+        title = tree_page(ctx);
+      } else if (path.starts_with("/log/build/")) {
+        template_name = "log";
+        title = log_page(ctx, "build", id_after("/log/build/"));
+      } else if (path.starts_with("/log/test/")) {
+        template_name = "log";
+        title = log_page(ctx, "test", id_after("/log/test/"));
       } else {
         throw PageError{404, "No such page"};
       }
@@ -222,13 +252,33 @@ Dashboard::Dashboard(store::DatabaseSpec database, DashboardOptions options)
 
 Dashboard::~Dashboard() = default;
 
-void Dashboard::migrate(store::Store& store) { store.apply_migrations("web", web_migrations()); }
+void Dashboard::migrate(store::Store& store) {
+  // The pages read the analysis tables: they exist (empty) before the
+  // analysis first runs.
+  store.apply_migrations(analysis::kComponent, analysis::migrations());
+  store.apply_migrations("web", web_migrations());
+}
 
 bool Dashboard::handles(const std::string& path) {
-  return path == "/" || path == "/trees" || path == "/trees.json" ||
-         path.starts_with("/checkout/") || path.starts_with("/build/") || path == "/issues" ||
-         path == "/issues.json" || path.starts_with("/issue/") || path.starts_with("/test/") ||
-         path.starts_with("/static/") || path.starts_with("/artifacts/") || path == "/favicon.ico";
+  static const char* const kPages[] = {"/trees",      "/issues",   "/regressions", "/compare",
+                                       "/bisections", "/hardware", "/tree"};
+  for (const char* p : kPages) {
+    if (path == p || path == std::string(p) + ".json") return true;
+  }
+  static const char* const kPrefixes[] = {"/checkout/",  "/build/", "/test/",   "/issue/",
+                                          "/bisection/", "/log/",   "/static/", "/artifacts/"};
+  for (const char* p : kPrefixes) {
+    if (path.starts_with(p)) return true;
+  }
+  return path == "/" || path == "/favicon.ico";
+}
+
+const std::vector<std::string>& Dashboard::route_patterns() {
+  static const std::vector<std::string> patterns = {
+      "/", "/favicon\\.ico",
+      "/(trees|issues|regressions|compare|bisections|hardware|tree)(\\.json)?",
+      "/(checkout|build|test|issue|bisection|log|static|artifacts)/.+"};
+  return patterns;
 }
 
 WebResponse Dashboard::handle(const WebRequest& req) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The web dashboard served by `kci serve`: server-rendered HTML pages over
-// the store (trees, checkouts, builds, tests with their status history),
+// the store and the analysis tables (trees, checkouts, builds, tests with
+// their status history, compare, regressions, issues, hardware,
+// bisections, per-tree plots, HTML logs),
 // each with a JSON twin (the same path + ".json", or Accept:
 // application/json), the static files they use and the logs of local runs
 // (an artifact folder). Read-only. The HTTP library stays in src/server: it
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,6 +53,11 @@ struct DashboardOptions {
   int connections = 4;
   // How long per-checkout counts are reused before they are recounted.
   std::chrono::seconds counts_ttl{30};
+  // The clock of the time windows (trees, hardware); tests fix it so that
+  // the golden pages do not change from day to day.
+  std::function<std::chrono::system_clock::time_point()> now = [] {
+    return std::chrono::system_clock::now();
+  };
 };
 
 class Dashboard {
@@ -65,6 +73,8 @@ class Dashboard {
 
   // Whether a GET of this path is the dashboard's to answer.
   static bool handles(const std::string& path);
+  // The same as regular expressions of whole paths, for the HTTP router.
+  static const std::vector<std::string>& route_patterns();
 
   // Answers a GET. Never throws: failures become 500 pages (the message
   // goes to stderr).

@@ -254,6 +254,25 @@ TEST(DashboardRoutes, Handles) {
   EXPECT_TRUE(Dashboard::handles("/artifacts/a"));
   EXPECT_FALSE(Dashboard::handles("/api/v1/checkouts/x"));
   EXPECT_FALSE(Dashboard::handles("/submit"));
+  // The router's patterns take exactly the paths the dashboard handles.
+  auto routed = [](const std::string& path) {
+    for (const std::string& p : Dashboard::route_patterns()) {
+      if (std::regex_match(path, std::regex(p))) return true;
+    }
+    return false;
+  };
+  for (const char* path :
+       {"/", "/trees", "/trees.json", "/issues", "/regressions", "/regressions.json", "/compare",
+        "/bisections", "/hardware.json", "/tree", "/checkout/x", "/build/x.json", "/test/x",
+        "/issue/x", "/bisection/1", "/log/build/x", "/static/dashboard.css", "/artifacts/a/b",
+        "/favicon.ico"}) {
+    EXPECT_TRUE(Dashboard::handles(path)) << path;
+    EXPECT_TRUE(routed(path)) << path;
+  }
+  for (const char* path : {"/api/v1/compare", "/submit", "/metrics", "/treesx", "/log"}) {
+    EXPECT_FALSE(Dashboard::handles(path)) << path;
+    EXPECT_FALSE(routed(path)) << path;
+  }
 }
 
 }  // namespace

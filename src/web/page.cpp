@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "web/page.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "util/text.h"
@@ -146,10 +147,17 @@ void PageContext::add_file_hrefs(json::Value& files) {
 json::Value PageContext::misc_items(const json::Value& misc) {
   json::Value items(rapidjson::kArrayType);
   if (!misc.IsObject()) return items;
-  for (const auto& m : misc.GetObject()) {
+  // By key: the same order whatever the database kept (PostgreSQL's jsonb
+  // reorders keys).
+  std::vector<const json::Value::Member*> members;
+  for (const auto& m : misc.GetObject()) members.push_back(&m);
+  std::sort(members.begin(), members.end(),
+            [](const auto* x, const auto* y) { return json::str(x->name) < json::str(y->name); });
+  for (const auto* m : members) {
     json::Value item(rapidjson::kObjectType);
-    item.AddMember("key", str(json::str(m.name)), alloc());
-    std::string text = m.value.IsString() ? std::string(json::str(m.value)) : json::write(m.value);
+    item.AddMember("key", str(json::str(m->name)), alloc());
+    std::string text =
+        m->value.IsString() ? std::string(json::str(m->value)) : json::write(m->value);
     item.AddMember("value", str(text), alloc());
     items.PushBack(item, alloc());
   }

@@ -93,12 +93,31 @@ std::string build_page(PageContext& ctx, const std::string& id);
 std::string test_page(PageContext& ctx, const std::string& id);
 std::string issues_page(PageContext& ctx);
 std::string issue_page(PageContext& ctx, const std::string& id);
+std::string regressions_page(PageContext& ctx);
+std::string compare_page(PageContext& ctx);
+std::string bisections_page(PageContext& ctx);
+std::string bisection_page(PageContext& ctx, const std::string& id);
+std::string hardware_page(PageContext& ctx);
+std::string tree_page(PageContext& ctx);
+// kind: "build" or "test".
+std::string log_page(PageContext& ctx, const std::string& kind, const std::string& id);
 
 // Pieces pages share: a checkout's counts as {builds: {...}, tests: {...}};
 // a checkout in brief (or null); the incidents naming a build or test.
 json::Value checkout_counts_json(PageContext& ctx, const std::string& checkout_id);
 json::Value checkout_brief(PageContext& ctx, const std::string& checkout_id);
 json::Value incidents_of(PageContext& ctx, const char* column, const std::string& id);
+
+// Whether the database has this table (the analysis and bisection tables
+// exist only once those ran or were migrated).
+bool table_exists(PageContext& ctx, const std::string& name);
+// The regressions failing in a checkout (of its branch), as JSON rows.
+json::Value checkout_regressions(PageContext& ctx, const std::string& checkout_id);
+// The regressions of one identity (all, active first), as JSON rows.
+json::Value identity_regressions(PageContext& ctx, const std::string& identity_key);
+// "failing since 2026-12-01 (6 days, 4 failures)".
+std::string failing_since_text(long long days, const std::string& first_fail_time,
+                               long long fail_count);
 
 // The status history plot of a test identity: one mark per checkout,
 // oldest left. points: {start_time, status, href, label}.
@@ -109,5 +128,15 @@ struct PlotPoint {
   std::string label;
 };
 std::string history_svg(const std::vector<PlotPoint>& points);
+
+// A bar per item (oldest left), each stacked from its segments (CSS class,
+// value) scaled to the bar's total; the bar's label is its tooltip and a
+// safe href makes it a link.
+struct Bar {
+  std::string label;
+  std::string href;
+  std::vector<std::pair<std::string, double>> segments;
+};
+std::string bars_svg(const std::vector<Bar>& bars, const std::string& label);
 
 }  // namespace kci::web

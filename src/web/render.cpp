@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "util/error.h"
+#include "util/time.h"
 #include "web/assets.h"
 
 namespace kci::web {
@@ -54,7 +55,15 @@ mst::data to_data(const json::Value& v) {
         }
         // Times shown to the minute ("2026-12-06 19:46 UTC"); the JSON
         // twin and <time datetime> keep the full value.
-        if (name.ends_with("_time") && m.value.IsString() && m.value.GetStringLength() >= 16) {
+        bool is_time = name.ends_with("_time") || name == "first_seen" || name == "last_seen" ||
+                       name == "_timestamp";
+        if (is_time && m.value.IsString()) {
+          // One spelling for both drivers (PostgreSQL drops zero fractions).
+          if (auto micros = parse_rfc3339_micros(json::str(m.value))) {
+            obj.set(name, format_rfc3339(*micros));
+          }
+        }
+        if (is_time && m.value.IsString() && m.value.GetStringLength() >= 16) {
           std::string t(json::str(m.value).substr(0, 16));
           t[10] = ' ';
           obj.set(name + "_display", t + (json::str(m.value).ends_with("+00:00") ? " UTC" : ""));
@@ -79,7 +88,20 @@ mst::mustache& template_for(const std::string& name) {
   return *parsed.emplace(name, std::move(t)).first->second;
 }
 
-std::string render_data(const std::string& name, const mst::data& data) {
+// The templates other templates include ({{>name}}).
+constexpr const char* kPartials[] = {"regression_table"};
+
+std::string render_data(const std::string& name, mst::data data) {
+  for (const char* partial : kPartials) {
+    if (!data.is_object()) break;
+    std::string pname = partial;
+    data.set(pname, mst::partial([pname] {
+               std::optional<std::string_view> text =
+                   find_asset("templates/" + pname + ".mustache");
+               if (!text) throw Error("no dashboard template " + pname);
+               return std::string(*text);
+             }));
+  }
   mst::mustache& t = template_for(name);
   std::string out = t.render(data);
   if (!t.is_valid()) throw Error("dashboard template " + name + ": " + t.error_message());

@@ -5,6 +5,7 @@
 // checkouts, drawn as an SVG plot.
 #include <map>
 
+#include "analysis/queries.h"
 #include "web/html.h"
 #include "web/page.h"
 
@@ -203,6 +204,14 @@ std::string test_page(PageContext& ctx, const std::string& id) {
   if (checkout.IsObject()) ctx.doc.AddMember("checkout", checkout, a);
   ctx.doc.AddMember("history", history, a);
   ctx.doc.AddMember("incidents", incidents_of(ctx, "test_id", id), a);
+  json::Value regressions(rapidjson::kArrayType);
+  if (table_exists(ctx, "analysis_identities")) {
+    if (auto identity = analysis::identity_of(ctx.db, analysis::Kind::kTest, id)) {
+      regressions = identity_regressions(ctx, identity->key);
+    }
+  }
+  ctx.doc.AddMember("regressions", regressions, a);
+  ctx.set(ctx.doc, "log_html_href", ctx.link("/log/test/" + url_encode(id)));
   // The plot is markup kci drew (every text in it escaped); the HTML
   // template inserts it unescaped, the JSON twin has the points.
   ctx.doc.AddMember("history_svg", ctx.str(svg), a);

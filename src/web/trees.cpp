@@ -61,8 +61,7 @@ std::string trees_page(PageContext& ctx) {
   json::Document& doc = ctx.doc;
   auto& a = ctx.alloc();
 
-  std::string since =
-      format_rfc3339(std::chrono::system_clock::now() - std::chrono::hours(24 * days));
+  std::string since = format_rfc3339(ctx.options.now() - std::chrono::hours(24 * days));
   std::string sql = "SELECT " + ctx.select_list("c", kCheckoutColumns) +
                     " FROM checkouts c WHERE c.start_time >= $1";
   std::vector<store::SqlValue> params = {since};
@@ -110,6 +109,17 @@ std::string trees_page(PageContext& ctx) {
     row.AddMember("tests", json::Value(counts["tests"], a), a);
     row.AddMember("checkouts_in_window",
                   checkouts_per_tree[latest_keys[static_cast<std::size_t>(i)]], a);
+    {
+      auto member = [&](const char* name) {
+        auto it = row.FindMember(name);
+        return it != row.MemberEnd() && it->value.IsString() ? std::string(json::str(it->value))
+                                                             : std::string();
+      };
+      ctx.set(row, "tree_href",
+              ctx.link("/tree?tree=" + url_encode(member("tree_name")) +
+                       "&branch=" + url_encode(member("git_repository_branch")) +
+                       "&origin=" + url_encode(member("origin"))));
+    }
     auto commit = row.FindMember("git_commit_hash");
     if (commit != row.MemberEnd() && commit->value.IsString()) {
       std::string_view h = json::str(commit->value);

@@ -110,7 +110,7 @@ std::size_t generate(const GeneratorOptions& options,
                      const std::function<void(report::Report&)>& sink) {
   std::mt19937 rng(options.seed);
   std::size_t tests = 0;
-  auto now = std::chrono::system_clock::now();
+  auto now = options.now.value_or(std::chrono::system_clock::now());
   int branches = std::min<int>(options.branches, static_cast<int>(kBranches.size()));
   int paths = std::min<int>(options.tests_per_platform, static_cast<int>(kPaths.size()));
   // Beyond the named paths, numbered kselftest cases.
@@ -239,7 +239,7 @@ std::size_t generate(const GeneratorOptions& options,
   return tests;
 }
 
-report::Report hostile_report() {
+report::Report hostile_report(std::optional<std::chrono::system_clock::time_point> at) {
   const std::string text =
       R"(<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"onmouseover="window.__xss=3" 'x)";
   const std::string js = "javascript:window.__xss=4";
@@ -251,7 +251,7 @@ report::Report hostile_report() {
       R"({"name":"tab","url":"java\tscript:window.__xss=10"}])";
   const std::string misc =
       R"({"platform":"<script>window.__xss=11</script>","lab":"\"onmouseover=\"window.__xss=12","plan":"javascript:window.__xss=13"})";
-  auto now = now_rfc3339();
+  auto now = format_rfc3339(at.value_or(std::chrono::system_clock::now()));
   report::Report r;
   report::Checkout c;
   c.id = kHostileCheckoutId;
@@ -325,6 +325,22 @@ report::Report hostile_report() {
   incident.comment = text;
   incident.present = true;
   r.incidents.push_back(incident);
+  return r;
+}
+
+report::Report hostile_report_before(std::optional<std::chrono::system_clock::time_point> at) {
+  auto when = at.value_or(std::chrono::system_clock::now()) - std::chrono::hours(24);
+  report::Report h = hostile_report(when);
+  report::Report r;
+  r.checkouts = h.checkouts;
+  r.checkouts[0].id = std::string(kHostileCheckoutId) + "-before";
+  r.builds = h.builds;
+  r.builds[0].id = std::string(kHostileBuildId) + "-before";
+  r.builds[0].checkout_id = r.checkouts[0].id;
+  r.tests = h.tests;
+  r.tests[0].id = std::string(kHostileTestId) + "-before";
+  r.tests[0].build_id = r.builds[0].id;
+  r.tests[0].status = "PASS";
   return r;
 }
 

@@ -6,9 +6,11 @@
 // every string is hostile (the XSS test).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "report/model.h"
 
@@ -19,6 +21,8 @@ struct GeneratorOptions {
   int checkouts_per_branch = 6;  // one a day, the newest today
   int tests_per_platform = 8;    // test paths per platform and build
   std::uint32_t seed = 1;
+  // "Today" (default: the clock); fixed for golden pages.
+  std::optional<std::chrono::system_clock::time_point> now;
 };
 
 // Calls sink once per checkout with that checkout's report (checkout,
@@ -33,7 +37,13 @@ inline constexpr const char* kFlakyPath = "kselftest.timers.rtcpie";
 
 // One checkout with a build and a test whose every string field holds
 // markup, event handlers and javascript:/data: URLs.
-report::Report hostile_report();
+// `now`: its time (default: the clock).
+report::Report hostile_report(
+    std::optional<std::chrono::system_clock::time_point> now = std::nullopt);
+// The same branch one day earlier, where the hostile test passed: the
+// hostile strings then show in regressions, compare and bisection pages.
+report::Report hostile_report_before(
+    std::optional<std::chrono::system_clock::time_point> now = std::nullopt);
 inline constexpr const char* kHostileCheckoutId = "xss:checkout";
 inline constexpr const char* kHostileBuildId = "xss:build";
 inline constexpr const char* kHostileTestId = "xss:test";
