@@ -102,24 +102,26 @@ const char* const kCheckoutUpsert =
 struct ResultRow {
   Kind kind = Kind::kTest;
   std::string object_id, identity_key, checkout_id, order_time, start_time, status, lab;
+  std::string order_key;  // the checkout's (git_order.h)
   bool same_stored(const ResultRow& o) const {
     return identity_key == o.identity_key && checkout_id == o.checkout_id &&
            order_time == o.order_time && start_time == o.start_time && status == o.status &&
-           lab == o.lab;
+           lab == o.lab && order_key == o.order_key;
   }
   std::vector<SqlValue> values() const {
-    return {kind_name(kind), object_id,  identity_key, checkout_id,
-            order_time,      start_time, status,       lab};
+    return {kind_name(kind), object_id, identity_key, checkout_id, order_time,
+            start_time,      status,    lab,          order_key};
   }
 };
 
 const char* const kResultColumns =
     "INSERT INTO analysis_results (kind, object_id, identity_key, checkout_id, order_time, "
-    "start_time, status, lab)";
+    "start_time, status, lab, order_key)";
 const char* const kResultUpsert =
     " ON CONFLICT (kind, object_id) DO UPDATE SET identity_key = excluded.identity_key, "
     "checkout_id = excluded.checkout_id, order_time = excluded.order_time, start_time = "
-    "excluded.start_time, status = excluded.status, lab = excluded.lab";
+    "excluded.start_time, status = excluded.status, lab = excluded.lab, order_key = "
+    "excluded.order_key";
 
 ResultRow build_row(const report::Build& b, const report::Checkout& c, const CheckoutRow& cr,
                     Identity& identity) {
@@ -244,11 +246,12 @@ std::map<std::string, std::vector<HistoryEntry>> read_histories(
     std::vector<SqlValue> params(chunk.begin(), chunk.end());
     sql.exec(
         "SELECT r.identity_key, r.order_time, r.checkout_id, r.start_time, r.object_id, "
-        "r.status, c.describe FROM analysis_results r JOIN analysis_checkouts c ON c.id = "
-        "r.checkout_id WHERE r.identity_key IN (" +
+        "r.status, c.describe, r.order_key FROM analysis_results r JOIN analysis_checkouts c ON "
+        "c.id = r.checkout_id WHERE r.identity_key IN (" +
             placeholders(1, chunk.size()) + ")",
         params, [&](const SqlRow& row) {
           HistoryEntry e;
+          e.order_key = row.text(7);
           e.order_time = row.text(1);
           e.checkout_id = row.text(2);
           e.start_time = row.text(3);
@@ -262,6 +265,51 @@ std::map<std::string, std::vector<HistoryEntry>> read_histories(
   return out;
 }
 
+// One tree/branch whose checkouts are ordered by git ancestry.
+struct BranchName {
+  std::string tree_name, url, branch;
+  auto operator<=>(const BranchName&) const = default;
+};
+
+// Orders the checkouts of each branch (git_order.h) and writes the keys
+// that changed to the checkouts and their result rows. `fresh`: the ids
+// whose key is not known (new, or commit/time changed); every checkout if
+// `all`. Returns the identities whose results moved in the order.
+std::set<std::string> order_by_git(store::SqlConnection& sql, const Repositories& repos,
+                                   std::map<std::string, std::unique_ptr<GitRepo>>& git,
+                                   const std::set<BranchName>& branches,
+                                   const std::set<std::string>& fresh, bool all) {
+  std::set<std::string> moved;
+  for (const auto& b : branches) {
+    auto path = repos.find(b.url, b.tree_name);
+    if (!path) continue;
+    auto& repo = git[*path];
+    if (!repo) repo = std::make_unique<GitRepo>(*path);
+    std::vector<BranchCheckout> cs;
+    std::set<std::string> branch_fresh;
+    sql.exec(
+        "SELECT id, git_commit_hash, order_time, order_key FROM analysis_checkouts WHERE "
+        "tree_name = $1 AND git_repository_branch = $2 AND git_repository_url = $3",
+        {b.tree_name, b.branch, b.url}, [&](const SqlRow& row) {
+          BranchCheckout c{std::string(row.text(0)), std::string(row.text(1)),
+                           std::string(row.text(2)), std::string(row.text(3))};
+          if (all || fresh.count(c.id) || c.key.empty()) branch_fresh.insert(c.id);
+          cs.push_back(std::move(c));
+        });
+    std::vector<std::string> changed = order_branch(*repo, cs, branch_fresh);
+    std::unordered_map<std::string, std::string> key_of;
+    for (const auto& c : cs) key_of[c.id] = c.key;
+    for (const auto& id : changed) {
+      const std::string& key = key_of[id];
+      sql.exec("UPDATE analysis_checkouts SET order_key = $1 WHERE id = $2", {key, id});
+      sql.exec("UPDATE analysis_results SET order_key = $1 WHERE checkout_id = $2", {key, id});
+      sql.exec("SELECT DISTINCT identity_key FROM analysis_results WHERE checkout_id = $1", {id},
+               [&](const SqlRow& row) { moved.insert(std::string(row.text(0))); });
+    }
+  }
+  return moved;
+}
+
 // Output rows of a set of recomputed identities.
 struct IdentityOutput {
   std::vector<std::vector<SqlValue>> identities, regressions;
@@ -273,9 +321,14 @@ void add_identity_output(const std::string& key, const Identity& id,
                          IdentityOutput& out) {
   HistoryState state;
   std::vector<Regression> closed;
-  for (const auto& e : entries) add_to_history(state, key, e, options, closed);
+  std::size_t results = 0;
+  for (const auto& e : entries) {
+    if (e.order_key == "-") continue;  // off the branch's line (git_order.h)
+    add_to_history(state, key, e, options, closed);
+    ++results;
+  }
   IdentityAnalysis a = analysis_of(state, std::move(closed), options);
-  out.identities.push_back(identity_values(key, id, a, entries.size(), state));
+  out.identities.push_back(identity_values(key, id, a, results, state));
   for (const auto& r : a.regressions) out.regressions.push_back(regression_values(r, id));
 }
 
@@ -368,6 +421,43 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
     }
     insert_rows(sql_, kCheckoutColumns, 8, checkout_writes, kCheckoutUpsert);
 
+    // Git order of the branches of new or changed checkouts; results whose
+    // order moved are recomputed from their identities' histories.
+    std::unordered_map<std::string, std::string> order_keys;  // checkout id -> key
+    if (!options_.repositories.empty()) {
+      std::set<BranchName> branches;
+      std::set<std::string> fresh;
+      for (const auto& c : r.checkouts) {
+        CheckoutRow row = checkout_row(c);
+        auto it = stored_checkouts.find(row.id);
+        if (it != stored_checkouts.end() && it->second.hash == row.hash &&
+            it->second.order_time == row.order_time && it->second.tree_name == row.tree_name &&
+            it->second.url == row.url && it->second.branch == row.branch) {
+          continue;
+        }
+        fresh.insert(row.id);
+        branches.insert(BranchName{row.tree_name, row.url, row.branch});
+        if (it != stored_checkouts.end())
+          branches.insert(BranchName{it->second.tree_name, it->second.url, it->second.branch});
+      }
+      for (const auto& key :
+           order_by_git(sql_, options_.repositories, git_, branches, fresh, false)) {
+        dirty_keys.insert(key);
+        full_keys.insert(key);
+      }
+    }
+    // The order key of a result's checkout.
+    auto order_key_of = [&](const std::string& checkout_id) -> std::string {
+      if (options_.repositories.empty()) return {};
+      auto it = order_keys.find(checkout_id);
+      if (it != order_keys.end()) return it->second;
+      std::string key;
+      sql_.exec("SELECT order_key FROM analysis_checkouts WHERE id = $1", {checkout_id},
+                [&](const SqlRow& row) { key = row.text(0); });
+      order_keys.emplace(checkout_id, key);
+      return key;
+    };
+
     // Children of changed checkouts and builds that the report lacks.
     std::unordered_set<std::string> have_builds, have_tests;
     for (const auto& b : r.builds) have_builds.insert(b.id.value_or(""));
@@ -423,7 +513,7 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
         params.insert(params.end(), chunk.begin(), chunk.end());
         sql_.exec(
             "SELECT object_id, identity_key, checkout_id, order_time, start_time, status, "
-            "lab FROM analysis_results WHERE kind = $1 AND object_id IN (" +
+            "lab, order_key FROM analysis_results WHERE kind = $1 AND object_id IN (" +
                 placeholders(2, chunk.size()) + ")",
             params, [&](const SqlRow& row) {
               ResultRow rr;
@@ -435,14 +525,16 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
               rr.start_time = row.text(4);
               rr.status = row.text(5);
               rr.lab = row.text(6);
+              rr.order_key = row.text(7);
               out.emplace(rr.object_id, std::move(rr));
             });
       });
       return out;
     };
     std::vector<std::vector<SqlValue>> result_writes;
-    auto consider = [&](const ResultRow& row, const std::unordered_map<std::string, ResultRow>& old,
+    auto consider = [&](ResultRow& row, const std::unordered_map<std::string, ResultRow>& old,
                         const Identity& identity) {
+      row.order_key = order_key_of(row.checkout_id);
       identities.emplace(row.identity_key, identity);
       auto it = old.find(row.object_id);
       bool in_changed_checkout = changed_checkout_set.count(row.checkout_id) > 0;
@@ -457,10 +549,13 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
         full_keys.insert(it->second.identity_key);
         full_keys.insert(row.identity_key);
         dirty_checkouts.insert(it->second.checkout_id);
+      } else if (row.order_key == "-") {
+        // Off the branch's line: not part of the history (recomputed).
+        full_keys.insert(row.identity_key);
       } else {
-        added[row.identity_key].push_back(HistoryEntry{row.order_time, row.checkout_id,
-                                                       row.start_time, row.object_id, row.status,
-                                                       checkout_rows[row.checkout_id].describe});
+        added[row.identity_key].push_back(
+            HistoryEntry{row.order_time, row.checkout_id, row.start_time, row.object_id, row.status,
+                         checkout_rows[row.checkout_id].describe, row.order_key});
       }
       dirty_keys.insert(row.identity_key);
       dirty_checkouts.insert(row.checkout_id);
@@ -516,7 +611,7 @@ UpdateStats Analyzer::update(const ingest::ObjectsChanged& event) {
         consider(row, old, identity);
       }
     }
-    insert_rows(sql_, kResultColumns, 8, result_writes, kResultUpsert);
+    insert_rows(sql_, kResultColumns, 9, result_writes, kResultUpsert);
     stats.results = result_writes.size();
 
     // 4. Identities whose results changed: appended to their stored state
@@ -637,7 +732,7 @@ UpdateStats Analyzer::rebuild(std::size_t objects_per_chunk) {
     std::unordered_map<std::string, Identity> identities;
     std::vector<std::vector<SqlValue>> rows;
     auto flush = [&] {
-      insert_rows(sql_, kResultColumns, 8, rows);
+      insert_rows(sql_, kResultColumns, 9, rows);
       stats.results += rows.size();
       rows.clear();
     };
@@ -680,6 +775,17 @@ UpdateStats Analyzer::rebuild(std::size_t objects_per_chunk) {
       if (rows.size() >= 10000) flush();
     });
     flush();
+    if (!options_.repositories.empty()) {
+      std::set<BranchName> branches;
+      sql_.exec(
+          "SELECT DISTINCT tree_name, git_repository_url, git_repository_branch FROM "
+          "analysis_checkouts",
+          {}, [&](const SqlRow& row) {
+            branches.insert(BranchName{std::string(row.text(0)), std::string(row.text(1)),
+                                       std::string(row.text(2))});
+          });
+      order_by_git(sql_, options_.repositories, git_, branches, {}, true);
+    }
 
     // Identities, one pass over the results grouped by identity.
     IdentityOutput out;
@@ -694,8 +800,8 @@ UpdateStats Analyzer::rebuild(std::size_t objects_per_chunk) {
     };
     sql_.exec(
         "SELECT r.identity_key, r.order_time, r.checkout_id, r.start_time, r.object_id, "
-        "r.status, c.describe FROM analysis_results r JOIN analysis_checkouts c ON c.id = "
-        "r.checkout_id ORDER BY r.identity_key",
+        "r.status, c.describe, r.order_key FROM analysis_results r JOIN analysis_checkouts c ON "
+        "c.id = r.checkout_id ORDER BY r.identity_key",
         {}, [&](const SqlRow& row) {
           if (row.text(0) != current) {
             finish();
@@ -703,7 +809,8 @@ UpdateStats Analyzer::rebuild(std::size_t objects_per_chunk) {
           }
           entries.push_back(HistoryEntry{std::string(row.text(1)), std::string(row.text(2)),
                                          std::string(row.text(3)), std::string(row.text(4)),
-                                         std::string(row.text(5)), std::string(row.text(6))});
+                                         std::string(row.text(5)), std::string(row.text(6)),
+                                         std::string(row.text(7))});
         });
     finish();
     insert_rows(sql_, kIdentityColumns, 21, out.identities);

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "analysis/history.h"
@@ -38,11 +40,18 @@ class Analyzer {
 
   const AnalysisOptions& options() const { return options_; }
   store::SqlConnection& sql() { return sql_; }
+  // git processes started for the git order so far (git_order.h).
+  int git_calls() const {
+    int n = 0;
+    for (const auto& [path, repo] : git_) n += repo->calls();
+    return n;
+  }
 
  private:
   store::Store& store_;
   store::SqlConnection& sql_;
   AnalysisOptions options_;
+  std::map<std::string, std::unique_ptr<GitRepo>> git_;  // by path (options_.repositories)
 };
 
 // The analysis tables' rows, sorted, one line per row with tab-separated

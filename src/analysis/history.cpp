@@ -18,8 +18,10 @@ Signal signal_of(std::string_view status) {
 }
 
 bool history_less(const HistoryEntry& a, const HistoryEntry& b) {
-  return std::tie(a.order_time, a.checkout_id, a.start_time, a.object_id) <
-         std::tie(b.order_time, b.checkout_id, b.start_time, b.object_id);
+  const std::string& ka = a.order_key.empty() ? a.order_time : a.order_key;
+  const std::string& kb = b.order_key.empty() ? b.order_time : b.order_key;
+  return std::tie(ka, a.checkout_id, a.start_time, a.object_id) <
+         std::tie(kb, b.checkout_id, b.start_time, b.object_id);
 }
 
 std::string normalize_time(const std::optional<std::string>& time) {
@@ -192,6 +194,7 @@ std::string state_to_json(const HistoryState& st) {
     put(w, st.last->start_time);
     put(w, st.last->object_id);
     put(w, st.last->status);
+    if (!st.last->order_key.empty()) put(w, st.last->order_key);
     w.EndArray();
   } else {
     w.Null();
@@ -245,13 +248,14 @@ HistoryState state_from_json(std::string_view text) {
   HistoryState st;
   const auto& last = member(d, "last");
   if (last.IsArray()) {
-    if (last.Size() != 5) bad_state();
+    if (last.Size() != 5 && last.Size() != 6) bad_state();
     HistoryEntry e;
     e.order_time = get_str(last[0]);
     e.checkout_id = get_str(last[1]);
     e.start_time = get_str(last[2]);
     e.object_id = get_str(last[3]);
     e.status = get_str(last[4]);
+    if (last.Size() == 6) e.order_key = get_str(last[5]);
     st.last = e;
   }
   const auto& n = member(d, "n");

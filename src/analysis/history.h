@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/git_order.h"
+
 namespace kci::analysis {
 
 // PASS and FAIL are the signals; ERROR and MISS are infrastructure or
@@ -29,6 +31,9 @@ struct AnalysisOptions {
   // An unstable identity's regression is reported once it failed this many
   // times in a row.
   int report_after_fails = 2;
+  // Repositories for ordering checkouts by git ancestry (git_order.h);
+  // none: by start_time.
+  Repositories repositories;
 };
 
 // One result of an identity.
@@ -39,11 +44,14 @@ struct HistoryEntry {
   std::string object_id;   // build or test id
   std::string status;      // "" = no status
   std::string describe;    // the checkout's git_commit_name, else its commit hash, else its id
+  std::string order_key;   // the checkout's git order key (git_order.h), "" = by order_time
   bool operator==(const HistoryEntry&) const = default;
 };
 
-// Checkouts of one tree/branch in order (start_time, then id), results of
-// one checkout by their own start_time, then id.
+// Checkouts of one tree/branch in order (the git order key where there is
+// one, else start_time; then id), results of one checkout by their own
+// start_time, then id. Entries whose order key is "-" (off the branch's
+// line) are never part of a history.
 bool history_less(const HistoryEntry& a, const HistoryEntry& b);
 
 // A result a regression points at.

@@ -118,17 +118,24 @@ TEST(History, UnstableWindowIsBoundedInCountAndDays) {
 }
 
 TEST(History, OrderIsCheckoutTimeThenIds) {
-  HistoryEntry a{"2026-11-01T00:00:00.000000+00:00", "c2", "", "t1", "PASS", ""};
-  HistoryEntry b{"2026-11-02T00:00:00.000000+00:00", "c1", "", "t0", "PASS", ""};
+  HistoryEntry a{"2026-11-01T00:00:00.000000+00:00", "c2", "", "t1", "PASS", "", ""};
+  HistoryEntry b{"2026-11-02T00:00:00.000000+00:00", "c1", "", "t0", "PASS", "", ""};
   HistoryEntry c{"2026-11-02T00:00:00.000000+00:00",
                  "c1",
                  "2026-11-02T01:00:00.000000+00:00",
                  "t0",
                  "PASS",
+                 "",
                  ""};
   EXPECT_TRUE(history_less(a, b));
   EXPECT_TRUE(history_less(b, c));
   EXPECT_FALSE(history_less(c, b));
+  // A git order key (git_order.h) orders before times: ancestry first.
+  HistoryEntry g1 = c, g2 = a;
+  g1.order_key = generation_key(5);
+  g2.order_key = generation_key(6);
+  EXPECT_TRUE(history_less(g1, g2));
+  EXPECT_FALSE(history_less(g2, g1));
   EXPECT_EQ(normalize_time(std::string("2026-11-02T03:00:00+02:00")),
             "2026-11-02T01:00:00.000000+00:00");
   EXPECT_EQ(normalize_time(std::string("yesterday")), "");

@@ -196,6 +196,11 @@ std::string history_json(const HistoryResult& h) {
     kv(w, "id", e.object_id);
     kv(w, "status", e.status);
     kv(w, "start_time", e.start_time);
+    if (e.order_key == "-") {
+      // Not an ancestor of the branch tip (rebased away): not in the analysis.
+      w.Key("off_line");
+      w.Bool(true);
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -217,7 +222,8 @@ std::string history_table(const HistoryResult& h) {
   if (!h.identity.summary.empty()) out += h.identity.summary + "\n";
   for (const auto& e : h.entries)
     out += "  " + pad(e.order_time.substr(0, 19), 20) + pad(e.describe, 40) + " " +
-           pad(e.status.empty() ? "NONE" : e.status, 6) + " " + e.object_id + "\n";
+           pad(e.status.empty() ? "NONE" : e.status, 6) + " " + e.object_id +
+           (e.order_key == "-" ? " (off line: rebased away)" : "") + "\n";
   return out;
 }
 

@@ -271,13 +271,14 @@ HistoryResult history(store::SqlConnection& sql, const IdentityInfo& identity) {
   HistoryResult out;
   out.identity = identity;
   sql.exec(
-      "SELECT r.order_time, r.checkout_id, r.start_time, r.object_id, r.status, c.describe FROM "
-      "analysis_results r JOIN analysis_checkouts c ON c.id = r.checkout_id WHERE "
-      "r.identity_key = $1",
+      "SELECT r.order_time, r.checkout_id, r.start_time, r.object_id, r.status, c.describe, "
+      "r.order_key FROM analysis_results r JOIN analysis_checkouts c ON c.id = r.checkout_id "
+      "WHERE r.identity_key = $1",
       {identity.key}, [&](const SqlRow& row) {
         out.entries.push_back(HistoryEntry{std::string(row.text(0)), std::string(row.text(1)),
                                            std::string(row.text(2)), std::string(row.text(3)),
-                                           std::string(row.text(4)), std::string(row.text(5))});
+                                           std::string(row.text(4)), std::string(row.text(5)),
+                                           std::string(row.text(6))});
       });
   std::sort(out.entries.begin(), out.entries.end(), history_less);
   RegressionFilter f;

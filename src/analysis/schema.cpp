@@ -95,11 +95,18 @@ CREATE TABLE analysis_summary (
 )
 )SQL";
 
+// The git order key of a checkout (git_order.h), copied to its results.
+const char* const kV2 = R"SQL(
+ALTER TABLE analysis_checkouts ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE analysis_results ADD COLUMN order_key TEXT NOT NULL DEFAULT ''
+)SQL";
+
 }  // namespace
 
 const std::vector<store::Migration>& migrations() {
   static const std::vector<store::Migration> list = {
       {1, "analysis: checkouts, results by identity, identities, regressions, summaries", kV1, kV1},
+      {2, "analysis: checkouts ordered by git ancestry (order_key)", kV2, kV2},
   };
   return list;
 }

@@ -5,10 +5,12 @@
 // table for people where it makes sense.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "analysis/analyzer.h"
 #include "analysis/follow.h"
@@ -197,6 +199,8 @@ void add_analyze(CLI::App& root) {
     bool rebuild = false, follow = false;
     double interval = 1.0;
     std::size_t batch = 200;
+    std::vector<std::string> repos;
+    std::optional<std::string> mirrors;
   };
   auto o = std::make_shared<O>();
   auto* cmd = root.add_subcommand(
@@ -214,11 +218,29 @@ void add_analyze(CLI::App& root) {
   cmd->add_option("--batch", o->batch, "Change events applied per update transaction at most")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--repo", o->repos,
+                  "URL=PATH: order the checkouts of this git_repository_url by git ancestry in "
+                  "the repository at PATH (repeatable)");
+  cmd->add_option("--mirrors", o->mirrors,
+                  "Order checkouts by git ancestry in the monitor's mirrors (STATE/mirrors, "
+                  "one TREE.git per tree_name); default $KCI_MIRRORS");
   cmd->callback([o] {
     auto spec = store::database_spec_from(o->database);
+    analysis::AnalysisOptions options;
+    for (const auto& r : o->repos) {
+      auto eq = r.rfind('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+        throw UsageError("--repo needs URL=PATH, got '" + r + "'");
+      options.repositories.by_url[r.substr(0, eq)] = r.substr(eq + 1);
+    }
+    if (o->mirrors) {
+      options.repositories.mirrors = *o->mirrors;
+    } else if (const char* m = std::getenv("KCI_MIRRORS"); m && *m) {
+      options.repositories.mirrors = m;
+    }
     auto st = store::open_store(spec);
     auto sql = store::SqlConnection::open(spec);
-    analysis::Analyzer analyzer(*st, *sql);
+    analysis::Analyzer analyzer(*st, *sql, options);
     ingest::ChangeLog log(*sql);
     auto report = [](const analysis::FollowStats& s) {
       std::fprintf(stderr, "kci: analyze: %s\n", s.describe().c_str());
