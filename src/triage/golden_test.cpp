@@ -47,7 +47,7 @@ void check_folder(const std::string& sub, LogKind kind, int min_cases) {
   EXPECT_GE(cases, min_cases);
 }
 
-TEST(Golden, ConsoleLogs) { check_folder("console", LogKind::kConsole, 20); }
+TEST(Golden, ConsoleLogs) { check_folder("console", LogKind::kConsole, 35); }
 TEST(Golden, BuildLogs) { check_folder("build", LogKind::kBuild, 3); }
 
 }  // namespace
