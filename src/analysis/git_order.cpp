@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <tuple>
@@ -47,6 +48,12 @@ std::optional<std::string> Repositories::find(const std::string& url,
     if (std::filesystem::is_directory(path, ec)) return path;
   }
   return std::nullopt;
+}
+
+Repositories repositories_from_env() {
+  Repositories r;
+  if (const char* m = std::getenv("KCI_MIRRORS"); m && *m) r.mirrors = m;
+  return r;
 }
 
 namespace {

@@ -42,6 +42,9 @@ struct Repositories {
   // The repository for a checkout's URL/tree, or nullopt.
   std::optional<std::string> find(const std::string& url, const std::string& tree_name) const;
 };
+// The monitor's mirrors named by $KCI_MIRRORS (STATE/mirrors), if set: what
+// kci analyze and kci serve's live analysis use by default.
+Repositories repositories_from_env();
 
 // The git questions, run as git commands in one repository. Answers for a
 // commit the repository lacks: has() false; the others throw Error.

@@ -105,39 +105,26 @@ CompareResult compare(store::SqlConnection& sql, const std::string& a, const std
     std::string start_time, id, status;
   };
   struct Entry {
-    Identity identity;
     std::optional<Best> a, b;
   };
+  // The two checkouts' results, without their identities' fields: most
+  // identities are unchanged and never listed, so the fields are read for
+  // the listed ones only (a join for every row cost most of the time).
   std::unordered_map<std::string, Entry> by_key;
+  by_key.reserve(1024);
   sql.exec(
-      "SELECT r.checkout_id, r.object_id, r.status, r.start_time, i.key, i.kind, i.origin, "
-      "i.tree_name, i.git_repository_url, i.git_repository_branch, i.architecture, "
-      "i.config_name, i.compiler, i.path, i.platform FROM analysis_results r JOIN "
-      "analysis_identities i ON i.key = r.identity_key WHERE r.checkout_id IN ($1, $2) AND "
-      "r.kind = $3",
+      "SELECT checkout_id, object_id, status, start_time, identity_key FROM analysis_results "
+      "WHERE checkout_id IN ($1, $2) AND kind = $3",
       {a, b, kind_name(kind)}, [&](const SqlRow& row) {
-        auto [it, fresh] = by_key.try_emplace(std::string(row.text(4)));
-        Entry& e = it->second;
-        if (fresh) {
-          Identity& id = e.identity;
-          id.kind = kind;
-          id.origin = row.text(6);
-          id.tree_name = row.text(7);
-          id.git_repository_url = row.text(8);
-          id.git_repository_branch = row.text(9);
-          id.architecture = row.text(10);
-          id.config_name = row.text(11);
-          id.compiler = row.text(12);
-          id.path = row.text(13);
-          id.platform = row.text(14);
-        }
-        Best best{std::string(row.text(3)), std::string(row.text(1)), std::string(row.text(2))};
+        Entry& e = by_key[std::string(row.text(4))];
         auto& side = row.text(0) == a ? e.a : e.b;
-        if (!side || std::tie(side->start_time, side->id) < std::tie(best.start_time, best.id))
-          side = std::move(best);
+        std::string_view start = row.text(3), id = row.text(1);
+        if (!side || std::tie(side->start_time, side->id) < std::tie(start, id))
+          side = Best{std::string(start), std::string(id), std::string(row.text(2))};
         // A checkout compared with itself: both sides.
         if (a == b) e.b = e.a;
       });
+  std::map<std::string, std::pair<Category, CompareItem>> listed;
   for (auto& [key, e] : by_key) {
     std::optional<std::string> sa, sb;
     if (e.a) sa = e.a->status;
@@ -146,10 +133,33 @@ CompareResult compare(store::SqlConnection& sql, const std::string& a, const std
     if (c == Category::kUnchanged) continue;
     CompareItem item;
     item.key = key;
-    item.identity = e.identity;
     if (e.a) item.a = CompareSide{e.a->id, e.a->status};
     if (e.b) item.b = CompareSide{e.b->id, e.b->status};
-    out.items[c].push_back(std::move(item));
+    listed.emplace(key, std::pair{c, std::move(item)});
+  }
+  std::vector<std::string> keys;
+  keys.reserve(listed.size());
+  for (const auto& [key, item] : listed) keys.push_back(key);
+  constexpr std::size_t kChunk = 500;
+  for (std::size_t i = 0; i < keys.size(); i += kChunk) {
+    std::size_t n = std::min(kChunk, keys.size() - i);
+    std::string in;
+    std::vector<SqlValue> params;
+    for (std::size_t j = 0; j < n; ++j) {
+      in += (j ? ",$" : "$") + std::to_string(j + 1);
+      params.push_back(keys[i + j]);
+    }
+    sql.exec("SELECT " + identity_columns("i") + " FROM analysis_identities i WHERE i.key IN (" +
+                 in + ")",
+             params, [&](const SqlRow& row) {
+               IdentityInfo info = read_identity(row, 0);
+               auto it = listed.find(info.key);
+               if (it != listed.end()) it->second.second.identity = std::move(info.identity);
+             });
+  }
+  for (auto& [key, entry] : listed) {
+    entry.second.identity.kind = kind;
+    out.items[entry.first].push_back(std::move(entry.second));
   }
   for (auto& [c, list] : out.items)
     std::sort(list.begin(), list.end(), [](const CompareItem& x, const CompareItem& y) {

@@ -5,7 +5,6 @@
 // table for people where it makes sense.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -227,17 +226,14 @@ void add_analyze(CLI::App& root) {
   cmd->callback([o] {
     auto spec = store::database_spec_from(o->database);
     analysis::AnalysisOptions options;
+    options.repositories = analysis::repositories_from_env();
     for (const auto& r : o->repos) {
       auto eq = r.rfind('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
         throw UsageError("--repo needs URL=PATH, got '" + r + "'");
       options.repositories.by_url[r.substr(0, eq)] = r.substr(eq + 1);
     }
-    if (o->mirrors) {
-      options.repositories.mirrors = *o->mirrors;
-    } else if (const char* m = std::getenv("KCI_MIRRORS"); m && *m) {
-      options.repositories.mirrors = m;
-    }
+    if (o->mirrors) options.repositories.mirrors = *o->mirrors;
     auto st = store::open_store(spec);
     auto sql = store::SqlConnection::open(spec);
     analysis::Analyzer analyzer(*st, *sql, options);

@@ -66,7 +66,10 @@ struct LiveServices::Impl {
     store->init(true);
     sql = store::SqlConnection::open(options.database);
     log = std::make_unique<ingest::ChangeLog>(*sql);
-    analyzer = std::make_unique<analysis::Analyzer>(*store, *sql);
+    analysis::AnalysisOptions analysis_options;
+    // Checkouts ordered by git ancestry in the monitor's mirrors, if named.
+    analysis_options.repositories = analysis::repositories_from_env();
+    analyzer = std::make_unique<analysis::Analyzer>(*store, *sql, analysis_options);
     if (options.notify) {
       notifier = std::make_unique<notify::Notifier>(*sql, options.notifier);
       source = std::make_unique<notify::AnalysisReportSource>(*store, *sql, options.base_url);
