@@ -5,6 +5,7 @@
 #include <array>
 #include <deque>
 #include <optional>
+#include <unordered_set>
 
 #include "triage/line_splitter.h"
 #include "triage/log_text.h"
@@ -253,13 +254,6 @@ constexpr std::string_view kSkipped[] = {
     "exc_general_protection",
     "die_addr",
 };
-
-bool match_skip(std::string_view pattern, std::string_view f) {
-  if (!pattern.empty() && pattern.back() == '*') {
-    return starts_with(f, pattern.substr(0, pattern.size() - 1));
-  }
-  return pattern == f;
-}
 
 enum class FuncFrom { kNone, kHeaderThenIp, kIpFirst, kTraceOnly };
 
@@ -696,9 +690,24 @@ struct Report {
 }  // namespace
 
 bool is_skipped_function(std::string_view function) {
-  for (std::string_view p : kSkipped) {
-    if (match_skip(p, function)) return true;
-  }
+  // Exact names in a hash set, "prefix*" patterns in a short list: called
+  // for every frame of every report.
+  struct Index {
+    std::unordered_set<std::string_view> exact;
+    std::vector<std::string_view> prefixes;
+    Index() {
+      for (std::string_view p : kSkipped) {
+        if (!p.empty() && p.back() == '*')
+          prefixes.push_back(p.substr(0, p.size() - 1));
+        else
+          exact.insert(p);
+      }
+    }
+  };
+  static const Index index;
+  if (index.exact.count(function)) return true;
+  for (std::string_view p : index.prefixes)
+    if (starts_with(function, p)) return true;
   return false;
 }
 

@@ -225,6 +225,18 @@ std::string sanitize_text(std::string_view text) {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
+    // A run of printable ASCII (nearly every byte of a log) in one append.
+    std::size_t run = i;
+    while (run < text.size()) {
+      unsigned char r = static_cast<unsigned char>(text[run]);
+      if (!((r >= 0x20 && r < 0x7f) || r == '\t')) break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      continue;
+    }
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);

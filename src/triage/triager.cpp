@@ -130,9 +130,12 @@ Outcome Triager::triage(const ResultFacts& facts, const report::Text& log_url,
   return out;
 }
 
-void Triager::add_to_report(const ResultFacts& facts, const Outcome& outcome,
-                            report::Report& out) const {
-  auto has_issue = [&out](const std::string& id, std::int64_t version) {
+void Triager::add_to_report(const ResultFacts& facts, const Outcome& outcome, report::Report& out,
+                            std::unordered_set<std::string>* issues_in_out) const {
+  // True if out has the issue; else the caller adds it (and the index
+  // learns it here).
+  auto has_issue = [&out, issues_in_out](const std::string& id, std::int64_t version) {
+    if (issues_in_out) return !issues_in_out->insert(id + '\t' + std::to_string(version)).second;
     for (const auto& i : out.issues) {
       if (i.id == id && i.version == version) return true;
     }
@@ -201,13 +204,14 @@ TriageSummary triage_stored(store::Store& store, const store::QueryIds& ids, con
   report::Report out;
   std::unordered_set<std::string> asked_builds(ids.builds.begin(), ids.builds.end());
   std::unordered_set<std::string> asked_tests(ids.tests.begin(), ids.tests.end());
+  std::unordered_set<std::string> issues_in_out;
   for (const auto& [facts, logs] : failed_results(found)) {
     // Only the asked-for results, not the parents the query added.
     if (!(facts.is_test ? asked_tests : asked_builds).count(facts.id)) continue;
     ++summary.results;
     Outcome o = triager.triage(facts, logs.first, logs.second);
     if (!o.log_error.empty()) ++summary.log_errors;
-    triager.add_to_report(facts, o, out);
+    triager.add_to_report(facts, o, out, &issues_in_out);
   }
   summary.issues = out.issues.size();
   summary.incidents = out.incidents.size();

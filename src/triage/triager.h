@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ingest/change_event.h"
@@ -44,8 +45,11 @@ class Triager {
                  const report::Text& log_excerpt) const;
 
   // Appends the issues and incidents of an outcome to out (issues once
-  // each: already present ids are not added again).
-  void add_to_report(const ResultFacts& facts, const Outcome& outcome, report::Report& out) const;
+  // each: already present ids are not added again). `issues_in_out`, if
+  // given, holds "id\tversion" of the issues in out (kept up to date here):
+  // a caller adding many results to one report saves a scan per issue.
+  void add_to_report(const ResultFacts& facts, const Outcome& outcome, report::Report& out,
+                     std::unordered_set<std::string>* issues_in_out = nullptr) const;
 
  private:
   RuleSet rules_;

@@ -28,7 +28,10 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up (a
+  // locked provider search) on every digest.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!md || EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1) {
     throw Error("sha256: OpenSSL digest failed");
   }
   return to_hex(digest, len);
