@@ -264,5 +264,14 @@ int main(int argc, char** argv) {
   auto stats = analyzer.rebuild();
   std::printf("rebuild: %s in %.0f ms (CPU %.0f ms)\n", stats.describe().c_str(), ms_since(t),
               cpu_ms() - c);
+#ifdef KCI_BENCH_POSTGRESQL
+  // The throw-away cluster is stopped by the tests' gtest environment,
+  // which a bench does not run: stop it here, no server left behind.
+  if (postgresql) {
+    sql.reset();
+    st.reset();
+    if (auto* cluster = store::testing::PgTestCluster::get()) cluster->stop();
+  }
+#endif
   return 0;
 }
