@@ -12,7 +12,7 @@ namespace kci::web {
 
 namespace {
 
-constexpr std::size_t kItemsShown = 200;
+constexpr std::size_t kItemsShown = 100;
 constexpr int kChoices = 30;
 
 const char* category_label(analysis::Category c) {
