@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "analysis/analyzer.h"
+#include "analysis/git_order.h"
 #include "ingest/change_log.h"
 #include "ingest/loader.h"
 #include "store/sql.h"
@@ -228,11 +229,23 @@ ingest::ObjectsChanged merge_events(const std::vector<ingest::ObjectsChanged>& e
   return m;
 }
 
+namespace {
+
+// Checkouts are ordered by git ancestry where the monitor's mirrors are
+// ($KCI_MIRRORS), as kci serve and kci analyze order them; else by time.
+analysis::AnalysisOptions analysis_options() {
+  analysis::AnalysisOptions options;
+  options.repositories = analysis::repositories_from_env();
+  return options;
+}
+
+}  // namespace
+
 void Orchestrator::analysis_service(Shared& shared) {
   try {
     auto sql = store::SqlConnection::open(options_.database);
     auto results = store::open_store(options_.database);
-    analysis::Analyzer analyzer(*results, *sql);
+    analysis::Analyzer analyzer(*results, *sql, analysis_options());
     ingest::ChangeLog log(*sql, false);
     while (!shared.analysis_done) {
       std::vector<ingest::ObjectsChanged> events =
@@ -266,7 +279,7 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
   ingest::ChangeLog change_log(*sql);
   if (options_.analyze) {
     auto results = store::open_store(options_.database);
-    analysis::Analyzer warm(*results, *sql);
+    analysis::Analyzer warm(*results, *sql, analysis_options());
   }
   NodeStore nodes(*sql, options_.clock);
   Scheduler scheduler(config_, nodes, options_.scheduler);
