@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/live_options.h"
 #include "notify/bisection.h"
 #include "notify/notifier.h"
 #include "notify/report_json.h"
@@ -30,6 +31,7 @@ struct NotifyRunOptions {
   std::optional<std::string> database;
   std::vector<std::string> subscription_files, files;
   std::string from = "kci <kci@localhost>", domain = "localhost", to_override, origin = "kci";
+  std::string bisection_to = "culprit", maintainers_tree;
   bool dry_run = false, once = false, starttls = false, insecure = false;
   std::string maildir, smtp, smtp_user, smtp_password_env;
   long interval_s = 30, timeout_s = 60;
@@ -50,6 +52,8 @@ notify::NotifierConfig config_of(const NotifyRunOptions& o) {
   c.from = notify::parse_address(o.from);
   c.domain = o.domain;
   if (!o.to_override.empty()) c.to_override = notify::parse_address(o.to_override);
+  c.bisection_to_culprit = o.bisection_to == "culprit";
+  c.maintainers_tree = o.maintainers_tree;
   return c;
 }
 
@@ -111,10 +115,10 @@ void register_notify_run(CLI::App& root, RunContext&) {
   auto* bisections = notify->add_subcommand(
       "bisections",
       "Queue the email of every done bisection with a culprit (kci bisect --auto's table) for "
-      "the subscriptions with kind bisection; each bisection once");
+      "the subscriptions with kind bisection and the culprit's people; each bisection once");
   add_common(bisections);
-  bisections->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files")
-      ->required();
+  add_bisection_mail_options(bisections, o->bisection_to, o->maintainers_tree);
+  bisections->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files");
   bisections->callback([o] {
     auto db = open_db(*o);
     notify::Notifier n(*db, config_of(*o));

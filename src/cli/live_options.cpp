@@ -6,6 +6,19 @@
 
 namespace kci::cli {
 
+void add_bisection_mail_options(CLI::App* cmd, std::string& bisection_to,
+                                std::string& maintainers_tree) {
+  cmd->add_option("--bisection-to", bisection_to,
+                  "Who gets bisection reports: 'culprit' (the subscriptions, and the culprit's "
+                  "author, committer and trailer addresses with its maintainers in Cc) or "
+                  "'subscriptions' (only they: test set-ups that must not mail developers)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"culprit", "subscriptions"}));
+  cmd->add_option("--maintainers-tree", maintainers_tree,
+                  "Kernel git tree holding the culprit: its scripts/get_maintainer.pl names the "
+                  "maintainers of the files the culprit touches (Cc of the bisection report)");
+}
+
 void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
   cmd->add_option("--triage-rules", o.triage_rules,
                   "Known-issue rules (YAML) matched against new failures (default: log "
@@ -20,6 +33,10 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
       ->check(CLI::Range(0L, 86400L * 7));
   cmd->add_option("--from", o.from, "Sender of the mails (\"Name <addr>\")")->capture_default_str();
   cmd->add_option("--domain", o.domain, "Right-hand side of Message-IDs")->capture_default_str();
+  cmd->add_option("--to-override", o.to_override,
+                  "Trial runs: every mail goes to this address only (subscriptions, patchset "
+                  "contacts and the culprit's people alike)");
+  add_bisection_mail_options(cmd, o.bisection_to, o.maintainers_tree);
   auto* smtp = cmd->add_option("--smtp", o.smtp,
                                "Deliver the outbox to this SMTP server (smtp://HOST[:PORT]); only "
                                "one sender per database delivers (a lease)");
@@ -41,6 +58,10 @@ void apply_live_options(const LiveCliOptions& o, server::LiveOptions& live) {
   live.notifier.from = notify::parse_address(o.from);
   live.notifier.domain = o.domain;
   live.notifier.quiet_seconds = o.notify_quiet;
+  if (!o.to_override.empty()) live.notifier.to_override = notify::parse_address(o.to_override);
+  live.notifier.bisection_to_culprit = o.bisection_to == "culprit";
+  live.notifier.maintainers_tree = o.maintainers_tree;
+  live.notifier.build.fetch_logs = !o.no_log_fetch;
   live.poll = std::chrono::milliseconds(static_cast<long>(o.live_poll * 1000));
   if (!o.smtp.empty()) {
     notify::SmtpOptions smtp_options;

@@ -5,13 +5,18 @@
 #include <tuple>
 
 #include "analysis/queries.h"
+#include "analysis/schema.h"
+#include "notify/issue_source.h"
 #include "triage/known_regressions.h"
 
 namespace kci::notify {
 
 AnalysisReportSource::AnalysisReportSource(store::Store& store, store::SqlConnection& sql,
-                                           std::string base_url)
-    : store_(store), sql_(sql), base_url_(std::move(base_url)) {}
+                                           std::string base_url, BuildSourceOptions build_options)
+    : store_(store),
+      sql_(sql),
+      base_url_(std::move(base_url)),
+      build_options_(std::move(build_options)) {}
 
 namespace {
 
@@ -24,6 +29,9 @@ std::string plan_of(const std::string& path) {
 
 CheckoutReports AnalysisReportSource::reports(const CheckoutInfo& checkout) {
   CheckoutReports out;
+  out.build = build_report_of(store_, sql_, checkout.id, base_url_, build_options_);
+  out.new_issues = new_issue_reports_of(sql_, checkout.id, base_url_);
+  if (sql_.component_version(analysis::kComponent) <= 0) return out;  // no analysis here
   auto info = analysis::checkout_info(sql_, checkout.id);
   if (!info) return out;
   analysis::RegressionFilter filter;

@@ -62,6 +62,12 @@ BisectionResult bisection_report_of(const bisect::BisectionRecord& record,
   r.culprit_sha = member(c, "commit");
   r.result_summary = r.culprit_sha.substr(0, 12) + " " + member(c, "subject");
   r.culprit_author = member(c, "author");
+  r.culprit_committer = member(c, "committer");
+  if (auto t = c.FindMember("trailers"); t != c.MemberEnd() && t->value.IsArray()) {
+    for (const auto& v : t->value.GetArray()) {
+      if (v.IsString()) r.culprit_trailers.emplace_back(json::str(v));
+    }
+  }
   r.culprit_show = member(c, "show");
   if (auto checks = d.FindMember("checks"); checks != d.MemberEnd() && checks->value.IsObject()) {
     auto check = [&](const char* name) {
@@ -110,7 +116,16 @@ std::vector<Address> bisection_recipients(const BisectionResult& r) {
     } catch (const InvalidInputError&) {
     }
   };
+  auto trailer = [&](std::string_view line) {
+    std::string head = lower(std::string(line.substr(0, std::min<std::size_t>(line.size(), 20))));
+    for (const char* t : kTrailers) {
+      std::string_view tv(t);
+      if (head.rfind(tv, 0) == 0) add(line.substr(tv.size()));
+    }
+  };
   if (!r.culprit_author.empty()) add(r.culprit_author);
+  if (!r.culprit_committer.empty()) add(r.culprit_committer);
+  for (const auto& t : r.culprit_trailers) trailer(t);
   std::string_view show = r.culprit_show;
   std::size_t i = 0;
   while (i < show.size()) {
@@ -127,11 +142,7 @@ std::vector<Address> bisection_recipients(const BisectionResult& r) {
       add(line.substr(7));
       continue;
     }
-    std::string head = lower(std::string(line.substr(0, std::min<std::size_t>(line.size(), 20))));
-    for (const char* t : kTrailers) {
-      std::string_view tv(t);
-      if (head.rfind(tv, 0) == 0) add(line.substr(tv.size()));
-    }
+    trailer(line);
   }
   return out;
 }

@@ -3,7 +3,11 @@
 
 #include <rapidjson/document.h>
 
+#include <cctype>
+
+#include "notify/bisection.h"
 #include "store/store.h"
+#include "util/log.h"
 
 namespace kci::notify {
 namespace {
@@ -27,6 +31,11 @@ std::vector<std::string> contacts_from_misc(std::string_view misc) {
     if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
   }
   return out;
+}
+
+std::string lower_ascii(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
 }
 
 }  // namespace
@@ -170,12 +179,52 @@ int Notifier::queue_bisection(const CheckoutInfo& c, const BisectionResult& resu
     if (!s.test_path.empty() && !glob_match(s.test_path, result.test_case)) continue;
     queued += queue_one(&s, c, r, now);
   }
+  if (config_.bisection_to_culprit && !outbox_.contains(r, kCulpritSubscription)) {
+    Subscription people;
+    people.name = kCulpritSubscription;
+    people.to = bisection_recipients(result);
+    if (!config_.maintainers_tree.empty() && !result.culprit_sha.empty()) {
+      try {
+        for (auto& a :
+             get_maintainers(config_.maintainers_tree, result.culprit_sha, config_.maintainers)) {
+          bool known = false;
+          for (const auto& t : people.to)
+            known = known || lower_ascii(t.email) == lower_ascii(a.email);
+          if (!known) people.cc.push_back(std::move(a));
+        }
+      } catch (const Error& e) {
+        // The mail still goes to the culprit's people.
+        log::warn(std::string("notify: no maintainers for the bisection report: ") + e.what());
+      }
+    }
+    if (!people.to.empty()) queued += queue_one(&people, c, r, now);
+  }
   return queued;
+}
+
+bool Notifier::jobs_pending(const std::string& checkout_id) {
+  if (db_.component_version("orchestrator") <= 0) return false;
+  std::string hash;
+  db_.exec("SELECT COALESCE(git_commit_hash, '') FROM checkouts WHERE id = $1", {checkout_id},
+           [&](const store::SqlRow& r) { hash = std::string(r.text(0)); });
+  if (hash.empty() || hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return false;
+  // The nodes naming the commit (checkout, kbuild) and every node below
+  // them (jobs, tests).
+  bool pending = false;
+  db_.exec(
+      "WITH RECURSIVE sub(id) AS (SELECT id FROM orch_nodes WHERE data LIKE $1 "
+      "UNION SELECT n.id FROM orch_nodes n JOIN sub ON n.parent = sub.id) "
+      "SELECT 1 FROM orch_nodes o JOIN sub ON sub.id = o.id WHERE o.state <> 'done' LIMIT 1",
+      {"%\"commit\":\"" + hash + "\"%"}, [&](const store::SqlRow&) { pending = true; });
+  return pending;
 }
 
 int Notifier::process(ReportSource& source, std::int64_t now) {
   int queued = 0;
   for (const auto& id : quiet_checkouts(now)) {
+    // Stays pending: looked at again in the next round.
+    if (config_.wait_for_jobs && jobs_pending(id)) continue;
     CheckoutInfo c = checkout_info(id);
     queued += queue_reports(c, source.reports(c), now);
     db_.exec("DELETE FROM notify_pending WHERE checkout_id = $1 AND last_change <= $2",

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "ingest/change_event.h"
+#include "notify/build_source.h"
+#include "notify/maintainers.h"
 #include "notify/outbox.h"
 #include "notify/reports.h"
 #include "notify/subscriptions.h"
@@ -42,6 +44,10 @@ class ReportSource {
   virtual CheckoutReports reports(const CheckoutInfo& checkout) = 0;
 };
 
+// The outbox subscription name of the bisection mails to the culprit's
+// people.
+inline constexpr const char* kCulpritSubscription = "culprit";
+
 struct NotifierConfig {
   std::vector<Subscription> subscriptions;
   Address from{"kci", "kci@localhost"};
@@ -49,6 +55,22 @@ struct NotifierConfig {
   std::optional<Address> to_override;  // trial runs: every mail goes here only
   long quiet_seconds = 600;
   RenderOptions render;
+  // Bisection reports also go to the people of the culprit commit: To its
+  // author, committer and trailer addresses (bisection_recipients), Cc the
+  // maintainers of the files it touches (get_maintainer.pl of
+  // maintainers_tree), as one more mail next to the subscriptions' ones
+  // (outbox subscription "culprit"). false: subscriptions only, for set-ups
+  // that must not mail the kernel's developers.
+  bool bisection_to_culprit = true;
+  // A kernel git work tree holding the culprit commit (the tree kci bisects
+  // in); "" or a tree without scripts/get_maintainer.pl: no maintainers.
+  std::string maintainers_tree;
+  MaintainerOptions maintainers;
+  BuildSourceOptions build;  // how live build reports read build logs
+  // Under the orchestrator (kci run's orch_nodes in the same database): a
+  // quiet checkout still waits while nodes for its commit (or below them)
+  // are not done, so that its reports cover every scheduled job.
+  bool wait_for_jobs = true;
 };
 
 class Notifier {
@@ -71,13 +93,16 @@ class Notifier {
 
   // Queues a bisection's report for the subscriptions that want bisection
   // reports of `checkout` (the bisection's first failing checkout) and whose
-  // architectures, platforms and test path (if given) match it; returns
-  // the number of mails newly queued. The culprit's author and trailers
-  // (bisection_recipients) are not mailed: subscriptions say who is.
+  // architectures, platforms and test path (if given) match it, and (unless
+  // config.bisection_to_culprit is false) for the culprit's people and
+  // maintainers; returns the number of mails newly queued.
   int queue_bisection(const CheckoutInfo& checkout, const BisectionResult& result,
                       std::int64_t now);
 
   CheckoutInfo checkout_info(const std::string& checkout_id);
+  // Whether the orchestrator still has nodes that are not done for the
+  // checkout's commit (false without an orchestrator in this database).
+  bool jobs_pending(const std::string& checkout_id);
   Outbox& outbox() { return outbox_; }
 
  private:

@@ -69,6 +69,15 @@ std::vector<std::string> split(const std::string& s, char sep) {
 
 Outbox::Outbox(store::SqlConnection& db) : db_(db) { db_.apply_migrations("notify", migrations()); }
 
+bool Outbox::contains(const RenderedReport& report, const std::string& subscription) {
+  std::string dedup = key_of(
+      {subscription, report.subject_object, report_kind_name(report.kind), content_hash(report)});
+  bool exists = false;
+  db_.exec("SELECT 1 FROM notify_outbox WHERE dedup_key = $1", {dedup},
+           [&](const store::SqlRow&) { exists = true; });
+  return exists;
+}
+
 QueueResult Outbox::queue(const RenderedReport& report, MailContext c) {
   const char* kind = report_kind_name(report.kind);
   std::string hash = content_hash(report);

@@ -56,6 +56,9 @@ class Outbox {
   // content was stored before. context.in_reply_to (a patch's Message-ID)
   // threads the first mail; later ones thread to that first mail.
   QueueResult queue(const RenderedReport& report, MailContext context);
+  // Whether this content was queued for this subscription before (queue
+  // would do nothing).
+  bool contains(const RenderedReport& report, const std::string& subscription);
 
   // Sends the queued mails that are due (oldest first, at most limit),
   // marking each sent, or scheduling a retry with backoff, or failed after

@@ -292,6 +292,9 @@ RenderedReport render_build_report(const BuildReport& r, const RenderOptions&) {
     item.set("defconfig", one(b->defconfig));
     item.set("compiler", one(b->compiler));
     if (b->status != "PASS") {
+      item.set("status", one(b->status));
+      item.set("has_last_pass", !b->last_pass.empty());
+      item.set("last_pass", one(b->last_pass));
       auto [it, added] = failures_by_arch.try_emplace(one(b->arch), mu::data::type::list);
       it->second.push_back(item);
     }
@@ -350,6 +353,10 @@ RenderedReport render_build_report(const BuildReport& r, const RenderOptions&) {
     bd.set("compiler", one(b->compiler));
     bd.set("status", one(b->status));
     bd.set("counts", counts(*b));
+    bd.set("has_log", !b->log_url.empty());
+    bd.set("log_url", one(b->log_url));
+    bd.set("has_last_pass", b->status != "PASS" && !b->last_pass.empty());
+    bd.set("last_pass", one(b->last_pass));
     mu::data sections{mu::data::type::list};
     for (auto [title, lines] :
          {std::make_pair("Errors", &b->errors), std::make_pair("Warnings", &b->warnings),

@@ -156,7 +156,9 @@ void read_build(Obj& o, BuildReport& r) {
                         {"arch", &x.arch},
                         {"compiler", &x.compiler},
                         {"status", &x.status},
-                        {"url", &x.url}}) {
+                        {"url", &x.url},
+                        {"log_url", &x.log_url},
+                        {"last_pass", &x.last_pass}}) {
       b.str(k, *m);
     }
     b.strings("errors", x.errors);

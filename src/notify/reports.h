@@ -60,7 +60,11 @@ struct BuildResult {
   std::string defconfig, arch, compiler;  // compiler: the build environment
   std::string status;                     // PASS, FAIL
   std::vector<std::string> errors, warnings, section_mismatches;
-  std::string url;
+  std::string url;      // the build on the dashboard
+  std::string log_url;  // the build log
+  // A failing configuration that built before: the kernel (git describe)
+  // of its last good build; "" when unknown or never built.
+  std::string last_pass;
 };
 
 struct BuildReport {
@@ -84,8 +88,10 @@ struct BisectionResult {
   // The culprit as `git show` prints it (kci abbreviates it to
   // max_commit_lines), and its author line and message for recipients.
   std::string culprit_sha, culprit_author, culprit_show;
-  std::string bisect_log;   // `git bisect log`
-  std::string reported_by;  // the trailer to ask for: "kci bot <bot@example.org>"
+  std::string culprit_committer;              // "Name <email>", "" when unknown
+  std::vector<std::string> culprit_trailers;  // "Signed-off-by: Name <email>", ...
+  std::string bisect_log;                     // `git bisect log`
+  std::string reported_by;                    // the trailer to ask for: "kci bot <bot@example.org>"
   std::string checkout_id;
 };
 

@@ -72,7 +72,8 @@ struct LiveServices::Impl {
     analyzer = std::make_unique<analysis::Analyzer>(*store, *sql, analysis_options);
     if (options.notify) {
       notifier = std::make_unique<notify::Notifier>(*sql, options.notifier);
-      source = std::make_unique<notify::AnalysisReportSource>(*store, *sql, options.base_url);
+      source = std::make_unique<notify::AnalysisReportSource>(*store, *sql, options.base_url,
+                                                              options.notifier.build);
       // The notify cursor exists from here on: events committed after the
       // services started are mailed about, even before the first round.
       notify::ensure_notify_cursor(*log);
