@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # A real SMTP server for the notify tests and bench (python3-aiosmtpd):
-#   smtp_sink.py PORT DIR
+#   smtp_sink.py PORT DIR [DELAY]
 # Listens on 127.0.0.1:PORT and writes each message it accepts to DIR as a
-# file of its own (written to a dot-file, then renamed). Recipients whose
+# file of its own (written to a dot-file, then renamed), DELAY seconds (0)
+# after the message's data arrived (a slow server, to kill a sender while
+# mails go out). Recipients whose
 # local part starts with "tempfail" get 451, with "reject" get 550.
 # Prints "ready" once listening; runs until killed.
+import asyncio
 import os
 import signal
 import sys
@@ -15,8 +18,9 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, delay):
         self.directory = directory
+        self.delay = delay
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -29,6 +33,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.count += 1
         name = "%d-%d-%d.eml" % (time.time_ns(), os.getpid(), self.count)
         tmp = os.path.join(self.directory, "." + name)
@@ -40,7 +46,8 @@ class Sink:
 
 def main():
     port, directory = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(directory), hostname="127.0.0.1", port=port)
+    delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    controller = Controller(Sink(directory, delay), hostname="127.0.0.1", port=port)
     controller.start()
     print("ready", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
