@@ -118,7 +118,8 @@ void register_notify_run(CLI::App& root, RunContext&) {
       "the subscriptions with kind bisection and the culprit's people; each bisection once");
   add_common(bisections);
   add_bisection_mail_options(bisections, o->bisection_to, o->maintainers_tree);
-  bisections->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files");
+  bisections->add_option("-s,--subscriptions", o->subscription_files, "Subscription YAML files")
+      ->required();
   bisections->callback([o] {
     auto db = open_db(*o);
     notify::Notifier n(*db, config_of(*o));

@@ -210,12 +210,14 @@ bool Notifier::jobs_pending(const std::string& checkout_id) {
   if (hash.empty() || hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     return false;
   // The nodes naming the commit (checkout, kbuild) and every node below
-  // them (jobs, tests).
+  // them (jobs, tests); a checkout node stays open for new builds, so only
+  // the builds, jobs and tests count.
   bool pending = false;
   db_.exec(
       "WITH RECURSIVE sub(id) AS (SELECT id FROM orch_nodes WHERE data LIKE $1 "
       "UNION SELECT n.id FROM orch_nodes n JOIN sub ON n.parent = sub.id) "
-      "SELECT 1 FROM orch_nodes o JOIN sub ON sub.id = o.id WHERE o.state <> 'done' LIMIT 1",
+      "SELECT 1 FROM orch_nodes o JOIN sub ON sub.id = o.id "
+      "WHERE o.state <> 'done' AND o.kind <> 'checkout' LIMIT 1",
       {"%\"commit\":\"" + hash + "\"%"}, [&](const store::SqlRow&) { pending = true; });
   return pending;
 }

@@ -68,8 +68,8 @@ struct NotifierConfig {
   MaintainerOptions maintainers;
   BuildSourceOptions build;  // how live build reports read build logs
   // Under the orchestrator (kci run's orch_nodes in the same database): a
-  // quiet checkout still waits while nodes for its commit (or below them)
-  // are not done, so that its reports cover every scheduled job.
+  // quiet checkout still waits while build, job or test nodes for its
+  // commit are not done, so that its reports cover every scheduled job.
   bool wait_for_jobs = true;
 };
 

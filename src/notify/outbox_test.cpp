@@ -17,7 +17,6 @@
 #include "notify/bisection.h"
 #include "notify/report_json.h"
 #include "notify/smtp_sink.h"
-#include "orchestrator/node_store.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
 #include "util/file.h"
@@ -262,10 +261,6 @@ class TestDataSource : public ReportSource {
   CheckoutReports r_;
 };
 
-void sql_done_except(store::SqlConnection& db, std::int64_t id) {
-  db.exec("UPDATE orch_nodes SET state = 'done' WHERE id <> $1", {std::to_string(id)});
-}
-
 TestReport golden_test_report() {
   ReportInput in = parse_report_input(
       read_file(std::string(KCI_SOURCE_DIR) + "/src/notify/testdata/test_report.json"), "t");
@@ -345,49 +340,6 @@ TEST_P(OutboxTest, SubscriptionsContactsAndQuietPeriod) {
   EXPECT_EQ(trial.process(source, 2600), 0);
   EXPECT_EQ(source.calls, 2);
   EXPECT_TRUE(trial.quiet_checkouts(5000).empty());
-}
-
-// Under the orchestrator a quiet checkout waits until the nodes of its
-// commit (and the nodes below them) are done.
-TEST_P(OutboxTest, QuietCheckoutWaitsForItsScheduledJobs) {
-  report::Report r;
-  report::Checkout co;
-  co.id = "kci:4f1c0d3e";
-  co.origin = "kci";
-  co.tree_name = "mainline";
-  co.git_repository_branch = "master";
-  co.git_commit_hash = std::string(40, 'a');
-  r.checkouts.push_back(co);
-  store::open_store(store::parse_database_spec(spec_))->load(r);
-  Notifier n(*db_, notifier_config());
-  CheckoutReports reports;
-  reports.tests.push_back(golden_test_report());
-  TestDataSource source(reports);
-  EXPECT_FALSE(n.jobs_pending(co.id.value()));  // no orchestrator here
-  orchestrator::NodeStore::migrate(*db_);
-  orchestrator::NodeStore nodes(*db_);
-  orchestrator::NewNode checkout;
-  checkout.name = "mainline-master";
-  checkout.data = {{"tree", "mainline"}, {"commit", std::string(40, 'a')}};
-  auto [checkout_id, created] = nodes.create(checkout);
-  ASSERT_TRUE(created);
-  orchestrator::NewNode job;
-  job.kind = orchestrator::NodeKind::kJob;
-  job.parent = checkout_id;
-  job.name = "baseline";
-  job.state = orchestrator::NodeState::kRunning;
-  auto [job_id, job_created] = nodes.create(job);
-  ASSERT_TRUE(job_created);
-  sql_done_except(*db_, job_id);  // the checkout node is done, its job is not
-  n.touch(co.id.value(), 1000);
-  EXPECT_TRUE(n.jobs_pending(co.id.value()));
-  EXPECT_EQ(n.process(source, 5000), 0);
-  EXPECT_EQ(source.calls, 0);
-  EXPECT_EQ(n.quiet_checkouts(5000).size(), 1u);  // still pending
-  db_->exec("UPDATE orch_nodes SET state = 'done'");
-  EXPECT_FALSE(n.jobs_pending(co.id.value()));
-  EXPECT_GT(n.process(source, 5001), 0);
-  EXPECT_EQ(source.calls, 1);
 }
 
 // A done bisection with a culprit is mailed once to the subscriptions that
