@@ -106,13 +106,12 @@ void Bisector::checkout(const std::string& commit) { git({"checkout", "-q", "--d
 
 CommitInfo Bisector::commit_info(const std::string& commit) {
   CommitInfo info;
-  auto fields = lines_of(git({"show", "-s", "--format=%H%n%s%n%an <%ae>%n%cn <%ce>", commit}));
+  auto fields = lines_of(git({"show", "-s", "--format=%H%n%s%n%an <%ae>", commit}));
   if (fields.size() >= 3) {
     info.hash = fields[0];
     info.subject = fields[1];
     info.author = fields[2];
   }
-  if (fields.size() >= 4) info.committer = fields[3];
   // The commit as `git show` prints it, cut after the stat so that the
   // report stays short (the patch itself is a click away).
   info.show = git({"show", "--stat", "--format=medium", "--no-color", commit});
@@ -454,7 +453,6 @@ std::string result_json(const BisectResult& r, int indent) {
     put(w, "commit", r.culprit->hash);
     put(w, "subject", r.culprit->subject);
     put(w, "author", r.culprit->author);
-    put(w, "committer", r.culprit->committer);
     w.Key("trailers");
     w.StartArray();
     for (const auto& t : r.culprit->trailers) w.String(t.c_str());

@@ -97,7 +97,6 @@ struct CommitInfo {
   std::string hash;
   std::string subject;
   std::string author;                 // "Name <email>"
-  std::string committer;              // "Name <email>"
   std::string show;                   // `git show --stat` of the commit, abbreviated
   std::vector<std::string> trailers;  // Signed-off-by: ..., Reviewed-by: ...
 };
