@@ -18,19 +18,12 @@ namespace {
 // message (gcc's "file:line:col: error: ..." line rather than the "In
 // function" line before it), else the excerpt's first line, else its title.
 std::string finding_line(const triage::Finding& f) {
-  std::string_view ex = f.excerpt, first;
-  std::size_t i = 0;
-  while (i < ex.size()) {
-    std::size_t nl = ex.find('\n', i);
-    if (nl == std::string_view::npos) nl = ex.size();
-    std::string_view line = ex.substr(i, nl - i);
-    i = nl + 1;
-    if (line.empty()) continue;
-    if (first.empty()) first = line;
+  std::vector<std::string_view> lines = excerpt_lines(f.excerpt);
+  for (std::string_view line : lines) {
     if (!f.message.empty() && line.find(f.message) != std::string_view::npos)
       return std::string(line);
   }
-  return first.empty() ? f.title : std::string(first);
+  return lines.empty() ? f.title : std::string(lines.front());
 }
 
 void add_findings(const std::vector<triage::Finding>& findings, std::size_t max_lines,
@@ -82,6 +75,18 @@ std::vector<triage::Finding> scan_log(const report::Build& build,
 }
 
 }  // namespace
+
+std::vector<std::string_view> excerpt_lines(std::string_view text, std::size_t max) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < text.size() && out.size() < max) {
+    std::size_t nl = text.find('\n', i);
+    if (nl == std::string_view::npos) nl = text.size();
+    if (nl > i) out.push_back(text.substr(i, nl - i));
+    i = nl + 1;
+  }
+  return out;
+}
 
 std::optional<CheckoutFacts> checkout_facts(store::SqlConnection& sql,
                                             const std::string& checkout_id) {

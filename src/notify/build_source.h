@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "notify/reports.h"
 #include "store/sql.h"
@@ -25,6 +28,10 @@ struct CheckoutFacts {
 };
 std::optional<CheckoutFacts> checkout_facts(store::SqlConnection& sql,
                                             const std::string& checkout_id);
+
+// The non-empty lines of a log excerpt, at most `max`, in order.
+std::vector<std::string_view> excerpt_lines(
+    std::string_view text, std::size_t max = std::numeric_limits<std::size_t>::max());
 
 struct BuildSourceOptions {
   bool fetch_logs = true;     // false: scan log_excerpt only, never fetch log_url

@@ -8,7 +8,6 @@
 #include "notify/issue_source.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include "notify/analysis_source.h"
 #include "notify/notifier.h"
 #include "notify/render.h"
+#include "notify/test_fixture.h"
 
 namespace kci::notify {
 namespace {
@@ -32,18 +32,13 @@ const char* kMismatch =
     "WARNING: modpost: vmlinux: section mismatch in reference: qux (section: .text) -> quux "
     "(section: .init.text)";
 
-class BuildSource : public ::testing::Test {
+class BuildSource : public testing::DatabaseFixture<> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kci-build-source-" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    spec_ = store::parse_database_spec("sqlite:" + (dir_ / "kci.db").string());
-    store_ = store::open_store(spec_);
-    store_->init(true);
-    sql_ = store::SqlConnection::open(spec_);
+    open_database("build-source");
+    store_ = db_->store.get();
+    sql_ = db_->sql.get();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string log(const std::string& name, const std::string& text) {
     fs::path p = dir_ / name;
@@ -81,10 +76,8 @@ class BuildSource : public ::testing::Test {
     ingest::Loader(*store_).load(r);
   }
 
-  fs::path dir_;
-  store::DatabaseSpec spec_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::SqlConnection> sql_;
+  store::Store* store_ = nullptr;
+  store::SqlConnection* sql_ = nullptr;
 };
 
 TEST_F(BuildSource, FailuresWithTheirErrorLinesAndLastGoodBuildAreMailedOnce) {

@@ -108,14 +108,8 @@ std::vector<NewIssueReport> new_issue_reports_of(store::SqlConnection& sql,
       if (r.incidents.size() >= options.max_incidents) break;
       r.incidents.push_back(row.incident);
     }
-    std::string_view ex = rows.front().log_excerpt;
-    std::size_t i = 0;
-    while (i < ex.size() && r.log_excerpt.size() < options.max_log_lines) {
-      std::size_t nl = ex.find('\n', i);
-      if (nl == std::string_view::npos) nl = ex.size();
-      if (nl > i) r.log_excerpt.emplace_back(ex.substr(i, nl - i));
-      i = nl + 1;
-    }
+    for (std::string_view line : excerpt_lines(rows.front().log_excerpt, options.max_log_lines))
+      r.log_excerpt.emplace_back(line);
     out.push_back(std::move(r));
   }
   return out;

@@ -17,6 +17,7 @@
 #include "notify/bisection.h"
 #include "notify/report_json.h"
 #include "notify/smtp_sink.h"
+#include "notify/test_fixture.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
 #include "util/file.h"
@@ -26,22 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#define REQUIRE_AIOSMTPD()                                                          \
-  do {                                                                              \
-    if (!testing::aiosmtpd_available()) {                                           \
-      if (testing::ci()) FAIL() << "python3-aiosmtpd is missing (needed under CI)"; \
-      GTEST_SKIP() << "python3-aiosmtpd is not installed";                          \
-    }                                                                               \
-  } while (0)
-
-std::string script() { return std::string(KCI_SOURCE_DIR) + "/src/notify/testdata/smtp_sink.py"; }
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("kci-outbox-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using testing::smtp_sink_script;
 
 RenderedReport report(const std::string& object, const std::string& text) {
   RenderedReport r;
@@ -78,32 +64,13 @@ std::string header(const std::string& mail, const std::string& name) {
   return value;
 }
 
-class OutboxTest : public ::testing::TestWithParam<store::Driver> {
+class OutboxTest : public testing::DatabaseFixture<::testing::TestWithParam<store::Driver>> {
  protected:
-  void SetUp() override {
-    dir_ = temp_dir("db");
-    if (GetParam() == store::Driver::kSqlite) {
-      spec_ = "sqlite:" + (dir_ / "kci.db").string();
-    } else {
-      auto* pg = store::testing::PgTestCluster::get();
-      if (!pg) {
-        if (testing::ci()) FAIL() << "PostgreSQL: " << store::testing::PgTestCluster::skip_reason();
-        GTEST_SKIP() << store::testing::PgTestCluster::skip_reason();
-      }
-      spec_ = pg->create_database();
-    }
-    store::open_store(store::parse_database_spec(spec_))->init(true);
-    db_ = store::SqlConnection::open(store::parse_database_spec(spec_));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
-  std::string spec_;
-  std::unique_ptr<store::SqlConnection> db_;
+  void SetUp() override { open_database("outbox", GetParam()); }
 };
 
 TEST_P(OutboxTest, SameContentOnceAndUpdatesThreaded) {
-  Outbox box(*db_);
+  Outbox box(*db_->sql);
   MailContext c = context();
   c.in_reply_to = "<patch-1@lore.example.org>";  // a patchset checkout's message_id
   QueueResult first = box.queue(report("checkout:1:test:baseline", "one regression"), c);
@@ -140,12 +107,12 @@ TEST_P(OutboxTest, SameContentOnceAndUpdatesThreaded) {
 }
 
 TEST_P(OutboxTest, RetriesWithBackoffThenGivesUp) {
-  REQUIRE_AIOSMTPD();
-  testing::SmtpSink sink(script(), dir_ / "smtp");
+  KCI_REQUIRE_AIOSMTPD();
+  testing::SmtpSink sink(smtp_sink_script(), dir_ / "smtp");
   SmtpOptions o;
   o.url = sink.url();
   auto smtp = smtp_transport(o);
-  Outbox box(*db_);
+  Outbox box(*db_->sql);
   MailContext temp = context();
   temp.to = {{"", "tempfail@example.org"}};
   box.queue(report("checkout:1:build", "a"), temp);
@@ -181,24 +148,25 @@ TEST_P(OutboxTest, RetriesWithBackoffThenGivesUp) {
 // mail reaches the server at least once, and every mail that arrives more
 // than once arrives with the same Message-ID.
 TEST_P(OutboxTest, KillDuringDeliveryLosesNothing) {
-  REQUIRE_AIOSMTPD();
-  testing::SmtpSink sink(script(), dir_ / "smtp");
+  KCI_REQUIRE_AIOSMTPD();
+  testing::SmtpSink sink(smtp_sink_script(), dir_ / "smtp");
   const int kMails = 60;
   std::map<std::string, std::string> id_of_subject;
   {
-    Outbox box(*db_);
+    Outbox box(*db_->sql);
     for (int i = 0; i < kMails; ++i) {
       RenderedReport r = report("checkout:" + std::to_string(i) + ":test:baseline", "x");
       QueueResult q = box.queue(r, context());
       id_of_subject[r.subject] = q.message_id;
     }
   }
-  db_.reset();
+  db_->sql.reset();  // the child opens its own connection
+  db_->store.reset();
   pid_t child = fork();
   if (child == 0) {
     // The child delivers one mail per call, so it is killed between mails
     // or in the middle of one.
-    auto db = store::SqlConnection::open(store::parse_database_spec(spec_));
+    auto db = store::SqlConnection::open(db_->spec);
     Outbox box(*db);
     SmtpOptions o;
     o.url = sink.url();
@@ -216,8 +184,8 @@ TEST_P(OutboxTest, KillDuringDeliveryLosesNothing) {
   std::size_t before_restart = sink.messages().size();
   EXPECT_LT(before_restart, static_cast<std::size_t>(kMails));
 
-  db_ = store::SqlConnection::open(store::parse_database_spec(spec_));
-  Outbox box(*db_);
+  db_->sql = store::SqlConnection::open(db_->spec);
+  Outbox box(*db_->sql);
   SmtpOptions o;
   o.url = sink.url();
   auto smtp = smtp_transport(o);
@@ -280,7 +248,7 @@ NotifierConfig notifier_config() {
 }
 
 TEST_P(OutboxTest, SubscriptionsContactsAndQuietPeriod) {
-  Notifier n(*db_, notifier_config());
+  Notifier n(*db_->sql, notifier_config());
   CheckoutInfo c;
   c.id = "kci:4f1c0d3e";
   c.tree = "mainline";
@@ -328,7 +296,7 @@ TEST_P(OutboxTest, SubscriptionsContactsAndQuietPeriod) {
   // longer pending.
   NotifierConfig o = notifier_config();
   o.to_override = Address{"", "trial@example.org"};
-  Notifier trial(*db_, o);
+  Notifier trial(*db_->sql, o);
   TestDataSource source(reports);
   trial.touch("kci:other", 2000);
   // kci:4f1c0d3e is still pending and quiet; its mails were queued above
@@ -345,7 +313,7 @@ TEST_P(OutboxTest, SubscriptionsContactsAndQuietPeriod) {
 // A done bisection with a culprit is mailed once to the subscriptions that
 // want bisection reports of its tree, however often the queueing runs.
 TEST_P(OutboxTest, DoneBisectionsAreQueuedOncePerSubscription) {
-  bisect::BisectionTable table(*db_);
+  bisect::BisectionTable table(*db_->sql);
   auto add = [&](const std::string& key, bool culprit) {
     bisect::BisectRequest q;
     q.identity_key = key;
@@ -396,9 +364,9 @@ TEST_P(OutboxTest, DoneBisectionsAreQueuedOncePerSubscription) {
   x86.test_path = "baseline.dmesg.*";
   config.subscriptions = {wants, other, arm, x86};
   config.bisection_to_culprit = false;  // subscriptions only
-  Notifier n(*db_, config);
-  EXPECT_EQ(queue_bisection_reports(n, *db_, "kci <bot@example.org>", 10), 2);
-  EXPECT_EQ(queue_bisection_reports(n, *db_, "kci <bot@example.org>", 20), 0);
+  Notifier n(*db_->sql, config);
+  EXPECT_EQ(queue_bisection_reports(n, *db_->sql, "kci <bot@example.org>", 10), 2);
+  EXPECT_EQ(queue_bisection_reports(n, *db_->sql, "kci <bot@example.org>", 20), 0);
   auto entries = n.outbox().entries();
   ASSERT_EQ(entries.size(), 2u);
   std::set<std::string> subs;
@@ -417,9 +385,9 @@ TEST_P(OutboxTest, DoneBisectionsAreQueuedOncePerSubscription) {
   // By default the culprit's people get it too: one more mail, To the
   // author, the committer and the trailer addresses, queued once.
   config.bisection_to_culprit = true;
-  Notifier people(*db_, config);
-  EXPECT_EQ(queue_bisection_reports(people, *db_, "kci <bot@example.org>", 30), 1);
-  EXPECT_EQ(queue_bisection_reports(people, *db_, "kci <bot@example.org>", 40), 0);
+  Notifier people(*db_->sql, config);
+  EXPECT_EQ(queue_bisection_reports(people, *db_->sql, "kci <bot@example.org>", 30), 1);
+  EXPECT_EQ(queue_bisection_reports(people, *db_->sql, "kci <bot@example.org>", 40), 0);
   due = people.outbox().due_messages(40);
   ASSERT_EQ(due.size(), 3u);
   std::string culprit_mail;

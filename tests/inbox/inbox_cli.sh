@@ -4,10 +4,10 @@
 set -u
 kci=$1
 src=$2
+. "$src/tests/lib/smtp-sink.sh"
 work=$(mktemp -d)
-sink_pid=
 cleanup() {
-  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+  stop_smtp_sink
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -103,15 +103,11 @@ expect "reply: refused series answered, applied ones wait" "queued 1 reply, 2 se
 expect "reply --without-results" "queued 2 replies, 0 series waiting" "$work/reply2"
 "$kci" inbox reply --from "kci <bot@kci.example.org>" --domain kci.example.org --without-results > "$work/reply3"
 expect "each series answered once" "queued 0 replies" "$work/reply3"
-if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-  mkdir "$work/received"
-  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  /usr/bin/python3 "$src/src/notify/testdata/smtp_sink.py" "$port" "$work/received" > "$work/sink.out" &
-  sink_pid=$!
-  for _ in $(seq 1 100); do grep -q ready "$work/sink.out" && break; sleep 0.1; done
-  "$kci" notify send --once --smtp "smtp://127.0.0.1:$port" > /dev/null 2> "$work/send.err"
+if smtp_sink_available; then
+  start_smtp_sink "$src" "$work/received" || exit 1
+  "$kci" notify send --once --smtp "smtp://127.0.0.1:$smtp_port" > /dev/null 2> "$work/send.err"
   check "notify send" 0 $?
-  kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=
+  stop_smtp_sink
   [ "$(ls "$work/received" | wc -l)" -eq 3 ] || { echo "FAIL: expected 3 replies received:"; ls "$work/received"; failures=$((failures + 1)); }
   cat "$work"/received/* > "$work/all-mail"
   expect "reply threaded to the cover letter" "^In-Reply-To: <v2-cover@alice.example.org>" "$work/all-mail"

@@ -4,10 +4,11 @@
 set -u
 kci=$1
 src=$2
+. "$src/tests/lib/real-part.sh"
+. "$src/tests/lib/smtp-sink.sh"
 work=$(mktemp -d)
-sink_pid=
 cleanup() {
-  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+  stop_smtp_sink
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -19,10 +20,7 @@ check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS
     echo "ok: $1"
   fi
 }
-if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
-  if [ "${CI:-}" = true ]; then echo "FAIL: python3-aiosmtpd is missing (needed under CI)"; exit 1; fi
-  echo "SKIP: python3-aiosmtpd is not installed"; exit 0
-fi
+smtp_sink_available || missing_real_part "python3-aiosmtpd is not installed"
 
 export KCI_DATABASE="sqlite:$work/kci.db"
 td="$src/src/notify/testdata"
@@ -53,13 +51,9 @@ done
   "$work"/t*.json > /dev/null
 check "queue 40 more" 0 $?
 
-mkdir "$work/received"
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-/usr/bin/python3 "$td/smtp_sink.py" "$port" "$work/received" > "$work/sink.out" &
-sink_pid=$!
-for _ in $(seq 1 100); do grep -q ready "$work/sink.out" && break; sleep 0.1; done
+start_smtp_sink "$src" "$work/received" || exit 1
 
-"$kci" notify send --smtp "smtp://127.0.0.1:$port" > /dev/null 2>&1 &
+"$kci" notify send --smtp "smtp://127.0.0.1:$smtp_port" > /dev/null 2>&1 &
 sender=$!
 for _ in $(seq 1 300); do
   [ "$(ls "$work/received" | wc -l)" -ge 10 ] && break
@@ -67,7 +61,7 @@ for _ in $(seq 1 300); do
 done
 kill -9 "$sender"; wait "$sender" 2>/dev/null
 before=$(ls "$work/received" | wc -l)
-"$kci" notify send --once --smtp "smtp://127.0.0.1:$port" 2> "$work/send.err"
+"$kci" notify send --once --smtp "smtp://127.0.0.1:$smtp_port" 2> "$work/send.err"
 check "send after kill -9" 0 $?
 total=$(ls "$work/received" | wc -l)
 # Each mail is one (X-Kci-Object, Message-ID) pair: 42 objects, each

@@ -11,16 +11,16 @@ set -u
 kci=$1
 src=$2
 . "$src/tests/lib/real-part.sh"
+. "$src/tests/lib/smtp-sink.sh"
 work=$(mktemp -d)
-sink_pid=
 serve_pid=
 cleanup() {
   [ -n "$serve_pid" ] && kill -9 "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-  [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+  stop_smtp_sink
   rm -rf "$work"
 }
 trap cleanup EXIT
-/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing_real_part "python3-aiosmtpd is not installed"
+smtp_sink_available || missing_real_part "python3-aiosmtpd is not installed"
 
 n=30
 db="sqlite:$work/kci.db"
@@ -50,18 +50,13 @@ for i in range(1, n + 1):
 print(json.dumps(r))
 PY
 
-mkdir "$work/received"
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # 0.1 s per mail: the 30 mails take 3 s to go out.
-/usr/bin/python3 "$src/src/notify/testdata/smtp_sink.py" "$port" "$work/received" 0.1 > "$work/sink.out" &
-sink_pid=$!
-for _ in $(seq 1 100); do grep -q ready "$work/sink.out" && break; sleep 0.1; done
-grep -q ready "$work/sink.out" || { echo "FAIL: the SMTP server did not start"; exit 1; }
+start_smtp_sink "$src" "$work/received" 0.1 || exit 1
 
 start_serve() {
   "$kci" serve -d "$db" --listen 127.0.0.1:0 -q --no-dashboard --subscriptions "$work/subs.yaml" \
     --notify-quiet 0 --live-poll 0.2 --no-log-fetch --from "kci <bot@kci.example.org>" \
-    --domain kci.example.org --smtp "smtp://127.0.0.1:$port" 2>> "$work/serve.log" &
+    --domain kci.example.org --smtp "smtp://127.0.0.1:$smtp_port" 2>> "$work/serve.log" &
   serve_pid=$!
 }
 received() { ls "$work/received" | wc -l; }
