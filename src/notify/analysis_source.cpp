@@ -25,6 +25,51 @@ std::string plan_of(const std::string& path) {
   return dot == std::string::npos ? path : path.substr(0, dot);
 }
 
+// The active regressions of the checkout's tree whose newest failure is in
+// the checkout: the reported ones (analysis::regressions' default) and the
+// unstable ones the analysis does not report yet (found by their identity).
+std::vector<analysis::RegressionInfo> failing_here(store::SqlConnection& sql,
+                                                   const analysis::CheckoutInfo& info,
+                                                   const std::string& checkout_id) {
+  analysis::RegressionFilter filter;
+  filter.tree = info.tree_name;
+  filter.branch = info.git_repository_branch;
+  filter.origin = info.origin;
+  std::vector<analysis::RegressionInfo> out;
+  auto keep = [&](analysis::RegressionInfo&& r) {
+    if (r.identity.identity.kind == analysis::Kind::kTest && r.active &&
+        r.last_fail.checkout_id == checkout_id)
+      out.push_back(std::move(r));
+  };
+  for (auto& r : analysis::regressions(sql, filter)) keep(std::move(r));
+  std::vector<std::string> unreported;
+  sql.exec(
+      "SELECT DISTINCT identity_key FROM analysis_regressions WHERE active = 1 AND "
+      "reported = 0 AND tree_name = $1 AND git_repository_branch = $2 AND "
+      "last_fail_checkout = $3 ORDER BY identity_key",
+      {info.tree_name, info.git_repository_branch, checkout_id},
+      [&](const store::SqlRow& row) { unreported.emplace_back(row.text(0)); });
+  for (const auto& key : unreported) {
+    filter.identity_key = key;
+    filter.all = true;
+    for (auto& r : analysis::regressions(sql, filter)) {
+      if (!r.reported) keep(std::move(r));
+    }
+  }
+  return out;
+}
+
+// What the Unstable Tests section says of a failure the analysis holds
+// back: the status changes of the identity and its failures in a row.
+std::string unstable_note(const analysis::RegressionInfo& r) {
+  std::string note = "fails here";
+  if (r.fail_count > 1) note += " (" + std::to_string(r.fail_count) + " times in a row)";
+  note += ", " + std::to_string(r.identity.flips) + " status change" +
+          (r.identity.flips == 1 ? "" : "s") + " in its recent results";
+  if (!r.last_pass.describe.empty()) note += " (last pass: " + r.last_pass.describe + ")";
+  return note;
+}
+
 }  // namespace
 
 CheckoutReports AnalysisReportSource::reports(const CheckoutInfo& checkout) {
@@ -34,15 +79,7 @@ CheckoutReports AnalysisReportSource::reports(const CheckoutInfo& checkout) {
   if (sql_.component_version(analysis::kComponent) <= 0) return out;  // no analysis here
   auto info = analysis::checkout_info(sql_, checkout.id);
   if (!info) return out;
-  analysis::RegressionFilter filter;
-  filter.tree = info->tree_name;
-  filter.branch = info->git_repository_branch;
-  filter.origin = info->origin;
-  std::vector<analysis::RegressionInfo> here;
-  for (auto& r : analysis::regressions(sql_, filter)) {
-    if (r.identity.identity.kind == analysis::Kind::kTest && r.last_fail.checkout_id == checkout.id)
-      here.push_back(std::move(r));
-  }
+  std::vector<analysis::RegressionInfo> here = failing_here(sql_, *info, checkout.id);
   if (here.empty()) return out;
   auto known = triage::known_issues_of_regressions(store_, here);
   // Titles of the known issues named.
@@ -64,11 +101,15 @@ CheckoutReports AnalysisReportSource::reports(const CheckoutInfo& checkout) {
   std::string checkout_url = base_url_ + "/checkout/" + checkout.id;
 
   using RunKey = std::tuple<std::string, std::string, std::string, std::string>;
-  std::map<std::string, std::map<RunKey, TestRun>> plans;
+  struct Plan {
+    std::map<RunKey, TestRun> runs;
+    std::vector<UnstableTest> unstable;
+  };
+  std::map<std::string, Plan> plans;
   for (const auto& r : here) {
     const analysis::Identity& id = r.identity.identity;
-    TestRun& run =
-        plans[plan_of(id.path)][{id.platform, id.architecture, id.compiler, id.config_name}];
+    Plan& plan = plans[plan_of(id.path)];
+    TestRun& run = plan.runs[{id.platform, id.architecture, id.compiler, id.config_name}];
     if (run.platform.empty()) {
       run.platform = id.platform;
       run.arch = id.architecture;
@@ -98,23 +139,30 @@ CheckoutReports AnalysisReportSource::reports(const CheckoutInfo& checkout) {
     f.failing_days = static_cast<int>(r.failing_since_days);
     auto k = known.find(r.id);
     if (k != known.end() && !k->second.empty()) {
+      // A known issue is named, whether the test is stable or not.
       f.known_issue_id = k->second.front();
       auto t = titles.find(f.known_issue_id);
       f.known_issue_title = t != titles.end() ? t->second : f.known_issue_id;
+    } else if (!r.reported) {
+      // Unstable and held back by the analysis: listed apart, not counted.
+      plan.unstable.push_back(
+          UnstableTest{id.path, id.platform, id.architecture, f.url, unstable_note(r)});
+      continue;
     }
     run.failures.push_back(std::move(f));
   }
-  for (auto& [plan, runs] : plans) {
+  for (auto& [name, plan] : plans) {
     TestReport t;
     t.tree = info->tree_name;
     t.branch = info->git_repository_branch;
-    t.plan = plan;
+    t.plan = name;
     t.describe = info->describe;
     t.url = info->git_repository_url;
     t.sha = info->git_commit_hash;
     t.checkout_id = checkout.id;
     t.details_url = checkout_url;
-    for (auto& [key, run] : runs) t.test_runs.push_back(std::move(run));
+    for (auto& [key, run] : plan.runs) t.test_runs.push_back(std::move(run));
+    t.unstable = std::move(plan.unstable);
     out.tests.push_back(std::move(t));
   }
   return out;

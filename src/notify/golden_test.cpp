@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden files: each src/notify/testdata/NAME.json (report data and mail
-// fields) must render to testdata/NAME.eml byte for byte. To regenerate
+// fields) must render to testdata/NAME.eml byte for byte (the live test
+// report's golden case is in analysis_source_test.cpp). To regenerate
 // after an intended change, and review the diff:
-//   KCI_REGENERATE_GOLDEN=1 build/src/notify/notify_test --gtest_filter='Golden*'
+//   scripts/update-golden.sh   (KCI_UPDATE_GOLDEN=1 ctest -R '^Golden\.')
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "notify/mail.h"
 #include "notify/report_json.h"
 #include "util/file.h"
+#include "util/test_support.h"
 
 namespace kci::notify {
 namespace {
@@ -33,20 +34,12 @@ std::string mail_of(const fs::path& input) {
 }
 
 TEST(Golden, EveryInputRendersToItsMail) {
-  bool regenerate = std::getenv("KCI_REGENERATE_GOLDEN") != nullptr;
   int cases = 0;
-  for (const auto& e : fs::directory_iterator(testdata())) {
-    if (e.path().extension() != ".json") continue;
+  for (const fs::path& input : kci::testing::golden_inputs(testdata(), ".json")) {
     ++cases;
-    fs::path expected = e.path();
+    fs::path expected = input;
     expected.replace_extension(".eml");
-    std::string mail = mail_of(e.path());
-    if (regenerate) {
-      write_file_atomic(expected.string(), mail);
-      continue;
-    }
-    ASSERT_TRUE(fs::exists(expected)) << expected << " missing: regenerate (see golden_test.cpp)";
-    EXPECT_EQ(read_file(expected.string()), mail) << "for " << e.path().filename();
+    EXPECT_TRUE(kci::testing::check_golden(expected, mail_of(input))) << input.filename();
   }
   EXPECT_GE(cases, 4);
 }

@@ -187,6 +187,7 @@ RenderedReport render_test_report(const TestReport& r, const RenderOptions& opti
           k.set("platform", one(run.platform));
           k.set("arch", one(run.arch));
           k.set("lab", one(run.lab));
+          k.set("has_lab", !run.lab.empty());
           std::string issue = one(f.known_issue_id);
           if (!f.known_issue_title.empty()) {
             issue +=
@@ -233,7 +234,14 @@ RenderedReport render_test_report(const TestReport& r, const RenderOptions& opti
     mu::data ud;
     ud.set("path", one(u.path));
     ud.set("platform", one(u.platform));
-    if (!u.note.empty()) ud.set("note", one(u.note));
+    // Every key set, empty or not: a missing one would be looked up in
+    // the report's own fields (the report's url).
+    ud.set("arch", one(u.arch));
+    ud.set("has_arch", !u.arch.empty());
+    ud.set("url", one(u.url));
+    ud.set("has_url", !u.url.empty());
+    ud.set("note", one(u.note));
+    ud.set("has_note", !u.note.empty());
     unstable.push_back(ud);
   }
   mu::data d;

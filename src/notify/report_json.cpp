@@ -137,6 +137,8 @@ void read_test(Obj& o, TestReport& r) {
   o.objects("unstable", r.unstable, [](Obj& u, UnstableTest& t) {
     u.str("path", t.path);
     u.str("platform", t.platform);
+    u.str("arch", t.arch);
+    u.str("url", t.url);
     u.str("note", t.note);
   });
 }

@@ -40,9 +40,13 @@ struct TestRun {
   std::vector<TestCaseFailure> failures;
 };
 
-// A test whose status flips between runs: listed apart, not a regression.
+// A test whose status flips between runs: listed apart, not a regression
+// (the live source lists the failures of unstable tests that the analysis
+// does not report as regressions yet).
 struct UnstableTest {
-  std::string path, platform, note;
+  std::string path, platform, arch;
+  std::string url;   // the failing test on the dashboard ("" for none)
+  std::string note;  // "4 status changes in the last 10 runs"
 };
 
 struct TestReport {

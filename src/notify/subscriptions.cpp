@@ -226,7 +226,8 @@ TestReport narrow_test_report(const TestReport& report, const Subscription& s) {
   }
   out.unstable.clear();
   for (const auto& u : report.unstable) {
-    if (any_glob(s.platforms, u.platform) && glob_match(s.test_path, u.path)) {
+    if (any_glob(s.architectures, u.arch) && any_glob(s.platforms, u.platform) &&
+        glob_match(s.test_path, u.path)) {
       out.unstable.push_back(u);
     }
   }
