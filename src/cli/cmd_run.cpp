@@ -21,6 +21,7 @@
 #include "cli/live_options.h"
 #include "inbox/run_hook.h"
 #include "notify/bisection.h"
+#include "notify/maintainers.h"
 #include "notify/notifier.h"
 #include "notify/outbox.h"
 #include "orchestrator/instant_executor.h"
@@ -458,6 +459,14 @@ void add_run(CLI::App& root, RunContext& ctx) {
       server::LiveOptions lopt;
       lopt.database = spec;
       apply_live_options(o->live, lopt);
+      // The bisection mail's maintainers: get_maintainer.pl of the tree
+      // built here (--source), unless --maintainers-tree names another.
+      lopt.notifier.maintainers_tree =
+          notify::maintainers_tree_for(o->live.maintainers_tree, source_abs);
+      if (o->bisect && !o->quiet && !lopt.notifier.maintainers_tree.empty()) {
+        std::fprintf(stderr, "kci run: bisection mails Cc the maintainers named by %s\n",
+                     (lopt.notifier.maintainers_tree + "/scripts/get_maintainer.pl").c_str());
+      }
       lopt.base_url = base_url;
       lopt.log_prefix = "kci run";
       notifier = lopt.notifier;

@@ -16,7 +16,8 @@ void add_bisection_mail_options(CLI::App* cmd, std::string& bisection_to,
       ->check(CLI::IsMember({"culprit", "subscriptions"}));
   cmd->add_option("--maintainers-tree", maintainers_tree,
                   "Kernel git tree holding the culprit: its scripts/get_maintainer.pl names the "
-                  "maintainers of the files the culprit touches (Cc of the bisection report)");
+                  "maintainers of the files the culprit touches (Cc of the bisection report; "
+                  "kci run's default: its --source tree when that has scripts/get_maintainer.pl)");
 }
 
 void add_live_options(CLI::App* cmd, LiveCliOptions& o) {

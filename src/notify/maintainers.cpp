@@ -36,6 +36,11 @@ bool has_get_maintainer(const std::string& tree) {
          fs::exists(fs::path(tree) / "MAINTAINERS", ec);
 }
 
+std::string maintainers_tree_for(const std::string& chosen, const std::string& source) {
+  if (!chosen.empty()) return chosen;
+  return has_get_maintainer(source) ? source : std::string();
+}
+
 std::vector<Address> get_maintainers(const std::string& tree, const std::string& commit,
                                      const MaintainerOptions& options, CommandRunner& runner) {
   if (!has_get_maintainer(tree)) return {};

@@ -24,6 +24,12 @@ struct MaintainerOptions {
 // Whether `tree` has scripts/get_maintainer.pl and MAINTAINERS.
 bool has_get_maintainer(const std::string& tree);
 
+// The tree whose get_maintainer.pl names a culprit's maintainers: `chosen`
+// (--maintainers-tree) when given, else `source` (the tree kci checked out,
+// built and bisected in: `kci run --source`) when it has
+// scripts/get_maintainer.pl and MAINTAINERS, else "" (no maintainers).
+std::string maintainers_tree_for(const std::string& chosen, const std::string& source);
+
 // The addresses get_maintainer.pl prints for `commit` of the git work tree
 // `tree`, in its order, each once; text that is not a plain address is
 // dropped. Empty when the tree has no get_maintainer.pl. Throws Error

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "notify/notifier.h"
+#include "notify/test_fixture.h"
 #include "store/store.h"
 #include "util/file.h"
 #include "util/subprocess.h"
@@ -61,8 +62,7 @@ class GetMaintainer : public ::testing::Test {
     if (kernel_.empty()) {
       KCI_MISSING_REAL_PART("no " << kTarball << " (apt-get install linux-source-6.1)");
     }
-    tree_ = fs::temp_directory_path() / ("kci-maint-" + std::to_string(getpid()));
-    fs::remove_all(tree_);
+    tree_ = testing::fresh_temp_dir("maint");
     fs::create_directories(tree_ / "scripts");
     fs::copy_file(fs::path(kernel_) / "MAINTAINERS", tree_ / "MAINTAINERS");
     fs::copy_file(fs::path(kernel_) / "scripts/get_maintainer.pl",
@@ -139,21 +139,30 @@ TEST_F(GetMaintainer, NoScriptNoMaintainersAndAnUnknownCommitIsAnError) {
   EXPECT_THROW(get_maintainers(tree_.string(), "--output=/tmp/x"), InvalidInputError);
 }
 
+// kci run's default: the --source tree it built (and bisected in) names the
+// maintainers when it has get_maintainer.pl; --maintainers-tree wins; a
+// tree without the script names nobody.
+TEST_F(GetMaintainer, RunDefaultsTheMaintainersTreeToItsSourceTree) {
+  EXPECT_EQ(maintainers_tree_for("", tree_.string()), tree_.string());
+  EXPECT_EQ(maintainers_tree_for("/elsewhere/linux", tree_.string()), "/elsewhere/linux");
+  EXPECT_EQ(maintainers_tree_for("", (tree_ / "kernel").string()), "");
+  EXPECT_EQ(maintainers_tree_for("", ""), "");
+  fs::remove(tree_ / "MAINTAINERS");
+  EXPECT_EQ(maintainers_tree_for("", tree_.string()), "");
+}
+
 // The bisection mail to the culprit's people: To the author, the committer
 // and the trailers, Cc the maintainers get_maintainer.pl names; a
 // subscription's mail stays as it was.
 TEST_F(GetMaintainer, BisectionMailGoesToTheCulpritsPeopleAndMaintainers) {
-  fs::path db_file = tree_ / "kci.db";
-  auto spec = store::parse_database_spec("sqlite:" + db_file.string());
-  store::open_store(spec)->init(true);
-  auto db = store::SqlConnection::open(spec);
+  auto db = testing::TestDatabase::sqlite(tree_);
   NotifierConfig config;
   Subscription sub;
   sub.name = "bisections";
   sub.kinds = {ReportKind::kBisection};
   sub.to = {Address{"", "bisect@example.org"}};
   config.subscriptions = {sub};
-  config.maintainers_tree = tree_.string();
+  config.maintainers_tree = maintainers_tree_for("", tree_.string());  // as kci run --source
   BisectionResult r;
   r.tree = "mainline";
   r.branch = "master";
@@ -167,7 +176,7 @@ TEST_F(GetMaintainer, BisectionMailGoesToTheCulpritsPeopleAndMaintainers) {
   r.good_commit = std::string(40, 'a');
   r.bad_commit = std::string(40, 'b');
   CheckoutInfo c{"kci:c2", "mainline", "master", "kci", {}, ""};
-  Notifier n(*db, config);
+  Notifier n(*db->sql, config);
   EXPECT_EQ(n.queue_bisection(c, r, 100), 2);
   EXPECT_EQ(n.queue_bisection(c, r, 200), 0);
   std::set<std::string> to_people;
@@ -194,13 +203,13 @@ TEST_F(GetMaintainer, BisectionMailGoesToTheCulpritsPeopleAndMaintainers) {
   config.bisection_to_culprit = false;
   r.culprit_sha = culprit_;
   r.test_case = "baseline.dmesg";  // another report
-  Notifier only(*db, config);
+  Notifier only(*db->sql, config);
   EXPECT_EQ(only.queue_bisection(c, r, 300), 1);
   // A trial run: every mail goes to the override, nobody else.
   config.bisection_to_culprit = true;
   config.to_override = Address{"", "trial@example.org"};
   r.test_case = "baseline.other";
-  Notifier trial(*db, config);
+  Notifier trial(*db->sql, config);
   EXPECT_EQ(trial.queue_bisection(c, r, 400), 2);
   for (const auto& m : trial.outbox().due_messages(400)) {
     if (m.find("baseline.other") == std::string::npos) continue;
