@@ -35,7 +35,10 @@ inline bool ci() {
 class SmtpSink {
  public:
   // Starts the server; throws std::runtime_error when it does not come up.
-  SmtpSink(const std::string& script, const std::filesystem::path& dir) : dir_(dir) {
+  // options: smtp_sink.py's (--tls CERT KEY, --auth USER:PASSWORD).
+  SmtpSink(const std::string& script, const std::filesystem::path& dir,
+           const std::vector<std::string>& options = {})
+      : dir_(dir) {
     std::filesystem::create_directories(dir_);
     port_ = free_port();
     int fds[2];
@@ -46,7 +49,12 @@ class SmtpSink {
       close(fds[0]);
       close(fds[1]);
       std::string port = std::to_string(port_);
-      execl("/usr/bin/python3", "python3", script.c_str(), port.c_str(), dir_.c_str(), nullptr);
+      std::vector<std::string> args = {"python3", script, port, dir_.string()};
+      args.insert(args.end(), options.begin(), options.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv("/usr/bin/python3", argv.data());
       _exit(127);
     }
     close(fds[1]);
