@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "util/error.h"
+#include "util/huge_pages.h"
 
 namespace kci::cli {
 
@@ -27,6 +28,8 @@ bool add_command(int order, CommandRegistrar registrar) {
 }  // namespace kci::cli
 
 int main(int argc, char** argv) {
+  // First: it may execute kci again with glibc's huge-page heap.
+  kci::util::use_huge_page_heap(argv);
   using namespace kci::cli;
   CLI::App app{
       "kci: KernelCI as one toolkit. KCIDB reports (validate, upgrade, merge), the\n"
