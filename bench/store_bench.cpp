@@ -37,6 +37,7 @@
 
 #include "report/model.h"
 #include "store/store.h"
+#include "util/huge_pages.h"
 
 using namespace kci;
 using Clock = std::chrono::steady_clock;
@@ -179,6 +180,9 @@ void load_all(const std::string& spec, store::Store& shared, std::vector<report:
   if (error) std::rethrow_exception(error);
 }
 
+// --split-min (QueryOptions::split_min_values; 0: one connection).
+std::size_t g_split_min = store::QueryOptions::kDefaultSplitMinValues;
+
 void run(const std::string& spec, const report::Report& base, int copies, int batch, int threads,
          int rounds, int queries, bool query_only) {
   auto store = store::open_store(spec);
@@ -214,7 +218,10 @@ void run(const std::string& spec, const report::Report& base, int copies, int ba
     auto t0 = Clock::now();
     double c0 = cpu_seconds();
     double p0 = postgres_cpu_seconds(postmaster);
-    std::size_t found = store->query(ids, {true, false, false}).size();
+    store::QueryOptions options;
+    options.children = true;
+    options.split_min_values = g_split_min;
+    std::size_t found = store->query(ids, options).size();
     double s = seconds_since(t0);
     double c = cpu_seconds() - c0;
     double p = postgres_cpu_seconds(postmaster) - p0;
@@ -230,6 +237,8 @@ void run(const std::string& spec, const report::Report& base, int copies, int ba
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As kci itself: glibc's huge-page heap (see util/huge_pages.h).
+  util::use_huge_page_heap(argv);
   int copies = 0;
   int batch = 0;  // 0 = every copy in one report
   int threads = 1;
@@ -263,11 +272,13 @@ int main(int argc, char** argv) {
       queries = std::max(1, std::stoi(next()));
     else if (a == "--query-only")
       query_only = true;
+    else if (a == "--split-min")
+      g_split_min = std::stoul(next());
     else {
       std::fprintf(stderr,
                    "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
                    "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N] "
-                   "[--rounds N] [--queries N] [--query-only]\n",
+                   "[--rounds N] [--queries N] [--query-only] [--split-min N]\n",
                    argv[0]);
       return 2;
     }

@@ -71,6 +71,12 @@ struct QueryOptions {
                           // issue->incident
   bool parents = false;   // add everything above the (expanded) set
   bool with_metadata = false;
+  // A step of the closure that looks up at least this many values is split
+  // in two halves, read at the same time on a second connection to the
+  // database (0: never). Not for an in-memory SQLite database, which a
+  // second connection would not see.
+  std::size_t split_min_values = kDefaultSplitMinValues;
+  static constexpr std::size_t kDefaultSplitMinValues = 2048;
 };
 
 // Which rows a driver reads: all, a `_timestamp` window, or those whose
@@ -159,7 +165,15 @@ class Store {
   bool checked_initialized_ = false;
 
  private:
+  // The second connection query() reads half of a large step on (opened
+  // on first use; nullptr when the database cannot have one). Its own
+  // Store, so its calls lock it and not this one.
+  Store* split_reader();
+
   DatabaseSpec spec_;
+  std::mutex split_reader_mutex_;
+  std::unique_ptr<Store> split_reader_;
+  bool split_reader_opened_ = false;
 };
 
 // Opens (connects to) the database of a spec. The schema is not created:

@@ -440,6 +440,83 @@ TEST_P(StoreTest, QueryChildrenAndParents) {
             (Ids{"o:b2", "o:c1", "o:i1v2", "o:n2"}));
 }
 
+// A graph large enough that the query's steps have many values: 3
+// checkouts, 60 builds, 600 tests, an incident on every third test and on
+// every fifth build, under 2 issues.
+Report wide_graph() {
+  Report r;
+  for (int c = 0; c < 3; ++c) {
+    auto& co = r.checkouts.emplace_back();
+    co.id = "o:c" + std::to_string(c);
+    co.origin = "o";
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto& is = r.issues.emplace_back();
+    is.id = "o:i" + std::to_string(i);
+    is.version = 1;
+    is.origin = "o";
+  }
+  int incident = 0;
+  auto add_incident = [&](const std::string* build, const std::string* test) {
+    auto& n = r.incidents.emplace_back();
+    n.id = "o:n" + std::to_string(incident);
+    n.origin = "o";
+    n.issue_id = "o:i" + std::to_string(incident % 2);
+    n.issue_version = 1;
+    if (build) n.build_id = *build;
+    if (test) n.test_id = *test;
+    ++incident;
+  };
+  for (int b = 0; b < 60; ++b) {
+    std::string build = "o:b" + std::to_string(b);
+    auto& bu = r.builds.emplace_back();
+    bu.id = build;
+    bu.origin = "o";
+    bu.checkout_id = "o:c" + std::to_string(b % 3);
+    if (b % 5 == 0) add_incident(&build, nullptr);
+    for (int t = 0; t < 10; ++t) {
+      std::string test = build + "t" + std::to_string(t);
+      auto& te = r.tests.emplace_back();
+      te.id = test;
+      te.origin = "o";
+      te.build_id = build;
+      te.path = "boot.t" + std::to_string(t);
+      if ((b * 10 + t) % 3 == 0) add_incident(nullptr, &test);
+    }
+  }
+  return r;
+}
+
+// Large steps are read in two halves on two connections (QueryOptions::
+// split_min_values): the same objects as on one connection, each once, also
+// when an earlier step collected some of them already.
+TEST_P(StoreTest, SplitQueryReadsWhatOneConnectionReads) {
+  store_->load(wide_graph());
+  QueryIds ids;
+  ids.checkouts = {"o:c0", "o:c2"};
+  ids.tests = {"o:b1t1", "o:b3t4"};  // also reached through their builds
+  ids.incidents = {"o:n4"};
+  for (bool parents : {false, true}) {
+    QueryOptions one;
+    one.children = true;
+    one.parents = parents;
+    one.split_min_values = 0;
+    QueryOptions split = one;
+    split.split_min_values = 2;
+    Report a = store_->query(ids, one);
+    Report b = store_->query(ids, split);
+    EXPECT_EQ(ids_of(a), ids_of(b));
+    EXPECT_TRUE(canonical(a) == canonical(b));
+    // c0 and c2 with their 40 builds and 400 tests (b3t4 among them), and
+    // b1t1; with parents also b1t1's build and checkout (c1).
+    EXPECT_EQ(a.builds.size(), parents ? 41u : 40u);
+    EXPECT_EQ(a.tests.size(), 401u);
+    EXPECT_EQ(a.checkouts.size(), parents ? 3u : 2u);
+    std::vector<std::string> all = ids_of(b);
+    EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "an object twice";
+  }
+}
+
 TEST_P(StoreTest, ComponentsKeepOwnMigrations) {
   std::vector<Migration> tokens = {
       {1, "tokens table", "CREATE TABLE kci_tokens (hash TEXT PRIMARY KEY)",
