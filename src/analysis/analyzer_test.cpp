@@ -153,6 +153,28 @@ void check_against_truth(store::SqlConnection& sql, const Truth& truth) {
   }
   EXPECT_GT(checked, 10u);
 
+  // What a report of a branch's newest checkout lists: the active
+  // regressions whose newest failure is in it, held-back (unstable) ones too.
+  std::size_t in_newest = 0;
+  for (const auto& branch : truth.branches) {
+    const std::string& newest = branch.checkouts.back();
+    std::size_t want = 0;
+    for (const auto& t : truth.identities) {
+      for (const auto& w : t.regressions) want += w.active && w.last_fail == newest;
+    }
+    RegressionFilter f;
+    f.unreported = true;
+    f.last_fail_checkout = newest;
+    auto got = regressions(sql, f);
+    EXPECT_EQ(got.size(), want) << newest;
+    for (const auto& g : got) {
+      EXPECT_TRUE(g.active);
+      EXPECT_EQ(g.last_fail.checkout_id, newest);
+    }
+    in_newest += got.size();
+  }
+  EXPECT_GT(in_newest, 0u);
+
   // Every pair of consecutive checkouts of every branch.
   std::map<std::string, std::size_t> seen;
   std::map<std::string, const TruthIdentity*> by_key;

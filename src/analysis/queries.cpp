@@ -178,8 +178,10 @@ std::vector<RegressionInfo> regressions(store::SqlConnection& sql, const Regress
     params.push_back(*value);
     where += (where.empty() ? " WHERE " : " AND ") + text + " = $" + std::to_string(params.size());
   };
-  if (!f.all) where = " WHERE g.active = 1 AND g.reported = 1";
+  if (!f.all)
+    where = f.unreported ? " WHERE g.active = 1" : " WHERE g.active = 1 AND g.reported = 1";
   cond("g.tree_name", f.tree);
+  cond("g.last_fail_checkout", f.last_fail_checkout);
   cond("g.git_repository_branch", f.branch);
   cond("g.identity_key", f.identity_key);
   cond("i.origin", f.origin);

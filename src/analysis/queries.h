@@ -59,6 +59,11 @@ CompareResult compare(store::SqlConnection& sql, const std::string& a, const std
 struct RegressionFilter {
   std::optional<std::string> tree, branch, origin, identity_key;
   bool all = false;  // closed ones, and unstable ones not yet reported, too
+  // Without `all`: the active ones the analysis holds back (unstable, not
+  // reported yet) too.
+  bool unreported = false;
+  // Only those whose newest failure is in this checkout (a report's).
+  std::optional<std::string> last_fail_checkout;
 };
 struct PointInfo {
   std::string id, checkout_id, describe, time;

@@ -25,9 +25,9 @@ std::string plan_of(const std::string& path) {
   return dot == std::string::npos ? path : path.substr(0, dot);
 }
 
-// The active regressions of the checkout's tree whose newest failure is in
-// the checkout: the reported ones (analysis::regressions' default) and the
-// unstable ones the analysis does not report yet (found by their identity).
+// The active test regressions of the checkout's tree whose newest failure
+// is in the checkout: the reported ones and the unstable ones the analysis
+// holds back.
 std::vector<analysis::RegressionInfo> failing_here(store::SqlConnection& sql,
                                                    const analysis::CheckoutInfo& info,
                                                    const std::string& checkout_id) {
@@ -35,27 +35,12 @@ std::vector<analysis::RegressionInfo> failing_here(store::SqlConnection& sql,
   filter.tree = info.tree_name;
   filter.branch = info.git_repository_branch;
   filter.origin = info.origin;
-  std::vector<analysis::RegressionInfo> out;
-  auto keep = [&](analysis::RegressionInfo&& r) {
-    if (r.identity.identity.kind == analysis::Kind::kTest && r.active &&
-        r.last_fail.checkout_id == checkout_id)
-      out.push_back(std::move(r));
-  };
-  for (auto& r : analysis::regressions(sql, filter)) keep(std::move(r));
-  std::vector<std::string> unreported;
-  sql.exec(
-      "SELECT DISTINCT identity_key FROM analysis_regressions WHERE active = 1 AND "
-      "reported = 0 AND tree_name = $1 AND git_repository_branch = $2 AND "
-      "last_fail_checkout = $3 ORDER BY identity_key",
-      {info.tree_name, info.git_repository_branch, checkout_id},
-      [&](const store::SqlRow& row) { unreported.emplace_back(row.text(0)); });
-  for (const auto& key : unreported) {
-    filter.identity_key = key;
-    filter.all = true;
-    for (auto& r : analysis::regressions(sql, filter)) {
-      if (!r.reported) keep(std::move(r));
-    }
-  }
+  filter.unreported = true;
+  filter.last_fail_checkout = checkout_id;
+  std::vector<analysis::RegressionInfo> out = analysis::regressions(sql, filter);
+  std::erase_if(out, [](const analysis::RegressionInfo& r) {
+    return r.identity.identity.kind != analysis::Kind::kTest;
+  });
   return out;
 }
 

@@ -131,6 +131,7 @@ std::optional<BuildReport> build_report_of(store::Store& store, store::SqlConnec
   filter.tree = info->tree;
   filter.branch = info->branch;
   filter.origin = info->origin;
+  filter.last_fail_checkout = checkout_id;
   bool analysed = sql.component_version(analysis::kComponent) > 0;
   for (const auto& r :
        analysed ? analysis::regressions(sql, filter) : std::vector<analysis::RegressionInfo>{}) {
