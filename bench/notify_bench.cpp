@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Email report figures (docs/performance.md, "Email reports"); run by hand:
-//   build/bench/notify_bench [--mails N] [--tests N]
+//   build/bench/notify_bench [--mails N] [--tests N] [--live-tests N] [--deliveries N]
 // 1. render + compose + RFC 5322 text per mail (the golden test report);
 // 2. the reports of one checkout of --tests tests (default 50,000): group
 //    the test results into runs, narrow for three subscriptions, render;
-// 3. delivery to a local SMTP server (python3-aiosmtpd) over one libcurl
+// 3. the live path for one checkout of about --live-tests tests (default
+//    50,000): generated history (src/analysis/generator.h, 4 checkouts of
+//    one branch) loaded through ingest and analysed in a SQLite file, then
+//    AnalysisReportSource::reports (regressions, known issues, unstable
+//    tests, summary counts from the analysis tables) + narrow + render;
+// 4. delivery to a local SMTP server (python3-aiosmtpd) over one libcurl
 //    connection, mails/s.
 #include <chrono>
 #include <cstdio>
@@ -13,6 +18,10 @@
 #include <map>
 #include <string>
 
+#include "analysis/analyzer.h"
+#include "analysis/generator.h"
+#include "ingest/loader.h"
+#include "notify/analysis_source.h"
 #include "notify/mail.h"
 #include "notify/outbox.h"
 #include "notify/report_json.h"
@@ -91,11 +100,12 @@ TestReport checkout_report(const std::vector<TestResult>& tests) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int mails = 2000, tests = 50000, deliveries = 500;
+  int mails = 2000, tests = 50000, deliveries = 500, live_tests = 50000;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--mails")) mails = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--tests")) tests = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--deliveries")) deliveries = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--live-tests")) live_tests = std::atoi(argv[i + 1]);
   }
   std::string src = KCI_SOURCE_DIR;
 
@@ -177,7 +187,81 @@ int main(int argc, char** argv) {
       "(group + narrow + render, %zu bytes of mail)\n",
       tests, regressions, best, out_bytes);
 
-  // 3. Delivery to a local SMTP server.
+  // 3. The live path: the analysis tables of a generated branch.
+  if (live_tests > 0) {
+    kci::analysis::GenOptions g;
+    g.trees = 1;
+    g.branches = 1;
+    g.checkouts = 4;
+    g.architectures = 2;
+    g.configs = 2;
+    g.build_only_configs = 0;
+    g.platforms = 10;                                      // per architecture
+    g.paths = std::max(1, live_tests / (2 * 2 * 10) + 1);  // per platform
+    // About 1% of the identities change (section 2's share), not the
+    // generator's defaults (6% regressions) made to exercise the analysis.
+    g.p_regression = 0.005;
+    g.p_fix = 0.003;
+    g.p_never = 0.002;
+    g.p_unstable = 0.003;
+    g.p_skip = 0.02;
+    g.p_appear = 0.003;
+    g.p_disappear = 0.002;
+    auto ldir = std::filesystem::temp_directory_path() /
+                ("kci-notify-bench-live-" + std::to_string(getpid()));
+    std::filesystem::create_directories(ldir);
+    auto spec = kci::store::parse_database_spec("sqlite:" + (ldir / "kci.db").string());
+    auto store = kci::store::open_store(spec);
+    store->init(true);
+    auto db = kci::store::SqlConnection::open(spec);
+    std::string last;
+    std::size_t last_tests = 0;
+    auto tl = Clock::now();
+    {
+      kci::ingest::Loader loader(*store);
+      kci::analysis::Generator(g).run([&](kci::report::Report& r) {
+        last = r.checkouts.front().id.value_or("");
+        last_tests = r.tests.size();
+        loader.load(r);
+      });
+      kci::analysis::Analyzer(*store, *db).rebuild();
+    }
+    std::printf("live: %zu tests in the last of 4 checkouts, loaded and analysed in %.1f s\n",
+                last_tests, ms_since(tl) / 1000);
+    AnalysisReportSource source(*store, *db, "https://kci.example.org");
+    CheckoutInfo c{last, "", "", "", {}, ""};
+    double best_live = 1e9, best_source = 1e9;
+    std::size_t live_bytes = 0, reports = 0, unstable = 0;
+    int live_regressions = 0;
+    for (int round = 0; round < 5; ++round) {
+      auto t = Clock::now();
+      CheckoutReports rs = source.reports(c);
+      best_source = std::min(best_source, ms_since(t));
+      live_bytes = 0;
+      live_regressions = 0;
+      unstable = 0;
+      reports = rs.tests.size();
+      for (const auto& tr : rs.tests) {
+        live_regressions += regression_count(tr);
+        unstable += tr.unstable.size();
+        for (const auto& s : subs) {
+          RenderedReport r = render_test_report(narrow_test_report(tr, s));
+          live_bytes += render_message(compose_mail(r, context())).size();
+        }
+      }
+      best_live = std::min(best_live, ms_since(t));
+    }
+    std::printf(
+        "live: reports of that checkout (%zu plans, %d regressions, %zu unstable listed apart, "
+        "build report, new issues), 3 subscriptions: %.1f ms best of 5 (of which "
+        "AnalysisReportSource::reports %.1f ms; %zu bytes of test mail)\n",
+        reports, live_regressions, unstable, best_live, best_source, live_bytes);
+    db.reset();
+    store.reset();
+    std::filesystem::remove_all(ldir);
+  }
+
+  // 4. Delivery to a local SMTP server.
   if (!testing::aiosmtpd_available()) {
     std::printf("smtp: skipped (python3-aiosmtpd not installed)\n");
     return 0;
