@@ -241,6 +241,24 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     checkout(result.start);
     StepRecord good_step = run_step("verify-good", result.start, endpoint_runs, false);
     result.steps.push_back(good_step);
+    auto endpoint_problem = [&](const StepRecord& s, Verdict want) -> std::string {
+      if (options_.build_only) {
+        if (s.build.status == Status::kError) return "error";
+        return (s.verdict == want) ? "" : (want == Verdict::kGood ? "good-fails" : "bad-passes");
+      }
+      if (s.build.status == Status::kError) return "error";
+      if (s.build.status == Status::kFail)
+        return want == Verdict::kGood ? "good-fails" : "bad-passes";
+      Counts c = count(s.runs);
+      if (c.valid() == 0) return "error";
+      if (want == Verdict::kGood) return c.fail > 0 ? "good-fails" : "";
+      return c.fail == 0 ? "bad-passes" : "";
+    };
+    // A good commit that fails ends it here: the bad one need not be built.
+    if (auto p = endpoint_problem(good_step, Verdict::kGood); !p.empty()) {
+      result.status = p == "error" ? "aborted" : p;
+      return finish();
+    }
     checkout(result.bad);
     StepRecord bad_step = run_step("verify-bad", result.bad, endpoint_runs, false);
     // A flaky regression: the bad commit fails only sometimes. Keep running
@@ -263,23 +281,6 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     result.steps.push_back(bad_step);
     result.runs_per_step = runs;
 
-    auto endpoint_problem = [&](const StepRecord& s, Verdict want) -> std::string {
-      if (options_.build_only) {
-        if (s.build.status == Status::kError) return "error";
-        return (s.verdict == want) ? "" : (want == Verdict::kGood ? "good-fails" : "bad-passes");
-      }
-      if (s.build.status == Status::kError) return "error";
-      if (s.build.status == Status::kFail)
-        return want == Verdict::kGood ? "good-fails" : "bad-passes";
-      Counts c = count(s.runs);
-      if (c.valid() == 0) return "error";
-      if (want == Verdict::kGood) return c.fail > 0 ? "good-fails" : "";
-      return c.fail == 0 ? "bad-passes" : "";
-    };
-    if (auto p = endpoint_problem(good_step, Verdict::kGood); !p.empty()) {
-      result.status = p == "error" ? "aborted" : p;
-      return finish();
-    }
     if (auto p = endpoint_problem(bad_step, Verdict::kBad); !p.empty()) {
       result.status = p == "error" ? "aborted" : p;
       return finish();
@@ -348,6 +349,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
 
 void Bisector::run_checks(BisectResult& result) {
   const std::string culprit = result.culprit->hash;
+  runner_.begin_checks();
   int runs = options_.build_only ? 1 : std::max(result.runs_per_step, options_.check_runs);
   // Every run counts here: no early stop, so "fails 3 of 3" means three runs.
   auto all_runs = [&](const std::string& stage, const std::string& commit) {
@@ -496,6 +498,10 @@ std::string result_json(const BisectResult& r, int indent) {
     put(w, "subject", s.subject);
     put(w, "build", name(s.build.status));
     if (!s.build.reason.empty()) put(w, "build_reason", s.build.reason);
+    w.Key("build_reused");
+    w.Bool(s.build.reused);
+    w.Key("build_seconds");
+    w.Double(std::round(s.build.seconds * 100) / 100);
     w.Key("build_attempts");
     w.Int(s.build_attempts);
     w.Key("runs");
@@ -563,8 +569,9 @@ std::string result_summary(const BisectResult& r) {
     std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds, s.build.seconds,
                   test_seconds);
     out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ')
-        << s.commit.substr(0, 12) << "  build " << name(s.build.status) << "  tests [" << runs
-        << "]  " << verdict_name(s.verdict) << line << "  " << s.subject.substr(0, 50) << "\n";
+        << s.commit.substr(0, 12) << "  build " << name(s.build.status)
+        << (s.build.reused ? " (reused)" : "") << "  tests [" << runs << "]  "
+        << verdict_name(s.verdict) << line << "  " << s.subject.substr(0, 50) << "\n";
   }
   return out.str();
 }

@@ -38,6 +38,7 @@ struct BuildOutcome {
   std::string reason;              // one line, for FAIL and ERROR
   std::string image_digest;        // e.g. SHA-256 of the kernel image; "" unknown
   double seconds = 0;
+  bool reused = false;  // the runner had built this commit already and reused that build
 };
 
 // One run of the test under bisection. PASS and FAIL are signals; ERROR and
@@ -58,6 +59,8 @@ class StepRunner {
   virtual BuildOutcome build(const std::string& commit) = 0;
   // Runs the test once against the last successful build of `commit`.
   virtual TestOutcome test(const std::string& commit) = 0;
+  // The bisection is over; the checks (verify, revert) start.
+  virtual void begin_checks() {}
 };
 
 struct BisectOptions {

@@ -234,6 +234,9 @@ TEST(Bisector, GoodFailsAndBadPassesStopCleanly) {
   BisectResult r = bisector.run(h.commits[20], h.commits.back());
   EXPECT_EQ(r.status, "good-fails");
   EXPECT_FALSE(r.culprit);
+  // It stops there: the bad commit is not built.
+  ASSERT_EQ(r.steps.size(), 1u);
+  EXPECT_EQ(r.steps[0].stage, "verify-good");
   // Both before it: the "bad" one passes.
   r = bisector.run(h.commits[0], h.commits[10]);
   EXPECT_EQ(r.status, "bad-passes");

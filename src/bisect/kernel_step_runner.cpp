@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "bisect/kernel_step_runner.h"
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "pipeline/build/kbuild.h"
+#include "pipeline/build/toolchain.h"
 #include "pipeline/runtime/qemu.h"
 #include "util/log.h"
 #include "util/sha256.h"
+#include "util/subprocess.h"
 
 namespace kci::bisect {
 
@@ -21,11 +25,157 @@ std::string file_digest(const std::string& path) {
   return sha256_hex(data);
 }
 
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+void progress_line(const std::string& what, const std::string& commit, const std::string& status,
+                   double seconds, const std::string& why) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", seconds);
+  log::info("kci bisect: " + what + " " + commit.substr(0, 12) + " " + status + " (" + text + ")" +
+            (why.empty() ? "" : ": ") + why);
+}
+
 }  // namespace
 
-KernelStepRunner::KernelStepRunner(KernelStepOptions options) : options_(std::move(options)) {}
+bool affects_config(const std::string& path, const std::string& srcarch) {
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  // Kconfig, Kconfig.debug, ...: the options and their defaults; configs/
+  // (arch/*/configs, kernel/configs): defconfigs and in-tree fragments;
+  // scripts/: kconfig itself and the shell helpers Kconfig runs; the
+  // Makefiles that define the config targets and the toolchain tests.
+  return starts_with(base, "Kconfig") || path.find("configs/") != std::string::npos ||
+         starts_with(path, "scripts/") || path == "Makefile" ||
+         path == "arch/" + srcarch + "/Makefile";
+}
+
+std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir) {
+  namespace fs = std::filesystem;
+  std::set<std::string> inputs;
+  std::string prefix = source_dir;
+  while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+  prefix += "/";
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(build_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& file = it->path();
+    std::string name = file.filename().string();
+    if (name.size() < 5 || name[0] != '.' || name.compare(name.size() - 4, 4, ".cmd") != 0 ||
+        !it->is_regular_file(ec)) {
+      continue;
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (std::size_t pos = text.find(prefix); pos != std::string::npos;
+         pos = text.find(prefix, pos)) {
+      std::size_t start = pos + prefix.size();
+      std::size_t stop = text.find_first_of(" \t\n\\):;,'\"", start);
+      if (stop == std::string::npos) stop = text.size();
+      if (stop > start) inputs.insert(text.substr(start, stop - start));
+      pos = stop;
+    }
+  }
+  return inputs;
+}
+
+bool affects_build(const std::string& path, const std::set<std::string>& inputs,
+                   const std::string& srcarch) {
+  if (inputs.count(path)) return true;
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  // The build system, which no dependency list names, and the directories
+  // whose files are built by rules rather than compiled with a .cmd of
+  // their own (host tools, the initramfs, the architecture's glue).
+  for (const char* word : {"Makefile", "Kbuild", "Kconfig"}) {
+    if (starts_with(base, word)) return true;
+  }
+  for (const char* dir : {"scripts/", "tools/", "usr/"}) {
+    if (starts_with(path, dir)) return true;
+  }
+  return starts_with(path, "arch/" + srcarch + "/");
+}
+
+KernelStepRunner::KernelStepRunner(KernelStepOptions options) : options_(std::move(options)) {
+  try {
+    srcarch_ = pipeline::arch_info(options_.arch).srcarch;
+  } catch (const Error&) {
+    // run_kbuild reports the unknown architecture; nothing is reused.
+    options_.reuse_builds = false;
+    options_.reuse_config = false;
+  }
+}
+
+std::optional<std::vector<std::string>> KernelStepRunner::changed_files(const std::string& from,
+                                                                        const std::string& to) {
+  RunOptions git_options;
+  git_options.env = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}};
+  git_options.timeout = std::chrono::minutes(5);
+  RunResult diff = run_process(
+      {"git", "-C", options_.source_dir, "diff", "--no-renames", "--name-only", from, to},
+      git_options);
+  if (!diff.ok()) return std::nullopt;
+  std::vector<std::string> files;
+  std::size_t start = 0;
+  while (start < diff.out.size()) {
+    std::size_t end = diff.out.find('\n', start);
+    if (end == std::string::npos) end = diff.out.size();
+    if (end > start) files.push_back(diff.out.substr(start, end - start));
+    start = end + 1;
+  }
+  return files;
+}
+
+bool KernelStepRunner::config_still_valid(const std::string& commit) {
+  if (!options_.reuse_config || config_commit_.empty()) return false;
+  if (config_commit_ == commit) return true;
+  auto files = changed_files(config_commit_, commit);
+  if (!files) return false;
+  for (const auto& f : *files) {
+    if (affects_config(f, srcarch_)) return false;
+  }
+  return true;
+}
+
+const KernelStepRunner::Built* KernelStepRunner::same_build(const std::string& commit) {
+  if (auto it = built_.find(commit); it != built_.end()) return &it->second;
+  // The most recent builds first: the likeliest to be near.
+  for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
+    if (!it->inputs || it->inputs->empty()) continue;
+    auto files = changed_files(it->commit, commit);
+    if (!files) continue;
+    bool same = true;
+    for (const auto& f : *files) {
+      if (affects_build(f, *it->inputs, srcarch_)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return &*it;
+  }
+  return nullptr;
+}
 
 BuildOutcome KernelStepRunner::build(const std::string& commit) {
+  if (options_.reuse_builds && !(checking_ && options_.rebuild_in_checks)) {
+    const Built* earlier = same_build(commit);
+    if (earlier && std::filesystem::is_directory(earlier->publish_dir)) {
+      Built reused = *earlier;
+      BuildOutcome out;
+      out.status = Status::kPass;
+      out.reused = true;
+      out.image_digest = reused.image_digest;
+      last_artifacts_ = reused.publish_dir;
+      last_commit_ = commit;
+      built_[commit] = reused;
+      if (options_.progress) {
+        progress_line("build", commit, "PASS", 0,
+                      reused.commit == commit
+                          ? "built earlier, reused"
+                          : "same inputs as " + reused.commit.substr(0, 12) + "'s build, reused");
+      }
+      return out;
+    }
+  }
   pipeline::BuildRequest request;
   request.source_dir = options_.source_dir;
   request.arch = options_.arch;
@@ -40,11 +190,22 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.fragment_lookup = options_.fragment_lookup;
   request.build_timestamp = options_.build_timestamp;
   request.build_version = options_.build_version;
+  request.reuse_config = config_still_valid(commit);
   pipeline::BuildResult result = pipeline::run_kbuild(request);
   BuildOutcome out;
   out.status = result.status;
   out.reason = result.reason;
   out.seconds = result.duration;
+  // The .config is good for the next step when the config steps ran to the
+  // end (or were skipped): the build passed, or failed compiling.
+  bool configured =
+      result.status == pipeline::BuildStatus::kPass ||
+      (result.status == pipeline::BuildStatus::kFail && starts_with(result.reason, "kernel step"));
+  if (configured) {
+    if (!request.reuse_config) config_commit_ = commit;
+  } else {
+    config_commit_.clear();
+  }
   if (result.status == pipeline::BuildStatus::kPass) {
     last_artifacts_ = result.publish_dir;
     last_commit_ = commit;
@@ -56,12 +217,23 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
       } catch (const Error&) {
       }
     }
+    Built made{commit, result.publish_dir, out.image_digest, nullptr};
+    if (options_.reuse_builds) {
+      // The files this build read: what a later commit must not differ in
+      // to reuse it. Most builds read the same files as the one before.
+      auto inputs = build_inputs(options_.build_dir, options_.source_dir);
+      if (!made_.empty() && made_.back().inputs && *made_.back().inputs == inputs) {
+        made.inputs = made_.back().inputs;
+      } else {
+        made.inputs = std::make_shared<const std::set<std::string>>(std::move(inputs));
+      }
+    }
+    built_[commit] = made;
+    made_.push_back(made);
   }
   if (options_.progress) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
-    log::info("kci bisect: build " + commit.substr(0, 12) + " " + name(out.status) + " (" +
-              seconds + ")" + (out.reason.empty() ? "" : ": ") + out.reason);
+    progress_line("build", commit, name(out.status), out.seconds,
+                  out.reason.empty() ? (request.reuse_config ? "config reused" : "") : out.reason);
   }
   return out;
 }
@@ -106,10 +278,8 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
     out.detail = "timed out without kernel output";
   }
   if (options_.progress) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.1f s", out.seconds);
-    log::info("kci bisect: test  " + commit.substr(0, 12) + " " + options_.test_path + " " +
-              name(out.status) + " (" + seconds + ")");
+    progress_line("test ", commit, options_.test_path + " " + name(out.status), out.seconds,
+                  out.status == Status::kPass || out.status == Status::kFail ? "" : out.detail);
   }
   return out;
 }

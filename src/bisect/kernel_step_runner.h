@@ -5,7 +5,12 @@
 // runtime. The test's KCIDB status is the run's status.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "bisect/bisector.h"
 #include "pipeline/build/kbuild.h"
@@ -40,18 +45,69 @@ struct KernelStepOptions {
   double boot_timeout_seconds = 120;
   std::string rootfs_cache;  // default: the runtime's
   bool progress = true;      // one line per build and boot on stderr
+  // A commit is not built again when a build of this bisection (PASS)
+  // already had the same inputs: the same commit, or one whose differences
+  // from it are all in files that build did not read (kbuild's own
+  // dependency records, the .*.cmd files), outside the build system
+  // (Makefiles, Kbuild, Kconfig, scripts/, tools/, usr/) and outside
+  // arch/<srcarch>/. Its image would be byte-identical: the step boots the
+  // earlier build's artifacts and costs no make run.
+  bool reuse_builds = true;
+  // ... except in the checks of a build bisection, where the build itself
+  // is what the checks repeat.
+  bool rebuild_in_checks = false;
+  // Keep the build directory's .config between steps whose commits differ in
+  // nothing the configuration depends on (Kconfig files, defconfigs and
+  // fragments, scripts/, the top and arch Makefiles): the config steps cost
+  // more than the incremental build of a one-file change.
+  bool reuse_config = true;
 };
+
+// Whether a file changed between two commits can change the configuration
+// that DEFCONFIG+FRAGMENTS gives (a path relative to the tree's top, as
+// `git diff --name-only` prints it).
+bool affects_config(const std::string& path, const std::string& srcarch);
+
+// The files of the source tree that the builds in build_dir read, relative
+// to source_dir: every absolute path under source_dir in kbuild's .*.cmd
+// files (the compiler's dependency lists and command lines).
+std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir);
+
+// Whether a change of `path` can change a build that read `inputs`.
+bool affects_build(const std::string& path, const std::set<std::string>& inputs,
+                   const std::string& srcarch);
 
 class KernelStepRunner : public StepRunner {
  public:
   explicit KernelStepRunner(KernelStepOptions options);
   BuildOutcome build(const std::string& commit) override;
   TestOutcome test(const std::string& commit) override;
+  void begin_checks() override { checking_ = true; }
 
  private:
+  struct Built {
+    std::string commit;  // the commit really built
+    std::string publish_dir;
+    std::string image_digest;
+    std::shared_ptr<const std::set<std::string>> inputs;
+  };
+  // Whether the build directory's .config, made at config_commit_, is what
+  // configuring `commit` would give too.
+  bool config_still_valid(const std::string& commit);
+  // The files changed between two commits; nullopt if git cannot say.
+  std::optional<std::vector<std::string>> changed_files(const std::string& from,
+                                                        const std::string& to);
+  // An earlier build with the same inputs as `commit`, if any.
+  const Built* same_build(const std::string& commit);
+
   KernelStepOptions options_;
+  std::string srcarch_;
   std::string last_artifacts_;  // publish directory of the last good build
   std::string last_commit_;
+  std::string config_commit_;  // the commit whose build made the build dir's .config
+  bool checking_ = false;
+  std::map<std::string, Built> built_;  // by commit, reused ones too
+  std::vector<Built> made_;             // the real builds, oldest first
 };
 
 }  // namespace kci::bisect

@@ -152,6 +152,8 @@ KernelStepOptions step_options(const BisectRequest& q, KernelStepOptions base) {
   base.arch = q.arch;
   base.config = q.config;
   base.toolchain = q.toolchain;
+  // A build bisection's checks rebuild: the build is what they repeat.
+  base.rebuild_in_checks = q.build_only;
   if (!q.build_only) {
     base.test_path = q.test_path;
     if (!q.plan.empty()) base.plan = q.plan;

@@ -15,6 +15,7 @@
 #include "bisect/kernel_step_runner.h"
 #include "bisect/regression_request.h"
 #include "cli/command.h"
+#include "cli/fragment_lookup.h"
 #include "cli/submit_output.h"
 #include "ingest/loader.h"
 #include "report/json.h"
@@ -37,6 +38,7 @@ struct BisectCommandOptions {
   std::string submit_url;
   bisect::CulpritReportInput culprit;
   int indent = 2;
+  std::vector<std::string> pipeline_config_files;
   // --regression / --auto
   std::string regression;
   bool automatic = false;
@@ -127,6 +129,9 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
   cmd->add_option("--arch", o->step.arch, "Kernel architecture")->default_val("x86_64");
   cmd->add_option("--toolchain", o->step.toolchain, "gcc, clang, gcc-12, ...")->default_val("gcc");
   cmd->add_option("--config", o->step.config, "DEFCONFIG[+FRAGMENT]...")->default_val("tinyconfig");
+  cmd->add_option("--pipeline-config", o->pipeline_config_files,
+                  "Pipeline configuration file(s) naming the config fragments (repeatable; "
+                  "default: $KCI_CONFIG, else config/kci.yaml when it exists)");
   cmd->add_option("--build-dir", o->step.build_dir,
                   "Persistent build directory (every step after the first builds incrementally)")
       ->required();
@@ -170,6 +175,7 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
       ->check(CLI::Range(0, 16));
   cmd->callback([o, &ctx] {
     o->bisect.checks = !o->no_checks;
+    o->step.fragment_lookup = fragment_lookup(o->pipeline_config_files);
     int modes = !o->regression.empty() + o->automatic + (!o->good.empty() || !o->bad.empty());
     if (modes != 1) {
       throw UsageError("kci bisect: give --good and --bad, or --regression ID, or --auto");
@@ -204,6 +210,8 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
     if (!o->bisect.build_only && o->step.test_path.empty()) {
       throw UsageError("kci bisect: --test PATH names the test case to bisect (or give --build)");
     }
+    // A build bisection's checks rebuild: the build is what they repeat.
+    o->step.rebuild_in_checks = o->bisect.build_only;
     bisect::KernelStepRunner runner(o->step);
     bisect::Bisector bisector(o->step.source_dir, runner, o->bisect);
     bisect::BisectResult result = bisector.run(o->good, o->bad);

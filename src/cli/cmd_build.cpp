@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/fragment_lookup.h"
 #include "cli/submit_output.h"
 #include "pipeline/build/artifacts.h"
 #include "pipeline/build/kbuild.h"
@@ -33,33 +34,6 @@ struct BuildOptions {
   bool verdict_status = false;
   std::vector<std::string> pipeline_config_files;
 };
-
-// Looks fragment names up in the pipeline configuration, loaded on the
-// first name that is not CONFIG_X=y or a file, so that builds without
-// named fragments need no configuration at all. Without --pipeline-config,
-// a missing default file ($KCI_CONFIG, else config/kci.yaml) just means
-// there are no named fragments.
-pipeline::NamedFragmentLookup fragment_lookup(const std::vector<std::string>& files) {
-  auto config = std::make_shared<std::optional<pipeline::PipelineConfig>>();
-  auto loaded = std::make_shared<bool>(false);
-  return
-      [files, config, loaded](const std::string& name) -> std::optional<std::vector<std::string>> {
-        if (!*loaded) {
-          *loaded = true;
-          std::vector<std::string> paths = files;
-          if (paths.empty()) {
-            const char* env = std::getenv("KCI_CONFIG");
-            std::string path = env && *env ? env : "config/kci.yaml";
-            std::error_code ec;
-            if (!std::filesystem::exists(path, ec)) return std::nullopt;
-            paths.push_back(path);
-          }
-          *config = pipeline::load_pipeline_config(paths, {});
-        }
-        if (!config->has_value() || !(*config)->fragment(name)) return std::nullopt;
-        return (*config)->fragment_configs(name);
-      };
-}
 
 bool valid_origin(const std::string& origin) {
   if (origin.empty()) return false;

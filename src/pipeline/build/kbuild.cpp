@@ -557,8 +557,12 @@ BuildResult run_kbuild(const BuildRequest& request) {
 
   fs::path build = result.build_dir;
   std::string dot_config;
+  bool config_reused = request.reuse_config && fs::exists(build / ".config", ec);
+  if (config_reused && result.reason.empty()) {
+    run.log_line("# kci build: config: the build directory's .config is reused");
+  }
   if (result.reason.empty()) {
-    if (step("config", run.make({result.config.defconfig}, false), true) &&
+    if (!config_reused && step("config", run.make({result.config.defconfig}, false), true) &&
         !result.fragments.empty()) {
       write_file_atomic((build / "kernelci.config").string(),
                         merged_fragment_text(result.fragments));

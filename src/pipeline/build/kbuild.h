@@ -109,6 +109,12 @@ struct BuildRequest {
   // was reached from and however often the directory was built.
   std::optional<std::string> build_timestamp;  // KBUILD_BUILD_TIMESTAMP
   std::optional<std::string> build_version;    // KBUILD_BUILD_VERSION
+  // Keep the build directory's .config and skip the config steps (make
+  // DEFCONFIG, the fragments, olddefconfig) when it has one. Only for a
+  // caller that knows nothing the configuration depends on changed since
+  // that .config was made with the same request (bisection: the same
+  // config, and no Kconfig, defconfig or kbuild script between the commits).
+  bool reuse_config = false;
   // Runs git, make, the compiler and size; nullptr: the real programs
   // (subprocess_runner()). Tests hand in a ScriptedRunner.
   CommandRunner* runner = nullptr;

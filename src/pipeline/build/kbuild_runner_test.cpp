@@ -158,6 +158,35 @@ TEST_F(KbuildRunner, FixedBuildIdentityIsInEveryMakeAndTheReproducer) {
   EXPECT_NE(repro.find("1970"), std::string::npos) << repro;
 }
 
+// Bisection's steps after the first: the build directory's .config is
+// kept, so only the kernel step runs; without a .config the config runs.
+TEST_F(KbuildRunner, ReuseConfigSkipsTheConfigStepsOnlyWithAConfig) {
+  request_.reuse_config = true;
+  configure_ok();
+  kernel_ok();
+  result_ = run_kbuild(request_);
+  EXPECT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  EXPECT_EQ(runner_.calls_of("make").size(), 3u) << "no .config yet: the config must run";
+
+  ScriptedRunner second;
+  second.reply("git", {.exit_code = 128, .err = "fatal: not a git repository\n"});
+  second.reply("gcc-12", {"--version"}, {.out = "gcc-12 (Debian 12.2.0-14) 12.2.0\n"});
+  second.reply("make", {"bzImage"}, {.out = "  Kernel: arch/x86/boot/bzImage is ready\n"});
+  second.reply("x86_64-linux-gnu-size", {.out = "   text    data     bss     dec     hex filename\n"
+                                                "  100      20      30     150      96 vmlinux\n"});
+  second.reply("size", {.out = "   text    data     bss     dec     hex filename\n"
+                               "  100      20      30     150      96 vmlinux\n"});
+  request_.runner = &second;
+  result_ = run_kbuild(request_);
+  EXPECT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  auto makes = second.calls_of("make");
+  ASSERT_EQ(makes.size(), 1u);
+  EXPECT_EQ(makes[0].argv.back(), "bzImage");
+  EXPECT_TRUE(second.calls_of("merge_config.sh").empty());
+  EXPECT_EQ(published("kernel.config"), "CONFIG_64BIT=y\nCONFIG_KUNIT=y\n");
+  EXPECT_NE(published("build.log").find(".config is reused"), std::string::npos);
+}
+
 TEST_F(KbuildRunner, CompileErrorIsFail) {
   configure_ok();
   runner_.reply("make", {"bzImage"}, {.exit_code = 2, .out = kCompileError});
