@@ -29,6 +29,8 @@
 # again by its checks. The flaky failure's pseudo-random clock and the
 # killed QEMU come from tests/bisect/qemu-env.sh standing in for
 # qemu-system-x86_64, so every run replays the same boots.
+# Not in CTest yet (see tests/bisect/CMakeLists.txt): run it by hand after
+# `ctest -R kernel_builds_setup`, under the kernel CPU lock:
 #   tests/bisect/run-bisect.sh KCI ARTIFACTS_DIR [SCENARIO...]
 # SCENARIO: boot, good-fails, bad-passes, flaky, build (default: all).
 # Exit 77 (skip) when a real part is missing, or 1 under CI=true.
