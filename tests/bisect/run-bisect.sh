@@ -85,19 +85,20 @@ export GIT_COMMITTER_NAME="kci test" GIT_COMMITTER_EMAIL="kci-test@localhost"
 export GIT_AUTHOR_DATE="2026-01-03T00:00:00Z" GIT_COMMITTER_DATE="2026-01-03T00:00:00Z"
 
 # commit PARENT MESSAGE FILE < CONTENT: a commit that sets FILE, printed.
-# Plumbing only: the checked-out tree is not touched.
+# Plumbing only: the checked-out tree is not touched. One index for the
+# whole series (each commit's parent is the one before): reading the
+# 70,000-file tree into a fresh index per commit cost seconds each.
+index=$work/series.index
 commit() {
-  local parent=$1 message=$2 file=$3 blob tree index
-  index=$(mktemp)
+  local parent=$1 message=$2 file=$3 blob tree
   blob=$(git -C "$linux" hash-object -w --stdin)
-  GIT_INDEX_FILE=$index git -C "$linux" read-tree "$parent"
   GIT_INDEX_FILE=$index git -C "$linux" update-index --add --cacheinfo "100644,$blob,$file"
   tree=$(GIT_INDEX_FILE=$index git -C "$linux" write-tree)
-  rm -f "$index"
   git -C "$linux" commit-tree "$tree" -p "$parent" -m "$message"
 }
 
 good=$(git -C "$linux" rev-parse "$base^{commit}")
+GIT_INDEX_FILE=$index git -C "$linux" read-tree "$good"
 commits=("$good")
 head=$good
 for i in $(seq 1 30); do
