@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "bisect/kernel_step_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "pipeline/build/kbuild.h"
 #include "pipeline/build/toolchain.h"
@@ -184,7 +186,10 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.artifacts_dir = options_.artifacts_dir;
   request.build_dir = options_.build_dir;
   request.ccache = options_.ccache;
-  request.jobs = options_.jobs;
+  // kbuild wants a job count: one per CPU unless told.
+  request.jobs = options_.jobs > 0
+                     ? options_.jobs
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   request.timeout = std::chrono::seconds(static_cast<long>(options_.build_timeout_seconds));
   request.progress = pipeline::ProgressStyle::kNone;
   request.fragment_lookup = options_.fragment_lookup;

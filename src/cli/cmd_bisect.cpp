@@ -135,6 +135,8 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
   cmd->add_option("--build-dir", o->step.build_dir,
                   "Persistent build directory (every step after the first builds incrementally)")
       ->required();
+  cmd->add_option("-j,--jobs", o->step.jobs, "make -j for the step builds (default: one per CPU)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--artifacts", o->step.artifacts_dir, "Artifact store of the steps' builds")
       ->required();
   cmd->add_flag("--build", o->bisect.build_only,
