@@ -21,6 +21,7 @@
 #include "cli/live_options.h"
 #include "inbox/run_hook.h"
 #include "notify/bisection.h"
+#include "notify/header.h"
 #include "notify/maintainers.h"
 #include "notify/notifier.h"
 #include "notify/outbox.h"
@@ -280,7 +281,9 @@ void add_run(CLI::App& root, RunContext& ctx) {
   cmd->add_flag("--ccache", o->ccache, "Compile through ccache");
   cmd->add_option("--origin", o->origin, "KCIDB origin of the results")->default_val("kci");
   cmd->add_option("--inbox-state", o->inbox_state,
-                  "With lists: in the configuration: where series and their trees are kept")
+                  "With lists: in the configuration: where series and their trees are kept "
+                  "(each new series is a checkout; its thread gets a reply once its builds, "
+                  "boots and analysis are done)")
       ->default_val("kci-inbox");
   auto* idle = cmd->add_flag("--until-idle", o->until_idle,
                              "Stop when nothing is left to schedule or run (default)");
@@ -292,7 +295,8 @@ void add_run(CLI::App& root, RunContext& ctx) {
                 "kept across checkouts: the next checkout's build is incremental");
   cmd->add_option("--watch", o->watch_seconds,
                   "With --forever and --source: seconds between looks at the source branch's "
-                  "head; a new head is a new checkout")
+                  "head; a new head is a new checkout. With --forever and lists: the polling "
+                  "period of a list without a frequency")
       ->default_val(60)
       ->check(CLI::Range(0.1, 86400.0));
   cmd->add_flag("--bisect", o->bisect,
@@ -411,14 +415,37 @@ void add_run(CLI::App& root, RunContext& ctx) {
 
     // Mailing lists (lists: in the configuration): each new series that
     // applies is one more checkout (src/inbox/run_hook.h).
+    // With --incremental-builds a series is built in its target's own
+    // repository (in place), in the build directory of the base's builds.
+    inbox::RunPollOptions list_options;
+    list_options.state_dir = o->inbox_state;
+    list_options.in_place = o->incremental_builds;
+    list_options.progress = opt.progress;
+    auto report_poll = [quiet = o->quiet](const inbox::RunPollResult& r, bool always) {
+      if (quiet || (!always && r.series == 0)) return;
+      std::fprintf(stderr, "kci run: lists: %d new series, %d checkouts submitted\n", r.series,
+                   r.nodes);
+    };
     if (!config.lists().empty()) {
-      inbox::RunPollResult lists =
-          inbox::poll_lists_for_run(spec, config, o->inbox_state, opt.progress);
-      if (!o->quiet) {
-        std::fprintf(stderr, "kci run: lists: %d new series, %d checkouts submitted\n",
-                     lists.series, lists.nodes);
-      }
+      report_poll(inbox::poll_lists_for_run(spec, config, list_options), true);
     }
+    // The replies to the series' threads, once their work is done.
+    inbox::RunReplyOptions reply_options;
+    reply_options.from = notify::parse_address(o->live.from);
+    reply_options.domain = o->live.domain;
+    if (!o->live.to_override.empty()) {
+      reply_options.to_override = notify::parse_address(o->live.to_override);
+    }
+    reply_options.wait_for_analysis = !o->no_analysis;
+    inbox::RunReplier replier(reply_options);
+    auto reply_round = [&replier, quiet = o->quiet](store::SqlConnection& sql) {
+      inbox::ReplyResult r = replier.round(sql);
+      if (!quiet && r.queued > 0) {
+        std::fprintf(stderr, "kci run: lists: %d repl%s to series queued\n", r.queued,
+                     r.queued == 1 ? "y" : "ies");
+      }
+      return r;
+    };
 
     std::unique_ptr<Executor> executor;
     if (instant) {
@@ -502,9 +529,32 @@ void add_run(CLI::App& root, RunContext& ctx) {
                      o->quiet);
       });
     }
+    // --forever with lists: each list is polled at its frequency (a list
+    // without one every --watch seconds), and each series whose work is
+    // done is answered (the live services deliver the reply).
+    std::thread list_thread;
+    if (o->forever && !config.lists().empty()) {
+      list_options.default_frequency =
+          std::chrono::seconds(std::max(1LL, static_cast<long long>(o->watch_seconds)));
+      list_thread = std::thread([&] {
+        auto sql = store::SqlConnection::open(spec);
+        while (!g_stop) {
+          try {
+            report_poll(inbox::poll_lists_for_run(spec, config, list_options), false);
+            reply_round(*sql);
+          } catch (const std::exception& e) {
+            std::fprintf(stderr, "kci run: lists: %s\n", e.what());
+          }
+          for (int i = 0; i < 10 && !g_stop; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }
+      });
+    }
     Orchestrator orchestrator(config, *executor, opt);
     RunSummary s = orchestrator.run(&g_stop);
     if (watcher.joinable()) watcher.join();
+    if (list_thread.joinable()) list_thread.join();
 
     // Everything loaded is analysed, triaged and reported before the end.
     auto drain = [&] {
@@ -536,6 +586,12 @@ void add_run(CLI::App& root, RunContext& ctx) {
         run_bisections(spec, step, watch_tree, o->origin, notifier, o->quiet);
         drain();  // the culprit issues: triage, then delivery of the mails
       }
+    }
+    // The series answered now that their results are analysed; the live
+    // services deliver the replies.
+    {
+      auto sql = store::SqlConnection::open(spec);
+      if (sql->component_version("inbox") > 0 && reply_round(*sql).queued > 0 && live) drain();
     }
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);

@@ -242,6 +242,10 @@ ReplyResult queue_replies(store::SqlConnection& sql, InboxState& state, notify::
                                           .count();
   for (const SeriesRecord& s : state.all_series(options.list)) {
     if (s.replied || (s.status != "tested" && s.status != "does not apply")) continue;
+    if (options.ready && !options.ready(s)) {
+      ++result.waiting;
+      continue;
+    }
     PatchsetReply reply = reply_data(sql, s);
     if (reply.applied && reply.counts.empty() && options.require_results) {
       ++result.waiting;
@@ -260,6 +264,7 @@ ReplyResult queue_replies(store::SqlConnection& sql, InboxState& state, notify::
       c.references = {c.in_reply_to};
     }
     if (c.to.empty()) continue;
+    if (options.to_override) c.to = {*options.to_override};
     outbox.queue(render_reply(reply), c);
     state.mark_replied(s.list, s.series_id);
     ++result.queued;

@@ -8,7 +8,9 @@
 // contacts) and sent by `kci notify send`.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,11 @@ struct ReplyOptions {
   // waits for kci run to have built and tested the series.
   bool require_results = true;
   std::string list;  // only this list ("" = all)
+  // Trial runs: every reply goes to this address only.
+  std::optional<notify::Address> to_override;
+  // When set, a series is answered only once ready(series) says so (kci
+  // run: its builds, boots and analysis are done); the others wait.
+  std::function<bool(const SeriesRecord&)> ready;
 };
 
 struct ReplyResult {

@@ -55,9 +55,11 @@ PollResult poll_list(const pipeline::MailingList& list, const pipeline::Pipeline
                                       : std::chrono::duration_cast<std::chrono::seconds>(
                                             std::chrono::system_clock::now().time_since_epoch())
                                             .count();
-  if (!options.force && list.frequency) {
+  std::optional<std::chrono::seconds> frequency =
+      list.frequency ? list.frequency : options.default_frequency;
+  if (!options.force && frequency) {
     std::optional<std::int64_t> last = state.last_poll(list.name);
-    if (last && now - *last < list.frequency->count()) return result;
+    if (last && now - *last < frequency->count()) return result;
   }
   result.polled = true;
   auto progress = [&](const std::string& line) {

@@ -9,6 +9,7 @@
 // handed out, so a restarted watcher never reports a series twice.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -27,7 +28,10 @@ struct PollOptions {
   std::string origin = "kci";
   std::string state_dir = "kci-inbox";  // series mboxes go to STATE/series/<list>/
   bool force = false;                   // poll even when the list's frequency says not yet
-  std::int64_t now = 0;                 // Unix seconds; 0 = the clock
+  // The time between two polls of a list without a frequency (kci run
+  // --forever: its --watch); unset: such a list is polled every time.
+  std::optional<std::chrono::seconds> default_frequency;
+  std::int64_t now = 0;  // Unix seconds; 0 = the clock
   std::function<void(const std::string&)> progress;
 };
 

@@ -151,10 +151,60 @@ YAML
   --inbox-state "$work/run-state" > "$work/run.out" 2> "$work/run.err"
 check "kci run with lists" 0 $?
 expect "kci run: series submitted as checkouts" "lists: 4 new series, 2 checkouts submitted" "$work/run.err"
+# kci run answers the threads itself once the series' work is analysed.
+expect "kci run queues the replies" "lists: 3 replies to series queued" "$work/run.err"
 "$kci" inbox reply -d "sqlite:$work/run.db" --from "kci <bot@kci.example.org>" > "$work/run-reply"
-expect "replies with results" "queued 3 replies, 0 series waiting" "$work/run-reply"
+expect "nothing left to answer" "queued 0 replies, 0 series waiting" "$work/run-reply"
 KCI_DATABASE="sqlite:$work/run.db" "$kci" notify send --dry-run > "$work/run-mail" 2> /dev/null
 expect "the reply counts the builds" "^  builds: 1 PASS" "$work/run-mail"
+expect "the reply compares nothing without base results" "No results of the base commit" "$work/run-mail"
+"$kci" run --config "$work/run.yaml" --db "sqlite:$work/run.db" --runtime instant --retry-holdoff 0 \
+  --inbox-state "$work/run-state" > /dev/null 2> "$work/run2.err"
+check "kci run again" 0 $?
+if grep -q "replies to series queued\|reply to series queued" "$work/run2.err"; then
+  echo "FAIL: kci run answered a series twice:"; cat "$work/run2.err"; failures=$((failures + 1))
+fi
+
+# kci run --forever polls the lists at their frequency: a series posted
+# while it runs is tested and answered, by the run's own delivery, at a
+# real SMTP server; each thread gets one reply.
+if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+  mkdir "$work/forever-mail"
+  "$kci" inbox import --archive "$work/forever-list" "$td/series-v2.mbox" 2> /dev/null
+  sed -e "s|archive: '$work/netdev'|archive: '$work/forever-list'\n    frequency: 1s|" \
+    "$work/run.yaml" > "$work/forever.yaml"
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  /usr/bin/python3 "$src/src/notify/testdata/smtp_sink.py" "$port" "$work/forever-mail" > "$work/sink2.out" &
+  sink_pid=$!
+  for _ in $(seq 1 100); do grep -q ready "$work/sink2.out" && break; sleep 0.1; done
+  "$kci" run --config "$work/forever.yaml" --db "sqlite:$work/forever.db" --runtime instant \
+    --retry-holdoff 0 --inbox-state "$work/forever-state" --forever --live-poll 0.2 \
+    --smtp "smtp://127.0.0.1:$port" --from "kci <bot@kci.example.org>" \
+    > "$work/forever.out" 2> "$work/forever.err" &
+  run_pid=$!
+  wait_mails() {  # N: until N mails arrived (30 s at most)
+    for _ in $(seq 1 300); do
+      [ "$(ls "$work/forever-mail" | wc -l)" -ge "$1" ] && return 0
+      sleep 0.1
+    done
+    return 1
+  }
+  wait_mails 1 || { echo "FAIL: no reply from kci run --forever"; cat "$work/forever.err"; failures=$((failures + 1)); }
+  # Posted after the start: found by a later poll.
+  "$kci" inbox import --archive "$work/forever-list" "$td/does-not-apply.mbox" 2> /dev/null
+  wait_mails 2 || { echo "FAIL: the series posted later got no reply"; cat "$work/forever.err"; failures=$((failures + 1)); }
+  sleep 2  # time for a duplicate to show up
+  kill -TERM "$run_pid"; wait "$run_pid"
+  check "kci run --forever stops on SIGTERM" 0 $?
+  kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; sink_pid=
+  [ "$(ls "$work/forever-mail" | wc -l)" -eq 2 ] || { echo "FAIL: expected 2 replies:"; ls "$work/forever-mail"; failures=$((failures + 1)); }
+  cat "$work"/forever-mail/* > "$work/forever-all"
+  expect "forever: tested series answered on its thread" "^In-Reply-To: <v2-cover@alice.example.org>" "$work/forever-all"
+  expect "forever: its builds counted" "^  builds: 1 PASS" "$work/forever-all"
+  expect "forever: the later series refused on its thread" "^In-Reply-To: <bad-1@erin.example.org>" "$work/forever-all"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: python3-aiosmtpd is missing (needed under CI)"; failures=$((failures + 1))
+fi
 
 # Bad input and usage.
 "$kci" inbox scan "$work/nothing-here" > /dev/null 2>&1

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -115,6 +116,19 @@ class TempWorkspace {
                  std::chrono::seconds(1800));
     worktree_added_ = true;
   }
+  // A worktree whose index holds the whole commit but whose files are only
+  // `paths` (those that exist in it): git am reads and writes the files its
+  // patches touch only, and checking out a whole kernel tree takes minutes.
+  void add_partial_worktree(const std::string& commit, const std::vector<std::string>& paths) {
+    git::checked({"worktree", "add", "--quiet", "--no-checkout", "--detach", worktree(), commit},
+                 repo_, std::chrono::seconds(1800));
+    worktree_added_ = true;
+    git::checked({"read-tree", "HEAD"}, worktree(), std::chrono::seconds(600));
+    // -q: paths not in the index (files the series adds) are no error.
+    std::vector<std::string> args{"checkout-index", "-q", "-f", "--"};
+    args.insert(args.end(), paths.begin(), paths.end());
+    git::run(args, worktree(), std::chrono::seconds(600));
+  }
 
  private:
   std::string repo_;
@@ -123,6 +137,50 @@ class TempWorkspace {
 };
 
 std::string basename_of(const std::string& path) { return fs::path(path).filename().string(); }
+
+// The paths a patch's diffs name (old and new sides), without the a/ b/
+// prefixes. nullopt when one is quoted (unusual characters): the caller
+// then checks the whole tree out.
+std::optional<std::vector<std::string>> diff_paths(const std::string& patch) {
+  std::vector<std::string> out;
+  auto strip = [](std::string path) {
+    std::size_t tab = path.find('\t');
+    if (tab != std::string::npos) path.resize(tab);
+    path = trim(path);
+    if (path.rfind("a/", 0) == 0 || path.rfind("b/", 0) == 0) path.erase(0, 2);
+    return path;
+  };
+  std::size_t pos = 0;
+  while (pos < patch.size()) {
+    std::size_t end = patch.find('\n', pos);
+    if (end == std::string::npos) end = patch.size();
+    std::string_view line(patch.data() + pos, end - pos);
+    pos = end + 1;
+    std::string path;
+    for (std::string_view prefix :
+         {"--- ", "+++ ", "rename from ", "rename to ", "copy from ", "copy to ", "diff --git "}) {
+      if (line.rfind(prefix, 0) != 0) continue;
+      std::string rest(line.substr(prefix.size()));
+      if (!rest.empty() && rest[0] == '"') return std::nullopt;
+      if (prefix == "diff --git ") {
+        std::size_t b = rest.find(" b/");
+        if (b == std::string::npos) break;
+        out.push_back(strip(rest.substr(0, b)));
+        out.push_back(strip(rest.substr(b + 1)));
+      } else if (rest != "/dev/null") {
+        out.push_back(strip(rest));
+      }
+      break;
+    }
+  }
+  out.erase(std::remove_if(
+                out.begin(), out.end(),
+                [](const std::string& p) { return p.empty() || p == "/dev/null" || p[0] == '-'; }),
+            out.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 }  // namespace
 
@@ -249,7 +307,22 @@ report::Checkout apply_patchset(const PatchsetOptions& options) {
     write_file_atomic(path, patches[i].text);
     am.push_back(path);
   }
-  workspace.add_worktree(*base);
+  // Only the files the patches touch are checked out (see
+  // add_partial_worktree); all of them when a path cannot be read.
+  std::optional<std::vector<std::string>> paths = std::vector<std::string>{};
+  for (const Patch& patch : patches) {
+    std::optional<std::vector<std::string>> p = diff_paths(patch.text);
+    if (!p) {
+      paths.reset();
+      break;
+    }
+    paths->insert(paths->end(), p->begin(), p->end());
+  }
+  if (paths) {
+    workspace.add_partial_worktree(*base, *paths);
+  } else {
+    workspace.add_worktree(*base);
+  }
   // git am commits: give it an identity so it works on any machine.
   std::map<std::string, std::string> identity{{"GIT_COMMITTER_NAME", "kci"},
                                               {"GIT_COMMITTER_EMAIL", "kci@localhost"}};
