@@ -178,6 +178,36 @@ TEST(ApplyPatchset, ConflictingSeriesIsInvalidWithGitAmError) {
   EXPECT_TRUE(report::validate_report(report).ok());
 }
 
+// Only the files the patches name are checked out for git am: renames,
+// deletions, new files and files in subdirectories still apply, and the
+// patched commit has the whole tree.
+TEST(ApplyPatchset, RenamesDeletionsAndNewFilesApplyInAPartialWorktree) {
+  TempDir dir;
+  std::string repo = dir.path() + "/repo";
+  fs::create_directories(repo);
+  sh("git init -q -b main . && mkdir -p a/b c && printf '1\\n2\\n3\\n' > a/b/kept.c && "
+     "printf 'x\\n' > a/gone.c && printf 'old\\n' > c/old-name.c && printf 'u\\n' > untouched && "
+     "git add -A && git commit -q -m base && git tag base && "
+     "sed -i 's/2/two/' a/b/kept.c && git rm -q a/gone.c && git mv c/old-name.c c/new-name.c && "
+     "printf 'n\\n' > c/added.c && git add -A && git commit -q -m change && "
+     "git format-patch -q -M -1 -o ../patches && git reset -q --hard base",
+     repo);
+  PatchsetOptions options;
+  for (const auto& e : fs::directory_iterator(dir.path() + "/patches")) {
+    options.mbox_files.push_back(e.path().string());
+  }
+  options.repo = repo;
+  options.base = "base";
+  report::Checkout checkout = apply_patchset(options);
+  ASSERT_TRUE(checkout.valid.has_value());
+  ASSERT_TRUE(*checkout.valid) << checkout.log_excerpt.value_or("");
+  std::string patched = misc_string(checkout, "patched_commit");
+  EXPECT_EQ(sh("git ls-tree -r --name-only " + patched, repo),
+            "a/b/kept.c\nc/added.c\nc/new-name.c\nuntouched");
+  EXPECT_EQ(sh("git show " + patched + ":a/b/kept.c", repo), "1\ntwo\n3");
+  EXPECT_EQ(sh("git worktree list | wc -l", repo), "1");
+}
+
 TEST(ApplyPatchset, UnknownBaseIsAnInputError) {
   SeriesRepo s;
   PatchsetOptions options;
