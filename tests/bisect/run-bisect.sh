@@ -265,7 +265,9 @@ if [[ $scenarios != *" boot "* ]]; then
   :
 elif [ -s "$work/boot-culprit.json" ]; then
   "$kci" validate "$work/boot-culprit.json" >/dev/null || status=1
-  grep -q '"culprit_code": true' "$work/boot-culprit.json" || {
+  # KCIDB nests it: issues[].culprit.code (culprit_code is the column).
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(i.get("culprit",{}).get("code") is True for i in d.get("issues",[])) else 1)' \
+    "$work/boot-culprit.json" || {
     echo "run-bisect: boot: the culprit issue is not culprit code" >&2
     status=1
   }
