@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The kci binary: a root app whose subcommands come from cmd_*.cpp files.
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,18 @@ std::vector<std::pair<int, CommandRegistrar>>& registry() {
   return commands;
 }
 
+// Commands that build large results in memory (query results, analysis
+// tables, merged reports, a server's or a pipeline's working set): they run
+// with glibc's huge-page heap (util/huge_pages.h). The others do not, because
+// executing kci again costs about 28 ms, more than a short command gains.
+bool builds_large_results(int argc, char** argv) {
+  static constexpr std::array<std::string_view, 12> kLarge = {
+      "analyze", "compare",     "db",  "history", "issues",  "merge",
+      "notify",  "regressions", "run", "serve",   "summary", "worker"};
+  if (argc < 2) return false;
+  return std::find(kLarge.begin(), kLarge.end(), std::string_view(argv[1])) != kLarge.end();
+}
+
 }  // namespace
 
 bool add_command(int order, CommandRegistrar registrar) {
@@ -28,8 +42,9 @@ bool add_command(int order, CommandRegistrar registrar) {
 }  // namespace kci::cli
 
 int main(int argc, char** argv) {
-  // First: it may execute kci again with glibc's huge-page heap.
-  kci::util::use_huge_page_heap(argv);
+  // First: a command that builds large results may execute kci again with
+  // glibc's huge-page heap (the re-executed process sees the same argv).
+  if (kci::cli::builds_large_results(argc, argv)) kci::util::use_huge_page_heap(argv);
   using namespace kci::cli;
   CLI::App app{
       "kci: KernelCI as one toolkit. KCIDB reports (validate, upgrade, merge), the\n"

@@ -9,7 +9,8 @@
 // 2 MiB pages, and glibc (2.35 or later) asks for them for its heap when the
 // tunable `glibc.malloc.hugetlb=1` is set. Tunables are read when a program
 // starts, so the program sets it and executes itself again, once, first
-// thing in main(); the re-executed process restores GLIBC_TUNABLES so that
+// thing in main() (kci only for the commands that build large results: the
+// second exec costs about 28 ms); the re-executed process restores GLIBC_TUNABLES so that
 // the programs it runs (make, gcc, QEMU) see the environment they were given.
 // $KCI_HUGE_PAGES=0 turns this off.
 #pragma once
