@@ -22,6 +22,9 @@ test_pkgs=(
   linux-source-6.1 bc bison flex libelf-dev cpio dwarves rsync kmod xz-utils
   gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   clang lld llvm
+  # libFuzzer and the sanitizer runtimes for the sanitizer build
+  # (scripts/sanitize.sh, fuzz/): only recommended by clang-14
+  libclang-rt-14-dev
   # the format check of the whole tree (tests/format)
   clang-format
   qemu-system-x86 qemu-system-arm qemu-system-misc opensbi busybox-static

@@ -62,7 +62,7 @@ class JsonStreamReader {
   [[noreturn]] void fail(std::size_t offset, const std::string& what) const;
 
   std::string text_;  // pristine text, for error positions and lines
-  std::string work_;  // text parsed (and modified) in place
+  std::string work_;  // text parsed (and modified) in place, NUL-padded
   std::string source_;
   bool seq_;
   std::size_t pos_ = 0;

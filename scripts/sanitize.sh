@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+usage() {
+  cat <<'USAGE'
+usage: scripts/sanitize.sh [FUZZ_SECONDS]
+
+Configures and builds the sanitizer build directory ($KCI_SANITIZE_DIR,
+default build-san: clang, -DKCI_SANITIZE=ON, i.e. ASan + UBSan with any
+UBSan finding fatal, and the libFuzzer targets of fuzz/), runs the unit
+tests there (ctest -L unit, without the kernel, runtime and browser labels)
+and the fuzz replays (-L fuzz: every seed and every regression file once),
+then fuzzes every target for FUZZ_SECONDS (default $KCI_FUZZ_SECONDS or 15)
+with scripts/fuzz.sh. Called by scripts/run-tests.sh (CI) after the main
+test suite. Exit status: non-zero when a build, a test or a fuzz target fails.
+USAGE
+}
+set -euo pipefail
+case "${1:-}" in
+  -h | --help) usage; exit 0 ;;
+esac
+cd "$(dirname "$0")/.."
+seconds=${1:-${KCI_FUZZ_SECONDS:-15}}
+dir=${KCI_SANITIZE_DIR:-build-san}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+export CCACHE_COMPILERCHECK=${CCACHE_COMPILERCHECK:-content}
+jobs=${KCI_JOBS:-$(nproc)}
+
+start=$SECONDS
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+  -DKCI_SANITIZE=ON -DKCI_WERROR=OFF >/dev/null
+cmake --build "$dir" -j "$jobs"
+echo "sanitize: build took $((SECONDS - start)) s"
+
+start=$SECONDS
+# print_stacktrace: where a UBSan finding happened; detect_leaks is on by
+# default under ASan on Linux (a leak fails the test).
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" -L 'unit|fuzz' -LE 'kernel|runtime|browser'
+echo "sanitize: unit tests and fuzz replays took $((SECONDS - start)) s"
+
+start=$SECONDS
+KCI_SANITIZE_DIR=$dir bash scripts/fuzz.sh all "$seconds"
+echo "sanitize: fuzzing took $((SECONDS - start)) s"
