@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "ingest/change_log.h"
 
+#include "store/wakeup.h"
 #include "util/time.h"
 
 namespace kci::ingest {
@@ -54,6 +55,9 @@ std::uint64_t ChangeLog::append_in_transaction(ObjectsChanged& event) {
             {event.committed_at, text},
             [&](const SqlRow& r) { seq = static_cast<std::uint64_t>(r.integer(0)); });
   event.sequence = seq;
+  // Consumers in other processes (kci run's analysis, kci serve's live
+  // services) wake at the commit.
+  store::announce(sql_, store::kChangesChannel);
   return seq;
 }
 

@@ -14,6 +14,7 @@
 #include "ingest/loader.h"
 #include "store/pg_test_cluster.h"
 #include "store/store.h"
+#include "store/wakeup.h"
 #include "util/test_support.h"
 
 namespace kci::ingest {
@@ -144,6 +145,27 @@ TEST_P(ChangeLogTest, RolledBackAppendLeavesNoEvent) {
   auto all = log_->read_after(0, 10);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].builds, std::vector<std::string>{"o:kept"});
+}
+
+// Consumers in other processes wake when an append commits (PostgreSQL
+// NOTIFY); a rolled-back append wakes nobody. SQLite has nothing to
+// listen to.
+TEST_P(ChangeLogTest, CommittedAppendWakesListeners) {
+  store::WakeupListener listener(spec_, {store::kChangesChannel});
+  EXPECT_EQ(listener.listening(), GetParam() == Driver::kPostgresql);
+  if (!listener.listening()) return;
+  ObjectsChanged lost = event_of_build("o:lost");
+  try {
+    sql_->transaction([&] {
+      log_->append_in_transaction(lost);
+      throw std::runtime_error("load failed");
+    });
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_FALSE(listener.wait(std::chrono::milliseconds(200)));
+  ObjectsChanged kept = event_of_build("o:kept");
+  log_->append(kept);
+  EXPECT_TRUE(listener.wait(std::chrono::minutes(10)));
 }
 
 // Appenders that hold their transaction open after taking a sequence (as a

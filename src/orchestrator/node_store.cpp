@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include "store/wakeup.h"
+
 namespace kci::orchestrator {
 
 namespace {
@@ -110,6 +112,8 @@ void NodeStore::append_event(std::int64_t id, NodeKind kind, const std::string& 
       "VALUES ($1, $2, $3, $4, $5, $6)",
       {std::to_string(id), std::string(kind_name(kind)), name, std::string(state_name(state)),
        opt_result(result), std::to_string(time)});
+  // Services of other processes (schedulers, workers) wake at the commit.
+  store::announce(sql_, store::kNodesChannel);
 }
 
 std::pair<std::int64_t, bool> NodeStore::create(const NewNode& node) {

@@ -13,6 +13,7 @@
 
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/test_fixture.h"
+#include "store/wakeup.h"
 
 namespace kci::orchestrator {
 namespace {
@@ -68,6 +69,25 @@ TEST_P(NodeStoreTest, CreateIsIdempotentPerParentAndName) {
   EXPECT_EQ(n->get("arch"), "x86_64");
   EXPECT_EQ(n->parent, checkout);
   EXPECT_FALSE(n->result);
+}
+
+// Schedulers and workers of other processes wake when a transition
+// commits (PostgreSQL NOTIFY on kci_nodes).
+TEST_P(NodeStoreTest, TransitionsWakeListeners) {
+  store::WakeupListener listener(spec_, {store::kNodesChannel});
+  EXPECT_EQ(listener.listening(), GetParam() == store::Driver::kPostgresql);
+  if (!listener.listening()) return;
+  NodeStore nodes(*sql_);
+  auto [checkout, created] = nodes.create(
+      {NodeKind::kCheckout, 0, "mainline/master@abc", NodeState::kAvailable, std::nullopt, {}, 60});
+  ASSERT_TRUE(created);
+  EXPECT_TRUE(listener.wait(std::chrono::minutes(10)));
+  // A repeat creates nothing and announces nothing.
+  nodes.create(
+      {NodeKind::kCheckout, 0, "mainline/master@abc", NodeState::kAvailable, std::nullopt, {}, 60});
+  EXPECT_FALSE(listener.wait(std::chrono::milliseconds(200)));
+  nodes.create(kbuild(checkout, "kbuild-x86"));
+  EXPECT_TRUE(listener.wait(std::chrono::minutes(10)));
 }
 
 TEST_P(NodeStoreTest, CursorsAreDurablePerService) {

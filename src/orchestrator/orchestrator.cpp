@@ -18,6 +18,7 @@
 #include "ingest/loader.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "store/wakeup.h"
 #include "util/error.h"
 
 namespace kci::orchestrator {
@@ -290,20 +291,34 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
 
   Shared shared;
   std::vector<std::thread> threads;
+  std::unique_ptr<store::WakeupListener> listener;
   struct Joiner {
     Shared& shared;
     std::vector<std::thread>& threads;
+    std::unique_ptr<store::WakeupListener>& listener;
     ~Joiner() {
       shared.done = true;
       shared.analysis_done = true;
       shared.wake.notify_all();
+      if (listener) listener->interrupt();
       for (auto& t : threads) t.join();
     }
-  } joiner{shared, threads};
+  } joiner{shared, threads, listener};
   for (int i = 0; i < options_.workers; ++i) {
     threads.emplace_back([this, i, &shared] { worker(i, shared); });
   }
   if (options_.analyze) threads.emplace_back([this, &shared] { analysis_service(shared); });
+  // PostgreSQL: another process's node transitions and loads wake this
+  // one's scheduler, workers and analysis at once (store/wakeup.h).
+  if (options_.database.driver == store::Driver::kPostgresql) {
+    listener = std::make_unique<store::WakeupListener>(
+        options_.database, std::vector<std::string>{store::kNodesChannel, store::kChangesChannel});
+    threads.emplace_back([&shared, &listener] {
+      while (!shared.done) {
+        if (listener->wait(std::chrono::seconds(5))) shared.wake.notify_all();
+      }
+    });
+  }
 
   for (;;) {
     ScheduleStats stats = scheduler.step();
@@ -323,6 +338,7 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
   shared.done = true;
   shared.analysis_done = true;
   shared.wake.notify_all();
+  if (listener) listener->interrupt();
   for (auto& t : threads) t.join();
   threads.clear();
   if (shared.error) std::rethrow_exception(shared.error);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "server/live_services.h"
 
+#include <atomic>
+
 #include "analysis/analyzer.h"
 #include "ingest/change_log.h"
 #include "notify/analysis_source.h"
 #include "notify/follow.h"
 #include "notify/sender_lease.h"
 #include "store/store.h"
+#include "store/wakeup.h"
 #include "triage/rules.h"
 #include "util/log.h"
 
@@ -52,6 +55,11 @@ struct LiveServices::Impl {
   std::uint64_t requested = 0, started = 0, finished = 0;
   bool stopping = false;
   std::thread worker;
+  // PostgreSQL: loads by other processes (another kci serve, kci run) wake
+  // a round at once instead of at the next poll (store/wakeup.h).
+  std::unique_ptr<store::WakeupListener> listener;
+  std::atomic<bool> listening{false};
+  std::thread listener_thread;
 
   std::int64_t now() const {
     if (options.clock) return options.clock();
@@ -174,6 +182,16 @@ void LiveServices::start(ingest::ChangeBus* bus) {
         bus->subscribe([this](const ingest::ObjectsChanged&) { impl_->request(); });
   impl_->stopping = false;
   impl_->worker = std::thread([this] { impl_->loop(); });
+  if (impl_->options.database.driver == store::Driver::kPostgresql) {
+    impl_->listener = std::make_unique<store::WakeupListener>(
+        impl_->options.database, std::vector<std::string>{store::kChangesChannel});
+    impl_->listening = true;
+    impl_->listener_thread = std::thread([this] {
+      while (impl_->listening) {
+        if (impl_->listener->wait(std::chrono::seconds(5))) impl_->request();
+      }
+    });
+  }
   impl_->request();  // the catch-up round
 }
 
@@ -187,6 +205,12 @@ void LiveServices::stop() {
     impl_->stopping = true;
   }
   impl_->wake.notify_all();
+  if (impl_->listener_thread.joinable()) {
+    impl_->listening = false;
+    impl_->listener->interrupt();
+    impl_->listener_thread.join();
+  }
+  impl_->listener.reset();
   if (impl_->worker.joinable()) impl_->worker.join();
   std::lock_guard lock(impl_->round_mutex);
   if (impl_->lease) impl_->lease->release();
