@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Page 2, a checkout: its fields, failures first, its builds, its tests per
-// platform / lab / plan, and the previous and next checkout of its branch.
+// Page 2, a checkout: its fields, failures first, the known issues of its
+// failures, its builds, its tests per platform / lab / plan, and the
+// previous and next checkout of its branch.
 #include "web/html.h"
 #include "web/page.h"
 
@@ -37,6 +38,49 @@ const std::vector<Column> kBuildColumns = {
 
 constexpr std::int64_t kBuildsPerPage = 200;
 constexpr std::int64_t kFailuresShown = 100;
+
+constexpr std::int64_t kKnownIssuesShown = 50;
+
+// The issues with incidents on the checkout's builds or tests, most
+// incidents first: what is already known about its failures (from triage,
+// bisection or another CI system). Each arm walks the checkout's builds
+// (index on checkout_id) and their incidents (indexes on build_id, test_id).
+json::Value checkout_known_issues(PageContext& ctx, const std::string& id) {
+  auto& a = ctx.alloc();
+  json::Value issues(rapidjson::kArrayType);
+  ctx.db.exec(
+      "SELECT x.issue_id, x.issue_version, COUNT(*), MAX(i.report_subject), "
+      "MAX(i.report_url), MAX(CASE WHEN i.culprit_code THEN 1 ELSE 0 END), "
+      "MAX(CASE WHEN i.culprit_tool THEN 1 ELSE 0 END), "
+      "MAX(CASE WHEN i.culprit_harness THEN 1 ELSE 0 END) FROM ("
+      "SELECT n.issue_id, n.issue_version FROM builds b JOIN incidents n ON n.build_id = b.id "
+      "WHERE b.checkout_id = $1 UNION ALL "
+      "SELECT n.issue_id, n.issue_version FROM builds b JOIN tests t ON t.build_id = b.id "
+      "JOIN incidents n ON n.test_id = t.id WHERE b.checkout_id = $1) x "
+      "LEFT JOIN issues i ON i.id = x.issue_id AND i.version = x.issue_version "
+      "GROUP BY x.issue_id, x.issue_version ORDER BY COUNT(*) DESC, x.issue_id, "
+      "x.issue_version DESC LIMIT $2",
+      {id, std::to_string(kKnownIssuesShown)}, [&](const store::SqlRow& row) {
+        json::Value o(rapidjson::kObjectType);
+        std::string issue_id(row.text(0));
+        std::string version(row.text(1));
+        o.AddMember("id", ctx.str(issue_id), a);
+        o.AddMember("version", ctx.str(version), a);
+        o.AddMember("href", ctx.str(ctx.object_link("issue", issue_id) + "?version=" + version), a);
+        o.AddMember("incidents", row.integer(2), a);
+        if (!row.is_null(3)) o.AddMember("report_subject", ctx.str(row.text(3)), a);
+        if (!row.is_null(4)) o.AddMember("report_url", ctx.str(row.text(4)), a);
+        std::string culprit;
+        if (!row.is_null(5) && row.integer(5)) culprit += "code ";
+        if (!row.is_null(6) && row.integer(6)) culprit += "tool ";
+        if (!row.is_null(7) && row.integer(7)) culprit += "harness";
+        while (!culprit.empty() && culprit.back() == ' ') culprit.pop_back();
+        if (!culprit.empty()) o.AddMember("culprit", ctx.str(culprit), a);
+        ctx.add_href(o, "report_url");
+        issues.PushBack(o, a);
+      });
+  return issues;
+}
 
 }  // namespace
 
@@ -164,6 +208,7 @@ std::string checkout_page(PageContext& ctx, const std::string& id) {
   }
 
   json::Value regressions = checkout_regressions(ctx, id);
+  json::Value known_issues = checkout_known_issues(ctx, id);
   json::Value previous = neighbour_checkout(ctx, checkout, true);
   if (previous.IsObject()) {
     ctx.set(
@@ -184,6 +229,7 @@ std::string checkout_page(PageContext& ctx, const std::string& id) {
   ctx.doc.AddMember("failures_more", failures_total > kFailuresShown, a);
   ctx.doc.AddMember("failures", failures, a);
   ctx.doc.AddMember("groups", groups, a);
+  ctx.doc.AddMember("known_issues", known_issues, a);
   if (previous.IsObject()) ctx.doc.AddMember("previous", previous, a);
   if (next.IsObject()) ctx.doc.AddMember("next", next, a);
   return title;
