@@ -8,6 +8,15 @@
 #      condition at boot): the build is incremental in the same directory,
 #      baseline.dmesg.crit fails, the analysis reports the regression and
 #      its mail reaches the SMTP server.
+#   3. Patch series from a mailing list (issue 19): a public-inbox archive
+#      made here holds a 2-patch series with a cover letter and base-commit:
+#      (the base commit of run 1; its second patch adds a critical message
+#      at boot, in init/main.c) and a patch that does not apply. kci run
+#      with a lists: section builds the series in place (incremental, the
+#      same build directory), boots it, and answers both threads at the
+#      SMTP server: the series' reply (In-Reply-To its cover letter) counts
+#      what passed and names the regression against the base; the other
+#      gets its one "could not apply".
 # The kernel_builds fixture runs first and leaves its objects in the shared
 # ccache, which this build hits (same source path, same compiler and
 # configuration as its x86_64-clang kernel).
@@ -124,5 +133,73 @@ mail=$(grep -l "^Subject: .*regression" "$T"/mail/new/* 2>/dev/null | head -n 1)
 [ -n "$mail" ] || { ls -la "$T/mail/new" >&2 || true; fail "no regression mail at the SMTP server"; }
 expect_in "$mail" "x86@localhost"
 expect_in "$mail" "baseline.dmesg.crit"
-echo "run_kernel: run 1 ${t1} s, run 2 ${t2} s (incremental build, boot, analysis, mail)"
+
+# 3. The series, written with format-patch from commits made here (fixed
+# dates: the same patches on every run) and posted to a list archive.
+start=$(date +%s)
+s1=$({ git -C "$linux" show "$good:init/main.c"
+       printf '\n/* kci run series test: patch 1 */\n'; } |
+  commit "$good" "init: kci run series test: a comment" init/main.c)
+s2=$({ git -C "$linux" show "$s1:init/main.c"
+       printf '\nstatic int __init kci_series_test_check(void)\n{\n'
+       printf '\tpr_crit("init: kci run series test: injected critical message\\n");\n'
+       printf '\treturn 0;\n}\nlate_initcall(kci_series_test_check);\n'; } |
+  commit "$s1" "init: kci run series test: a critical message at boot" init/main.c)
+# A patch on a file the base does not have (run 2's note): does not apply.
+na=$(echo "kci run test note, changed" | commit "$c1" "Documentation: change the kci run note" \
+  Documentation/kci-run-test.txt)
+git -C "$linux" format-patch -q --cover-letter --base="$good" --thread=shallow \
+  --from="Patch Author <author@localhost>" --to="Test List <kci-list@localhost>" \
+  -o "$T/series" "$good..$s2"
+sed -i -e 's/\*\*\* SUBJECT HERE \*\*\*/init: kci run series test/' \
+  -e 's/\*\*\* BLURB HERE \*\*\*/Two patches to init\/main.c./' "$T/series/0000-cover-letter.patch"
+git -C "$linux" format-patch -q --thread --from="Other Author <other@localhost>" \
+  --to="Test List <kci-list@localhost>" -o "$T/refused" -1 "$na"
+# base-commit: names run 1's commit, which the repository has.
+sed -i "s/^-- \$/base-commit: $good\n\n&/" "$T"/refused/0001-*.patch
+cover_id=$(sed -n 's/^Message-Id: <\(.*\)>$/\1/Ip' "$T/series/0000-cover-letter.patch" | head -n 1)
+refused_id=$(sed -n 's/^Message-Id: <\(.*\)>$/\1/Ip' "$T"/refused/0001-*.patch | head -n 1)
+[ -n "$cover_id" ] && [ -n "$refused_id" ] || fail "format-patch wrote no Message-Id"
+"$kci" inbox import --archive "$T/list" "$T"/series/*.patch "$T"/refused/*.patch 2>/dev/null \
+  || fail "kci inbox import"
+cat >"$T/lists.yaml" <<EOF
+lists:
+  kci-test:
+    archive: '$T/list'
+    targets:
+      - {tree: linux, branch: 'kci-test/run', repo: '$linux', base_commit: true}
+EOF
+status=0
+(cd "$T" && "$kci" run -d "$T/kci.db" --config "$project/config/kci.yaml" \
+  --config "$project/tests/run/kernel.yaml" --config "$T/lists.yaml" \
+  --inbox-state "$T/inbox" --incremental-builds --ccache -j 2 \
+  --build-root "$T/kbuild" --artifacts "$T/artifacts" --boot-timeout 300 \
+  --subscriptions "$T/subscriptions.yaml" --smtp "smtp://127.0.0.1:$port" \
+  --notify-quiet 0 --no-log-fetch --until-idle) >"$T/out3" 2>"$T/err3" || status=$?
+t3=$(($(date +%s) - start))
+[ "$status" = 1 ] || { cat "$T/err3" >&2; fail "run 3 should exit 1 (the series' boot test fails), got $status"; }
+expect_in "$T/err3" "lists: 2 new series, 1 checkouts submitted"
+expect_in "$T/err3" "lists: 2 replies to series queued"
+expect_in "$T/out3" "kbuild: 3 (3 done/pass)"
+expect_in "$T/out3" "job: 3 (2 done/fail, 1 done/pass)"
+[ "$(find "$T/kbuild" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 1 ] \
+  || fail "the series' build should reuse the build directory: $(ls "$T/kbuild")"
+reply=$(grep -l "^In-Reply-To: <$cover_id>" "$T"/mail/new/* 2>/dev/null || true)
+[ "$(echo "$reply" | grep -c .)" = 1 ] \
+  || { ls -la "$T/mail/new" >&2; fail "expected one reply to the series' cover letter, got: $reply"; }
+expect_in "$reply" "Subject: Re: [PATCH 0/2] init: kci run series test"
+expect_in "$reply" "kci tested this series (v1, 2 patches) on"
+expect_in "$reply" "linux/kci-test/run at ${good:0:12}"
+expect_in "$reply" "builds: 1 PASS"
+expect_in "$reply" "Regressions against the base (${good:0:12}):"
+expect_in "$reply" "baseline.dmesg.crit"
+expect_in "$reply" "author@localhost"
+refusal=$(grep -l "^In-Reply-To: <$refused_id>" "$T"/mail/new/* 2>/dev/null || true)
+[ "$(echo "$refusal" | grep -c .)" = 1 ] \
+  || { ls -la "$T/mail/new" >&2; fail "expected one reply to the refused patch, got: $refusal"; }
+expect_in "$refusal" "kci could not apply this series"
+expect_in "$refusal" "other@localhost"
+
+echo "run_kernel: run 1 ${t1} s, run 2 ${t2} s (incremental build, boot, analysis, mail)," \
+  "series ${t3} s (archive, apply, incremental build, boot, analysis, replies)"
 echo "PASS"
