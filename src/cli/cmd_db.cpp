@@ -87,35 +87,54 @@ void add_load(CLI::App* db, RunContext& ctx) {
   cmd->add_flag("--with-metadata", o->with_metadata,
                 "Keep the reports' _timestamp instead of the load time");
   cmd->callback([o, &ctx] {
+    std::vector<std::string> names = o->files.empty() ? std::vector<std::string>{"-"} : o->files;
+    // Every report of every file is read and checked before anything is
+    // loaded: a bad one anywhere leaves the store as it was.
+    std::vector<std::pair<std::string, std::string>> inputs;  // (name, text)
+    for (const std::string& name : names) {
+      inputs.emplace_back(name == "-" ? "<stdin>" : name, read_file(name));
+    }
+    auto each_report = [&](const auto& fn) {
+      for (const auto& [name, text] : inputs) {
+        report::JsonStreamReader reader(text, name, o->seq_in);
+        while (auto v = reader.next()) {
+          std::string where = v->source + ": report " + std::to_string(v->index) + " (line " +
+                              std::to_string(v->line) + ")";
+          fn(*v, where);
+        }
+      }
+    };
+    bool ok = true;
+    each_report([&](report::ParsedValue& v, const std::string& where) {
+      report::ValidationResult result = report::validate_report(v.doc);
+      if (!result.ok()) {
+        for (const auto& e : result.errors) {
+          std::fprintf(stderr, "%s: %s\n", where.c_str(), e.str().c_str());
+        }
+        ok = false;
+        return;
+      }
+      try {
+        report::upgrade_report(v.doc);
+      } catch (const InvalidInputError& e) {
+        std::fprintf(stderr, "%s: cannot upgrade: %s\n", where.c_str(), e.what());
+        ok = false;
+      }
+    });
+    if (!ok) {
+      std::fprintf(stderr, "kci db load: invalid input, nothing was loaded\n");
+      ctx.exit_status = kExitInvalidInput;
+      return;
+    }
     auto store = open(*o);
     // Every load is announced in the change log, as the ingester's are.
     ingest::Loader loader(*store);
-    std::vector<std::string> names = o->files.empty() ? std::vector<std::string>{"-"} : o->files;
-    for (const std::string& name : names) {
-      report::JsonStreamReader reader(read_file(name), name == "-" ? "<stdin>" : name, o->seq_in);
-      while (auto v = reader.next()) {
-        std::string where = v->source + ": report " + std::to_string(v->index) + " (line " +
-                            std::to_string(v->line) + ")";
-        report::ValidationResult result = report::validate_report(v->doc);
-        if (!result.ok()) {
-          for (const auto& e : result.errors) {
-            std::fprintf(stderr, "%s: %s\n", where.c_str(), e.str().c_str());
-          }
-          ctx.exit_status = kExitInvalidInput;
-          continue;
-        }
-        try {
-          report::upgrade_report(v->doc);
-        } catch (const InvalidInputError& e) {
-          std::fprintf(stderr, "%s: cannot upgrade: %s\n", where.c_str(), e.what());
-          ctx.exit_status = kExitInvalidInput;
-          continue;
-        }
-        store::LoadOptions options;
-        options.with_metadata = o->with_metadata;
-        loader.load(report::from_json(v->doc), options);
-      }
-    }
+    each_report([&](report::ParsedValue& v, const std::string&) {
+      report::upgrade_report(v.doc);
+      store::LoadOptions options;
+      options.with_metadata = o->with_metadata;
+      loader.load(report::from_json(v.doc), options);
+    });
   });
 }
 

@@ -121,7 +121,14 @@ void add_callback(CLI::App* lava, RunContext& ctx) {
     if (!o->token.empty() && !pipeline::verify_callback_token(o->header_value, o->token)) {
       throw InvalidInputError("the callback's token does not match");
     }
-    print_report(pipeline::parse_lava_callback(read_file(o->file), o->parse), o->indent, ctx);
+    std::string body = read_file(o->file);
+    pipeline::LavaJobResults job;
+    try {
+      job = pipeline::parse_lava_callback(body, o->parse);
+    } catch (const InvalidInputError& e) {
+      throw InvalidInputError(o->file + ": " + e.what());  // name the file
+    }
+    print_report(job, o->indent, ctx);
   });
 }
 
@@ -134,9 +141,18 @@ void add_results(CLI::App* lava, RunContext& ctx) {
   cmd->add_option("--definition", o->definition, "The job definition lava-run ran")->required();
   add_result_options(cmd, *o);
   cmd->callback([o, &ctx] {
-    print_report(
-        pipeline::parse_lava_run_output(read_file(o->file), read_file(o->definition), o->parse),
-        o->indent, ctx);
+    std::string log = read_file(o->file);
+    std::string definition = read_file(o->definition);
+    pipeline::LavaJobResults job;
+    try {
+      job = pipeline::parse_lava_run_output(log, definition, o->parse);
+    } catch (const InvalidInputError& e) {
+      // Name the file: the definition when its YAML is bad, else the log.
+      std::string what = e.what();
+      bool definition_bad = what.find("job definition") != std::string::npos;
+      throw InvalidInputError((definition_bad ? o->definition : o->file) + ": " + what);
+    }
+    print_report(job, o->indent, ctx);
   });
 }
 

@@ -34,11 +34,21 @@ void register_notify(CLI::App& root, RunContext&) {
       notify::ReportInput in = notify::parse_report_input(read_file(f, 64 << 20), f);
       notify::MailContext c;
       c.subscription = in.subscription;
-      c.from = notify::parse_address(in.from);
+      // An address of the file names its place in it.
+      auto address = [&f](const std::string& text, const std::string& pointer) {
+        try {
+          return notify::parse_address(text);
+        } catch (const InvalidInputError& e) {
+          throw InvalidInputError(f + ": " + pointer + ": " + e.what());
+        }
+      };
+      c.from = address(in.from, "/from");
       if (!ro->to_override.empty()) {
         c.to = {notify::parse_address(ro->to_override)};
       } else {
-        for (const auto& t : in.to) c.to.push_back(notify::parse_address(t));
+        for (std::size_t i = 0; i < in.to.size(); ++i) {
+          c.to.push_back(address(in.to[i], "/to/" + std::to_string(i)));
+        }
       }
       c.domain = in.domain;
       c.date = in.date;

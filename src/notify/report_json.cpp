@@ -242,7 +242,11 @@ ReportInput parse_report_input(const std::string& json, const std::string& name)
   ReportInput in;
   std::string kind;
   root.str("kind", kind);
-  in.kind = parse_report_kind(kind);
+  try {
+    in.kind = parse_report_kind(kind);
+  } catch (const InvalidInputError& e) {
+    throw InvalidInputError(name + ": /kind: " + e.what());
+  }
   root.int64("date", in.date);
   root.str("subscription", in.subscription);
   root.str("from", in.from);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "pipeline/lava/lava.h"
 
+#include <rapidjson/error/en.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -290,7 +291,8 @@ void finish(LavaJobResults& job, const LavaCallbackOptions& options,
   job.build_id = !options.build_id.empty() ? options.build_id : meta("kci.build_id");
   if (job.build_id.empty()) {
     throw InvalidInputError(
-        "the LAVA job names no build (no kci.build_id in its metadata); "
+        "the LAVA job names no build (no kci.build_id in its metadata, "
+        "/definition/metadata); "
         "pass the build id");
   }
   std::string compatible = meta("platform.compatible");
@@ -534,15 +536,19 @@ bool verify_callback_token(std::string_view header_value, std::string_view secre
 LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOptions& options) {
   json::Document doc;
   doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw InvalidInputError("LAVA callback: the body is not a JSON object");
+  if (doc.HasParseError()) {
+    throw InvalidInputError(
+        "LAVA callback: the body is not a JSON object (invalid JSON at offset " +
+        std::to_string(doc.GetErrorOffset()) + ": " +
+        rapidjson::GetParseError_En(doc.GetParseError()) + ")");
   }
+  if (!doc.IsObject()) throw InvalidInputError("LAVA callback: the body is not a JSON object");
   auto text = [&](const char* key) -> std::string {
     auto it = doc.FindMember(key);
     return it != doc.MemberEnd() && it->value.IsString() ? std::string(json::str(it->value)) : "";
   };
   if (!doc.HasMember("id") || !doc["id"].IsInt64()) {
-    throw InvalidInputError("LAVA callback: no job \"id\"");
+    throw InvalidInputError("LAVA callback: /id: no job \"id\" (an integer)");
   }
   LavaJobResults job;
   job.job_id = doc["id"].GetInt64();
@@ -559,7 +565,7 @@ LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOpti
   auto end = parse_rfc3339(lava_time_to_rfc3339(text("end_time")));
   if (start && end) job.duration = std::chrono::duration<double>(*end - *start).count();
 
-  YAML::Node definition = load_yaml(text("definition"), "the job definition");
+  YAML::Node definition = load_yaml(text("definition"), "the job definition (/definition)");
   std::map<std::string, std::string> metadata = definition.IsMap()
                                                     ? metadata_of(definition["metadata"])
                                                     : std::map<std::string, std::string>{};
@@ -578,7 +584,8 @@ LavaJobResults parse_lava_callback(std::string_view body, const LavaCallbackOpti
   if (doc.HasMember("results") && doc["results"].IsObject()) {
     for (const auto& suite : doc["results"].GetObject()) {
       if (!suite.value.IsString()) continue;
-      YAML::Node list = load_yaml(json::str(suite.value), "a result list");
+      std::string what = "the result list /results/" + std::string(json::str(suite.name));
+      YAML::Node list = load_yaml(json::str(suite.value), what.c_str());
       if (!list.IsSequence()) continue;
       for (const auto& item : list) {
         if (item.IsMap()) results.push_back(result_from_list_item(item));
