@@ -517,39 +517,67 @@ struct Server::Impl {
           return httplib::Server::HandlerResponse::Handled;
         }));
 
-    http.Post("/submit", guarded(&Impl::submit));
-    http.Get("/status", guarded(&Impl::status));
-    http.Post("/callback/lava", guarded(&Impl::lava_callback));
-    http.Post(R"(/api/v1/worker/(claim|heartbeat|complete))", guarded(&Impl::worker_route));
-    http.Get("/authtest", guarded(&Impl::authtest));
-    http.Get(R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", guarded(&Impl::object));
-    http.Get("/api/v1/query", guarded(&Impl::query));
-    http.Get(R"(/api/v1/(compare|regressions|history|summary/.+))", guarded(&Impl::analysis_api));
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      std::string text = metrics.render();
-      try {
-        std::lock_guard lock(metrics_mutex);
-        text += render_store_metrics(*metrics_sql, orchestrator::system_millis());
-      } catch (const std::exception& e) {
-        // The service's own counters still answer when the database does not.
-        log::error(std::string("kci serve: /metrics: ") + e.what());
-        text += "# the database part failed; see the server's log\n";
-      }
-      res.set_content(text, "text/plain; version=0.0.4");
-    });
-    auto health = [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("OK", "text/plain");
-    };
-    http.Get("/healthz", health);
-    http.Get("/health", health);  // kcidb-ng's name
-    if (dashboard) {
-      auto pages = [this](const httplib::Request& req, httplib::Response& res) {
-        dashboard_get(req, res);
-      };
-      for (const std::string& pattern : web::Dashboard::route_patterns()) {
-        http.Get(pattern, pages);
+    for (const Route& route : route_list()) {
+      if (route.dashboard && !dashboard) continue;
+      httplib::Server::Handler handler = guarded(route.handler);
+      if (route.info.method == "POST") {
+        http.Post(route.info.pattern, handler);
+      } else {
+        http.Get(route.info.pattern, handler);
       }
     }
+  }
+
+  using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+  struct Route {
+    RouteInfo info;
+    Handler handler;
+    bool dashboard = false;  // registered only when the dashboard is on
+  };
+
+  // The one list of routes (Server::routes() shows it without handlers).
+  static const std::vector<Route>& route_list() {
+    static const std::vector<Route> routes = [] {
+      using A = RouteAccess;
+      std::vector<Route> r = {
+          {{"POST", "/submit", A::kSubmitter, true}, &Impl::submit},
+          {{"GET", "/status", A::kSubmitter, false}, &Impl::status},
+          {{"POST", "/callback/lava", A::kLava, true}, &Impl::lava_callback},
+          {{"POST", R"(/api/v1/worker/(claim|heartbeat|complete))", A::kWorker, true},
+           &Impl::worker_route},
+          {{"GET", "/authtest", A::kAnyToken, false}, &Impl::authtest},
+          {{"GET", R"(/api/v1/(checkouts|builds|tests|issues|incidents)/(.+))", A::kPublic, false},
+           &Impl::object},
+          {{"GET", "/api/v1/query", A::kPublic, false}, &Impl::query},
+          {{"GET", R"(/api/v1/(compare|regressions|history|summary/.+))", A::kPublic, false},
+           &Impl::analysis_api},
+          {{"GET", "/metrics", A::kPublic, false}, &Impl::metrics_route},
+          {{"GET", "/healthz", A::kPublic, false}, &Impl::health},
+          {{"GET", "/health", A::kPublic, false}, &Impl::health},  // kcidb-ng's name
+      };
+      for (const std::string& pattern : web::Dashboard::route_patterns()) {
+        r.push_back({{"GET", pattern, A::kPublic, false}, &Impl::dashboard_get, true});
+      }
+      return r;
+    }();
+    return routes;
+  }
+
+  void metrics_route(const httplib::Request&, httplib::Response& res) {
+    std::string text = metrics.render();
+    try {
+      std::lock_guard lock(metrics_mutex);
+      text += render_store_metrics(*metrics_sql, orchestrator::system_millis());
+    } catch (const std::exception& e) {
+      // The service's own counters still answer when the database does not.
+      log::error(std::string("kci serve: /metrics: ") + e.what());
+      text += "# the database part failed; see the server's log\n";
+    }
+    res.set_content(text, "text/plain; version=0.0.4");
+  }
+
+  void health(const httplib::Request&, httplib::Response& res) {
+    res.set_content("OK", "text/plain");
   }
 
   // The analysis answers (src/analysis/api.h).
@@ -582,6 +610,12 @@ struct Server::Impl {
     }
   }
 };
+
+std::vector<RouteInfo> Server::routes() {
+  std::vector<RouteInfo> out;
+  for (const auto& r : Impl::route_list()) out.push_back(r.info);
+  return out;
+}
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ingest/change_event.h"
 #include "server/live_services.h"
@@ -57,8 +58,25 @@ std::filesystem::path default_spool_dir(const store::DatabaseSpec& database);
 // Parses "ADDR:PORT" ("[::1]:8080" for IPv6). Throws UsageError.
 void parse_listen(const std::string& listen, std::string& host, int& port);
 
+// Who may call a route: anybody (the dashboard, the read API, /metrics),
+// any valid token, or a token of one role (tokens.h; an admin token opens
+// every route). docs/security.md's threat model lists them.
+enum class RouteAccess { kPublic, kAnyToken, kSubmitter, kWorker, kLava };
+
+struct RouteInfo {
+  std::string method;   // GET (also answers HEAD) or POST
+  std::string pattern;  // httplib's regex over the path
+  RouteAccess access = RouteAccess::kPublic;
+  bool writes = false;  // changes the store or the spool
+};
+
 class Server {
  public:
+  // Every route the server registers, in order (the dashboard's last, only
+  // registered when it is on). setup_routes() registers exactly these, so
+  // the security tests can check every write route.
+  static std::vector<RouteInfo> routes();
+
   explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;

@@ -7,6 +7,7 @@
 #include "report/model.h"
 #include "store/sql.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "util/sha256.h"
 #include "util/time.h"
 
@@ -64,19 +65,26 @@ class SqlTokenStore final : public TokenStore {
   }
 
   std::optional<TokenInfo> authenticate(std::string_view token) override {
+    // Looked up by the SHA-256 of the token: an index lookup's timing can
+    // at most tell something about a hash, which does not help to guess a
+    // token. The stored hash is then compared in constant time.
+    std::string hash = sha256_hex(token);
+    std::string stored;
     std::vector<TokenInfo> out =
         select(std::string("SELECT ") + kColumns +
-                   " FROM kci_tokens WHERE hash = $1 AND revoked_at IS NULL",
-               {sha256_hex(token)});
-    if (out.empty()) return std::nullopt;
+                   ", hash FROM kci_tokens WHERE hash = $1 AND revoked_at IS NULL",
+               {hash}, &stored);
+    if (out.empty() || !constant_time_equal(stored, hash)) return std::nullopt;
     return out.front();
   }
 
  private:
-  std::vector<TokenInfo> select(const std::string& sql,
-                                const std::vector<store::SqlValue>& params) {
+  // *hash: the 8th column of the (last) row, when the query selects it.
+  std::vector<TokenInfo> select(const std::string& sql, const std::vector<store::SqlValue>& params,
+                                std::string* hash = nullptr) {
     std::vector<TokenInfo> out;
     sql_->exec(sql, params, [&](const store::SqlRow& r) {
+      if (hash) *hash = std::string(r.text(7));
       out.push_back(make_info(std::string(r.text(0)), r.is_null(1) ? "[]" : r.text(1), r.boolean(2),
                               std::string(r.text(3)), std::string(r.text(4)), r.optional_text(5),
                               parse_role(r.text(6))));
