@@ -12,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "cli/command.h"
+#include "cli/live_options.h"
 #include "store/store.h"
 #include "triage/issues_view.h"
 #include "triage/rules.h"
@@ -31,6 +32,7 @@ struct IssuesOptions {
   std::string cache_dir;
   std::size_t max_log_bytes = std::size_t{256} << 20;
   long timeout = 60;
+  std::vector<std::string> log_fetch_allow, log_fetch_hosts, log_fetch_files;
   bool json = false;
   std::string id;
 };
@@ -178,6 +180,7 @@ void register_issues(CLI::App& root, RunContext& ctx) {
   tri->add_option("--max-log-bytes", to->max_log_bytes, "Read at most this much of a log")
       ->default_val(std::size_t{256} << 20);
   tri->add_option("--timeout", to->timeout, "Seconds allowed to fetch one log")->default_val(60);
+  add_log_fetch_options(tri, to->log_fetch_allow, to->log_fetch_hosts, to->log_fetch_files);
   tri->callback([to] {
     triage::RuleSet rules;
     if (!to->rules_file.empty()) rules = triage::load_rules(to->rules_file);
@@ -186,6 +189,8 @@ void register_issues(CLI::App& root, RunContext& ctx) {
     opts.fetch.cache_dir = to->cache_dir;
     opts.fetch.max_bytes = to->max_log_bytes;
     opts.fetch.timeout_seconds = to->timeout;
+    opts.fetch.policy =
+        log_fetch_policy(to->log_fetch_allow, to->log_fetch_hosts, to->log_fetch_files, true);
     triage::Triager triager(std::move(rules), opts);
     auto store = open_db(*to);
     store::QueryIds ids;

@@ -139,6 +139,9 @@ void add_serve(CLI::App& root, RunContext&) {
     options.artifact_root = o->artifacts;
     options.dashboard_connections = o->dashboard_connections;
     options.live = !o->no_live;
+    // The reports come from others: their file:// log_urls are not read
+    // unless --log-fetch-files names where.
+    o->live.local_log_files = false;
     apply_live_options(o->live, options.live_options);
 
     // SIGINT/SIGTERM are taken by one thread with sigwait, which may then

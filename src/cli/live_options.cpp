@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cli/live_options.h"
 
+#include <cctype>
+
+#include "client/address_policy.h"
 #include "notify/subscriptions.h"
 #include "notify/transport.h"
 
@@ -20,7 +23,38 @@ void add_bisection_mail_options(CLI::App* cmd, std::string& bisection_to,
                   "kci run's default: its --source tree when that has scripts/get_maintainer.pl)");
 }
 
+void add_log_fetch_options(CLI::App* cmd, std::vector<std::string>& allow,
+                           std::vector<std::string>& hosts, std::vector<std::string>& files) {
+  cmd->add_option("--log-fetch-allow", allow,
+                  "An internal address or network (127.0.0.1, 10.0.0.0/8, fd00::/8) log_url "
+                  "fetching may connect to; repeatable (default: public addresses only, never "
+                  "loopback, private or link-local ones)");
+  cmd->add_option("--log-fetch-host", hosts,
+                  "Fetch log_url only from this host (.example.org: its subdomains), redirects "
+                  "included; repeatable (default: any host)");
+  cmd->add_option("--log-fetch-files", files,
+                  "Read file:// log_urls only below this folder; repeatable");
+}
+
+triage::FetchPolicy log_fetch_policy(const std::vector<std::string>& allow,
+                                     const std::vector<std::string>& hosts,
+                                     const std::vector<std::string>& files, bool local_files) {
+  triage::FetchPolicy policy;
+  client::AddressPolicy check(allow);  // throws UsageError for a bad network
+  (void)check;
+  policy.networks = allow;
+  for (const std::string& h : hosts) {
+    std::string lower;
+    for (char c : h) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    policy.hosts.push_back(lower);
+  }
+  policy.file_roots = files;
+  policy.files = local_files || !files.empty();
+  return policy;
+}
+
 void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
+  add_log_fetch_options(cmd, o.log_fetch_allow, o.log_fetch_hosts, o.log_fetch_files);
   cmd->add_option("--triage-rules", o.triage_rules,
                   "Known-issue rules (YAML) matched against new failures (default: log "
                   "signatures only)");
@@ -52,6 +86,9 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o) {
 void apply_live_options(const LiveCliOptions& o, server::LiveOptions& live) {
   live.rules_file = o.triage_rules;
   live.triage_options.fetch_logs = !o.no_log_fetch;
+  live.triage_options.fetch.policy =
+      log_fetch_policy(o.log_fetch_allow, o.log_fetch_hosts, o.log_fetch_files, o.local_log_files);
+  live.notifier.build.fetch_policy = live.triage_options.fetch.policy;
   for (const auto& f : o.subscriptions) {
     for (auto& sub : notify::load_subscriptions(f))
       live.notifier.subscriptions.push_back(std::move(sub));

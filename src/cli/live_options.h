@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/live_services.h"
+#include "triage/log_fetch.h"
 
 namespace kci::cli {
 
@@ -19,7 +20,22 @@ struct LiveCliOptions {
   std::vector<std::string> subscriptions;
   long notify_quiet = 600;
   double live_poll = 2.0;
+  // Log fetching's policy (triage::FetchPolicy): internal networks allowed,
+  // hosts allowed, folders local logs may be read from. local_log_files:
+  // whether file:// log_urls are read at all without --log-fetch-files
+  // (kci run: its own logs; kci serve: no, the reports come from others).
+  std::vector<std::string> log_fetch_allow, log_fetch_hosts, log_fetch_files;
+  bool local_log_files = true;
 };
+
+// Adds --log-fetch-allow, --log-fetch-host and --log-fetch-files (kci serve,
+// kci run, kci issues triage).
+void add_log_fetch_options(CLI::App* cmd, std::vector<std::string>& allow,
+                           std::vector<std::string>& hosts, std::vector<std::string>& files);
+// The policy of those options (throws UsageError for a bad network).
+triage::FetchPolicy log_fetch_policy(const std::vector<std::string>& allow,
+                                     const std::vector<std::string>& hosts,
+                                     const std::vector<std::string>& files, bool local_files);
 
 // Adds --triage-rules, --no-log-fetch, --subscriptions, --notify-quiet,
 // --from, --domain, --to-override, --bisection-to, --maintainers-tree,

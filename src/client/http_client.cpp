@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "client/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <exception>
 
@@ -55,6 +58,31 @@ std::size_t deliver(char* data, std::size_t size, std::size_t count, void* user)
   }
   d->result->bytes += len;
   return d->result->truncated ? 0 : n;  // 0 stops the transfer at the limit
+}
+
+struct SocketGate {
+  const ConnectPolicy* policy = nullptr;
+  std::string* refused = nullptr;
+};
+
+// CURLOPT_OPENSOCKETFUNCTION: the address is checked before the socket
+// exists, for every connection libcurl makes.
+curl_socket_t open_checked_socket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* gate = static_cast<SocketGate*>(user);
+  char text[INET6_ADDRSTRLEN] = {0};
+  bool known = false;
+  if (address->family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&address->addr);
+    known = ::inet_ntop(AF_INET, &a->sin_addr, text, sizeof text) != nullptr;
+  } else if (address->family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+    known = ::inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text) != nullptr;
+  }
+  if (!known || !gate->policy->address_allowed(text)) {
+    if (gate->refused) *gate->refused = known ? text : "an address of another family";
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype, address->protocol);
 }
 
 }  // namespace
@@ -136,6 +164,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   // Only the protocols the URL syntax promises: no file:// or others.
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  std::string refused;
+  apply_policy(curl, &refused);
   curl_slist* headers = nullptr;
   std::string authorization;
   if (!request.bearer.empty()) {
@@ -163,11 +193,24 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     response.status = 0;
-    response.error = curl_easy_strerror(rc);
+    response.error = refused.empty() ? std::string(curl_easy_strerror(rc))
+                                     : "connection to " + refused + " refused by the policy";
     return response;
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+void HttpClient::apply_policy(void* handle, std::string* refused) {
+  CURL* curl = static_cast<CURL*>(handle);
+  if (!policy_.address_allowed) return;
+  auto gate = std::make_shared<SocketGate>();
+  gate->policy = &policy_;
+  gate->refused = refused;
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, gate.get());
+  gate_ = gate;
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // no proxy from the environment
 }
 
 DownloadResult HttpClient::download(const std::string& url, std::size_t max_bytes,
@@ -188,12 +231,44 @@ DownloadResult HttpClient::download(const std::string& url, std::size_t max_byte
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  bool manual_redirects = static_cast<bool>(policy_.redirect_allowed);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, manual_redirects ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  std::string refused;
+  apply_policy(curl, &refused);
+  CURLcode rc = CURLE_OK;
+  for (int redirects = 0;; ++redirects) {
+    rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+    if (!manual_redirects || rc != CURLE_OK || result.status < 300 || result.status >= 400) break;
+    char* location = nullptr;
+    curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+    if (!location) break;  // a 3xx without Location: its body is the answer
+    std::string next = location;
+    if (redirects == 5) {
+      result.error = "more than 5 redirects";
+      return result;
+    }
+    if (next.rfind("http://", 0) != 0 && next.rfind("https://", 0) != 0) {
+      result.error = "redirect to " + next + " refused: only http and https";
+      return result;
+    }
+    if (!policy_.redirect_allowed(next)) {
+      result.error = "redirect to " + next + " refused by the policy";
+      return result;
+    }
+    if (result.bytes > 0) {
+      result.error = "a redirect came with a body";  // never handed on as the log
+      return result;
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, next.c_str());
+  }
+  if (!refused.empty()) {
+    result.error = "connection to " + refused + " refused by the policy";
+    return result;
+  }
   if (state.failure) std::rethrow_exception(state.failure);
   if (rc == CURLE_WRITE_ERROR && result.truncated && !state.sink_refused) return result;
   if (rc != CURLE_OK) {

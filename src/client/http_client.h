@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,18 @@ struct DownloadResult {
 // Receives a body chunk by chunk; false stops the transfer (an error).
 using BodySink = std::function<bool(std::string_view chunk)>;
 
+// What a client may connect to (the log fetcher's policy, docs/security.md).
+struct ConnectPolicy {
+  // Asked with the numeric address ("192.0.2.1", "::1") of every connection
+  // before it is made, redirects included; false refuses it (no socket is
+  // opened). When set, proxies from the environment are not used (the
+  // proxy's address would be checked instead of the target's).
+  std::function<bool(const std::string& address)> address_allowed;
+  // Asked with every redirect target before it is followed; false refuses
+  // it. When set, download() follows redirects itself (at most 5).
+  std::function<bool(const std::string& url)> redirect_allowed;
+};
+
 // One libcurl handle: reused connections (keep-alive) between calls.
 // Not thread-safe: one per thread.
 class HttpClient {
@@ -76,10 +89,18 @@ class HttpClient {
   DownloadResult download(const std::string& url, std::size_t max_bytes, const BodySink& sink);
   // The limit of a whole transfer (default 60 s).
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // Applies to download() and send() from now on.
+  void set_connect_policy(ConnectPolicy policy) { policy_ = std::move(policy); }
 
  private:
+  // Sets the options of policy_ on the handle; *refused gets the address
+  // of a refused connection.
+  void apply_policy(void* curl, std::string* refused);
+
   void* curl_;  // CURL*
   std::chrono::milliseconds timeout_{60000};
+  ConnectPolicy policy_;
+  std::shared_ptr<void> gate_;  // the socket callback's state
 };
 
 }  // namespace kci::client

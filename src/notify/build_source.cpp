@@ -52,6 +52,7 @@ std::vector<triage::Finding> scan_log(const report::Build& build,
       fo.max_bytes = options.max_log_bytes;
       fo.timeout_seconds = options.fetch_timeout_seconds;
       fo.cache_dir = options.log_cache_dir;
+      fo.policy = options.fetch_policy;
       std::string partial;
       std::size_t number = 0;
       triage::fetch_log(*build.log_url, fo, [&](std::string_view chunk) {

@@ -18,6 +18,7 @@
 #include "notify/reports.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "triage/log_fetch.h"
 
 namespace kci::notify {
 
@@ -38,7 +39,8 @@ struct BuildSourceOptions {
   std::string log_cache_dir;  // triage's log cache ("" = none)
   std::size_t max_log_bytes = std::size_t{64} << 20;  // per build log
   long fetch_timeout_seconds = 60;
-  std::size_t max_lines = 50;  // errors (warnings, mismatches) listed per build
+  triage::FetchPolicy fetch_policy;  // where logs may come from
+  std::size_t max_lines = 50;        // errors (warnings, mismatches) listed per build
 };
 
 // The build report of the checkout, or nullopt when it has no builds (or

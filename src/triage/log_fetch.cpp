@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "client/address_policy.h"
 #include "client/http_client.h"
 #include "util/sha256.h"
 #include "util/text.h"
@@ -53,14 +56,79 @@ std::string file_url_path(const std::string& url) {
   return percent_decode(rest);
 }
 
+// The host of an http(s) URL, lower case, without userinfo, port or [].
+std::string url_host(const std::string& url) {
+  std::size_t start = url.find("://");
+  if (start == std::string::npos) return "";
+  start += 3;
+  std::size_t end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  std::size_t at = authority.rfind('@');
+  if (at != std::string::npos) authority = authority.substr(at + 1);
+  std::string host;
+  if (!authority.empty() && authority.front() == '[') {
+    host = authority.substr(1, authority.find(']') - 1);
+  } else {
+    host = authority.substr(0, authority.find(':'));
+  }
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+// A local log under the policy: the resolved path must be below a root.
+std::string checked_file(const std::string& path, const std::string& url,
+                         const FetchPolicy& policy) {
+  if (!policy.files) {
+    throw FetchError("cannot read log " + url + ": local files are not allowed (only http(s))");
+  }
+  if (policy.file_roots.empty()) return path;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  if (ec) throw FetchError("cannot read log " + url + ": " + ec.message());
+  for (const std::string& root : policy.file_roots) {
+    fs::path r = fs::canonical(root, ec);
+    if (ec) continue;
+    auto [end, _] = std::mismatch(r.begin(), r.end(), real.begin(), real.end());
+    if (end == r.end()) return real.string();
+  }
+  throw FetchError("cannot read log " + url + ": not below an allowed folder");
+}
+
 }  // namespace
 
+bool host_allowed(const std::string& url, const std::vector<std::string>& hosts) {
+  if (hosts.empty()) return true;
+  std::string host = url_host(url);
+  if (host.empty()) return false;
+  for (const std::string& h : hosts) {
+    if (h.empty()) continue;
+    if (h.front() == '.') {
+      if (host.size() > h.size() && host.compare(host.size() - h.size(), h.size(), h) == 0) {
+        return true;
+      }
+    } else if (host == h) {
+      return true;
+    }
+  }
+  return false;
+}
+
 FetchResult fetch_log(const std::string& url, const FetchOptions& options, const ChunkSink& sink) {
-  if (url.rfind("file://", 0) == 0) return stream_file(file_url_path(url), url, options, sink);
-  if (url.find("://") == std::string::npos) return stream_file(url, url, options, sink);
+  const FetchPolicy& policy = options.policy;
+  if (url.rfind("file://", 0) == 0) {
+    return stream_file(checked_file(file_url_path(url), url, policy), url, options, sink);
+  }
+  if (url.find("://") == std::string::npos) {
+    return stream_file(checked_file(url, url, policy), url, options, sink);
+  }
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     throw FetchError("cannot fetch log " + url + ": only file://, http:// and https:// URLs");
   }
+  if (!host_allowed(url, policy.hosts)) {
+    throw FetchError("cannot fetch log " + url + ": host " + url_host(url) + " is not allowed");
+  }
+  client::AddressPolicy addresses(policy.networks);
   namespace fs = std::filesystem;
   fs::path dir =
       options.cache_dir.empty() ? fs::temp_directory_path() : fs::path(options.cache_dir);
@@ -78,6 +146,14 @@ FetchResult fetch_log(const std::string& url, const FetchOptions& options, const
   if (!out) throw FetchError("cannot fetch log " + url + ": cannot write " + tmp.string());
   client::HttpClient http;
   http.set_timeout(std::chrono::seconds(options.timeout_seconds));
+  client::ConnectPolicy connect;
+  connect.address_allowed = [&addresses](const std::string& a) { return addresses.allows(a); };
+  if (!policy.hosts.empty()) {
+    connect.redirect_allowed = [&policy](const std::string& u) {
+      return host_allowed(u, policy.hosts);
+    };
+  }
+  http.set_connect_policy(std::move(connect));
   client::DownloadResult d = http.download(url, options.max_bytes, [&out](std::string_view chunk) {
     return std::fwrite(chunk.data(), 1, chunk.size(), out.get()) == chunk.size();
   });
