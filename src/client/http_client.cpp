@@ -32,6 +32,8 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 struct DownloadState {
+  void* curl = nullptr;               // CURL*, for the status of the answer being read
+  bool skip_redirect_bodies = false;  // following redirects by hand: 3xx bodies are not the log
   const BodySink* sink = nullptr;
   std::size_t max = 0;
   DownloadResult* result = nullptr;
@@ -42,6 +44,11 @@ struct DownloadState {
 std::size_t deliver(char* data, std::size_t size, std::size_t count, void* user) {
   auto* d = static_cast<DownloadState*>(user);
   std::size_t n = size * count;
+  if (d->skip_redirect_bodies) {
+    long status = 0;
+    curl_easy_getinfo(static_cast<CURL*>(d->curl), CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 300 && status < 400) return n;
+  }
   std::size_t len = n;
   if (d->result->bytes + len > d->max) {
     len = d->max - d->result->bytes;
@@ -232,6 +239,8 @@ DownloadResult HttpClient::download(const std::string& url, std::size_t max_byte
   curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   bool manual_redirects = static_cast<bool>(policy_.redirect_allowed);
+  state.curl = curl;
+  state.skip_redirect_bodies = manual_redirects;
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, manual_redirects ? 0L : 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -259,13 +268,11 @@ DownloadResult HttpClient::download(const std::string& url, std::size_t max_byte
       result.error = "redirect to " + next + " refused by the policy";
       return result;
     }
-    if (result.bytes > 0) {
-      result.error = "a redirect came with a body";  // never handed on as the log
-      return result;
-    }
     curl_easy_setopt(curl, CURLOPT_URL, next.c_str());
   }
-  if (!refused.empty()) {
+  if (rc != CURLE_OK && !refused.empty()) {
+    // (A refused address of several, e.g. ::1 of localhost, is not an
+    // error when another one answered.)
     result.error = "connection to " + refused + " refused by the policy";
     return result;
   }

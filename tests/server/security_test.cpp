@@ -292,7 +292,7 @@ TEST_F(SecurityTest, FilesAreServedOnlyFromTheirFolders) {
   EXPECT_EQ(ok.status, 200);
   EXPECT_NE(ok.body.find("boot ok"), std::string::npos);
   fs::create_symlink(dir_ / "secret.txt", dir_ / "artifacts" / "run1" / "link.log");
-  for (const std::string& path : {
+  for (const char* path : {
            "/artifacts/../secret.txt",
            "/artifacts/run1/../../secret.txt",
            "/artifacts/%2e%2e/secret.txt",
@@ -317,9 +317,8 @@ TEST_F(SecurityTest, FilesAreServedOnlyFromTheirFolders) {
 TEST_F(SecurityTest, ReadRoutesTakeNoWrites) {
   std::string before = snapshot();
   // POST to every GET route's concrete path: no handler (404/405).
-  for (const std::string& path :
-       {"/status", "/authtest", "/api/v1/query", "/api/v1/checkouts/a:c1", "/metrics", "/healthz",
-        "/", "/trees", "/artifacts/run1/console.log"}) {
+  for (const char* path : {"/status", "/authtest", "/api/v1/query", "/api/v1/checkouts/a:c1",
+                           "/metrics", "/healthz", "/", "/trees", "/artifacts/run1/console.log"}) {
     HttpResponse r =
         post(path, report_of("a"), {"Authorization: Bearer " + tokens_["submitter-a"]});
     EXPECT_TRUE(r.status == 404 || r.status == 405) << "POST " << path << ": " << r.status;
