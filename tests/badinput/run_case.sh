@@ -28,6 +28,9 @@
 #                    CASES are set), e.g. to make a token or a config
 # The input is CASE.in beside CASE.expect unless generate: is given.
 set -u
+# The system's python3 (generate: lines) starts faster than a version
+# manager's shim.
+export PATH=/usr/bin:$PATH
 kci=$1
 expect=$2
 command=$3
@@ -88,36 +91,27 @@ seed_store() {
   ) 9> "$template.lock" || exit 2
   cp "$template" "$store"
 }
-# The store's content: every row of every table, sorted, one line each.
+# The store's content: every row of every table (sqlite3's .dump), sorted.
 # Creating a component's tables on first use (a schema migration: empty
-# tables and its row in the migrations table) is not a change of data;
-# any row in a new table is.
+# tables and its row in kci_meta, store/schema.h) is not a change of data,
+# so the after dump leaves out kci_meta rows of components the before dump
+# did not have; any row in a new table shows as a difference.
 dump_store() {
-  python3 - "$store" "$work/tables.before" <<'PY'
-import json, os, sqlite3, sys
-con = sqlite3.connect(sys.argv[1])
-tables = sorted(r[0] for r in con.execute(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
-meta = "kci_meta"  # store/schema.h kMetaTable: component -> schema version
-def components():
-    return [r[0] for r in con.execute("SELECT component FROM kci_meta")] if meta in tables else []
-if os.path.exists(sys.argv[2]):
-    before = json.load(open(sys.argv[2]))
-else:
-    before = {"tables": tables, "components": components()}
-    json.dump(before, open(sys.argv[2], "w"))
-lines = []
-for t in tables:
-    for row in con.execute('SELECT * FROM "%s"' % t.replace('"', '""')):
-        if t not in before["tables"]:
-            lines.append("new table %s: %r" % (t, row))
-        elif t == meta and row[0] not in before["components"]:
-            continue  # a component's tables made on first use
-        else:
-            lines.append("%s: %r" % (t, row))
-for line in sorted(lines):
-    print(line)
-PY
+  local rows
+  rows=$(sqlite3 "$store" .dump | grep -E '^INSERT INTO' | LC_ALL=C sort)
+  if [ ! -e "$work/components" ]; then
+    printf '%s\n' "$rows" | sed -nE "s/^INSERT INTO \"?kci_meta\"? VALUES\('([^']*)'.*/\1/p" \
+      > "$work/components"
+    printf '%s\n' "$rows"
+    return
+  fi
+  printf '%s\n' "$rows" | while IFS= read -r row; do
+    component=$(printf '%s' "$row" | sed -nE "s/^INSERT INTO \"?kci_meta\"? VALUES\('([^']*)'.*/\1/p")
+    if [ -n "$component" ] && ! grep -qxF -- "$component" "$work/components"; then
+      continue
+    fi
+    printf '%s\n' "$row"
+  done
 }
 
 # count prints numbers, not reports: it has no output options to pass.
