@@ -92,7 +92,7 @@ std::string Bisector::git(const std::vector<std::string>& args) {
                                    "-c",
                                    "advice.detachedHead=false"};
   argv.insert(argv.end(), args.begin(), args.end());
-  RunResult r = run_process(argv, git_options());
+  RunResult r = git_run(argv, git_options());
   if (!r.ok()) {
     std::string why = r.err.empty() ? r.out : r.err;
     while (!why.empty() && why.back() == '\n') why.pop_back();
@@ -100,6 +100,13 @@ std::string Bisector::git(const std::vector<std::string>& args) {
   }
   while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
   return r.out;
+}
+
+RunResult Bisector::git_run(const std::vector<std::string>& argv, const RunOptions& options) {
+  auto start = Clock::now();
+  RunResult r = run_process(argv, options);
+  git_seconds_ += seconds_since(start);
+  return r;
 }
 
 void Bisector::checkout(const std::string& commit) { git({"checkout", "-q", "--detach", commit}); }
@@ -186,6 +193,7 @@ Verdict Bisector::judge(const StepRecord& step, int runs) const {
 BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_rev) {
   BisectResult result;
   result_ = &result;
+  git_seconds_ = 0;
   auto start = Clock::now();
 
   // Where the tree was, to put it back.
@@ -211,7 +219,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
   // A rebased branch: the old good commit is not below the new bad one, so
   // bisect from where the two histories meet.
   RunResult anc =
-      run_process({"git", "-C", repo_, "merge-base", "--is-ancestor", result.good, result.bad});
+      git_run({"git", "-C", repo_, "merge-base", "--is-ancestor", result.good, result.bad}, {});
   if (anc.exit_code != 0) {
     result.rebased = true;
     result.start = git({"merge-base", result.good, result.bad});
@@ -229,6 +237,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     } catch (const BisectError&) {
     }
     result.total_seconds = seconds_since(start);
+    result.git_seconds = git_seconds_;
     result_ = nullptr;
     return result;
   };
@@ -304,7 +313,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
       }
       result.steps.push_back(step);
       RunResult r =
-          run_process({"git", "-C", repo_, "bisect", verdict_name(step.verdict)}, git_options());
+          git_run({"git", "-C", repo_, "bisect", verdict_name(step.verdict)}, git_options());
       std::string out = r.out + r.err;
       if (out.find("is the first bad commit") != std::string::npos) {
         std::string first = lines_of(out).front();
@@ -404,11 +413,11 @@ void Bisector::run_checks(BisectResult& result) {
 
   // revert: the culprit reverted on top of the bad commit passes.
   checkout(result.bad);
-  RunResult rv = run_process({"git", "-C", repo_, "-c", "user.name=kci bisect", "-c",
-                              "user.email=kci@localhost", "revert", "--no-edit", culprit},
-                             git_options());
+  RunResult rv = git_run({"git", "-C", repo_, "-c", "user.name=kci bisect", "-c",
+                          "user.email=kci@localhost", "revert", "--no-edit", culprit},
+                         git_options());
   if (!rv.ok()) {
-    run_process({"git", "-C", repo_, "revert", "--abort"});
+    git_run({"git", "-C", repo_, "revert", "--abort"}, git_options());
     result.revert = {"conflict",
                      "the culprit does not revert cleanly on " + result.bad.substr(0, 12)};
     return;
@@ -509,6 +518,10 @@ std::string result_json(const BisectResult& r, int indent) {
     for (const auto& t : s.runs) w.String(name(t.status).c_str());
     w.EndArray();
     put(w, "verdict", verdict_name(s.verdict));
+    double test_seconds = 0;
+    for (const auto& t : s.runs) test_seconds += t.seconds;
+    w.Key("test_seconds");
+    w.Double(std::round(test_seconds * 100) / 100);
     w.Key("seconds");
     w.Double(std::round(s.seconds * 100) / 100);
     w.EndObject();
@@ -525,6 +538,8 @@ std::string result_json(const BisectResult& r, int indent) {
   w.Double(std::round(r.test_seconds * 100) / 100);
   w.Key("kci");
   w.Double(std::round(r.kci_seconds() * 100) / 100);
+  w.Key("git");
+  w.Double(std::round(r.git_seconds * 100) / 100);
   w.EndObject();
   w.EndObject();
   json::Document doc;
@@ -554,9 +569,10 @@ std::string result_summary(const BisectResult& r) {
     out << "confidence: " << conf << (r.flaky ? " (flaky test, " : " (") << r.runs_per_step
         << " run(s) per step)\n";
   }
-  char times[160];
-  std::snprintf(times, sizeof times, "time: %.1f s (build %.1f s, test %.1f s, kci %.1f s)\n",
-                r.total_seconds, r.build_seconds, r.test_seconds, r.kci_seconds());
+  char times[200];
+  std::snprintf(times, sizeof times,
+                "time: %.1f s (build %.1f s, test %.1f s, kci %.1f s of which git %.1f s)\n",
+                r.total_seconds, r.build_seconds, r.test_seconds, r.kci_seconds(), r.git_seconds);
   out << r.commits_in_range << " commits in range, " << r.bisect_steps << " bisection steps\n"
       << times;
   out << "steps:\n";
@@ -565,9 +581,9 @@ std::string result_summary(const BisectResult& r) {
     for (const auto& t : s.runs) runs += (runs.empty() ? "" : ",") + name(t.status);
     double test_seconds = 0;
     for (const auto& t : s.runs) test_seconds += t.seconds;
-    char line[96];
-    std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs)", s.seconds, s.build.seconds,
-                  test_seconds);
+    char line[128];
+    std::snprintf(line, sizeof line, "%7.1fs (build %.1fs, test %.1fs, kci %.1fs)", s.seconds,
+                  s.build.seconds, test_seconds, s.seconds - s.build.seconds - test_seconds);
     out << "  " << s.stage << std::string(s.stage.size() < 14 ? 14 - s.stage.size() : 1, ' ')
         << s.commit.substr(0, 12) << "  build " << name(s.build.status)
         << (s.build.reused ? " (reused)" : "") << "  tests [" << runs << "]  "

@@ -18,6 +18,7 @@
 
 #include "report/status.h"
 #include "util/error.h"
+#include "util/subprocess.h"
 
 namespace kci::bisect {
 
@@ -37,8 +38,8 @@ struct BuildOutcome {
   Status status = Status::kError;  // PASS, FAIL or ERROR
   std::string reason;              // one line, for FAIL and ERROR
   std::string image_digest;        // e.g. SHA-256 of the kernel image; "" unknown
-  double seconds = 0;
-  bool reused = false;  // the runner had built this commit already and reused that build
+  double seconds = 0;              // make's own time (not the bookkeeping around it)
+  bool reused = false;             // the runner had built this commit already and reused that build
 };
 
 // One run of the test under bisection. PASS and FAIL are signals; ERROR and
@@ -133,7 +134,10 @@ struct BisectResult {
   double confidence = 0;  // 0..1
   int bisect_steps = 0;   // steps of the bisection proper
   int commits_in_range = 0;
-  double build_seconds = 0, test_seconds = 0, total_seconds = 0;
+  // build: make's own time (the kbuild steps); test: the emulator's; kci:
+  // all the rest, of which git_seconds in the bisection's git commands
+  // (checkouts, git bisect, the revert).
+  double build_seconds = 0, test_seconds = 0, total_seconds = 0, git_seconds = 0;
   double kci_seconds() const { return total_seconds - build_seconds - test_seconds; }
 };
 
@@ -147,6 +151,8 @@ class Bisector {
 
  private:
   std::string git(const std::vector<std::string>& args);
+  // A git command whose failure the caller handles; timed as git() is.
+  RunResult git_run(const std::vector<std::string>& argv, const RunOptions& options);
   void checkout(const std::string& commit);
   // Builds and tests one commit (checked out by the caller). With
   // stop_early the runs end as soon as the verdict is known.
@@ -162,6 +168,7 @@ class Bisector {
   StepRunner& runner_;
   BisectOptions options_;
   BisectResult* result_ = nullptr;
+  double git_seconds_ = 0;  // this run's git commands so far
 };
 
 // The result as one JSON object (what `kci bisect` prints).

@@ -220,9 +220,13 @@ TEST(Bisector, FindsTheCulpritWithChecks) {
   std::string json = result_json(r);
   EXPECT_NE(json.find("\"commit\": \"" + h.culprit + "\""), std::string::npos);
   EXPECT_NE(result_summary(r).find("checks: revert: PASS"), std::string::npos);
-  // Every step's line has its time, split into build and test.
-  EXPECT_NE(result_summary(r).find("s (build 0.0s, test 0.0s)"), std::string::npos)
+  // Every step's line has its time, split into build, test and kci's own;
+  // the total's kci part names what git took of it.
+  EXPECT_NE(result_summary(r).find("s (build 0.0s, test 0.0s, kci "), std::string::npos)
       << result_summary(r);
+  EXPECT_GT(r.git_seconds, 0);
+  EXPECT_LE(r.git_seconds, r.kci_seconds());
+  EXPECT_NE(json.find("\"git\": "), std::string::npos);
 }
 
 TEST(Bisector, GoodFailsAndBadPassesStopCleanly) {

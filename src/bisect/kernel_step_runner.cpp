@@ -4,14 +4,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include "pipeline/build/kbuild.h"
 #include "pipeline/build/toolchain.h"
 #include "pipeline/runtime/qemu.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/sha256.h"
 #include "util/subprocess.h"
@@ -21,10 +25,11 @@ namespace kci::bisect {
 namespace {
 
 std::string file_digest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::string data((std::istreambuf_iterator<char>(in)), {});
-  return sha256_hex(data);
+  try {
+    return sha256_hex(read_file(path));
+  } catch (const Error&) {
+    return "";
+  }
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -52,12 +57,50 @@ bool affects_config(const std::string& path, const std::string& srcarch) {
          path == "arch/" + srcarch + "/Makefile";
 }
 
-std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir) {
+namespace {
+
+// The source paths one .cmd file names, each once, in order of appearance.
+std::vector<std::string> cmd_file_inputs(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> inputs;
+  std::unordered_set<std::string_view> seen;
+  std::string_view view(text);
+  // glibc's memmem: the prefix starts with '/', which .cmd files are full of.
+  auto find = [&](std::size_t from) {
+    const void* hit =
+        ::memmem(view.data() + from, view.size() - from, prefix.data(), prefix.size());
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - view.data())
+               : std::string_view::npos;
+  };
+  for (std::size_t pos = find(0); pos != std::string_view::npos; pos = find(pos)) {
+    std::size_t start = pos + prefix.size();
+    std::size_t stop = view.find_first_of(" \t\n\\):;,'\"", start);
+    if (stop == std::string_view::npos) stop = view.size();
+    if (stop > start && seen.insert(view.substr(start, stop - start)).second) {
+      inputs.emplace_back(view.substr(start, stop - start));
+    }
+    pos = stop;
+  }
+  return inputs;
+}
+
+}  // namespace
+
+std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir,
+                                   BuildInputsCache* cache) {
   namespace fs = std::filesystem;
-  std::set<std::string> inputs;
   std::string prefix = source_dir;
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
   prefix += "/";
+  BuildInputsCache local;
+  if (!cache) cache = &local;
+  if (cache->source_prefix != prefix) {
+    cache->files.clear();
+    cache->source_prefix = prefix;
+  }
+  // Most paths are named by hundreds of .cmd files: collect distinct views
+  // first, then copy each once.
+  std::unordered_set<std::string_view> distinct;
+  std::unordered_map<std::string, BuildInputsCache::Entry> present;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(build_dir, ec), end; !ec && it != end;
        it.increment(ec)) {
@@ -67,18 +110,35 @@ std::set<std::string> build_inputs(const std::string& build_dir, const std::stri
         !it->is_regular_file(ec)) {
       continue;
     }
-    std::ifstream in(file, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    for (std::size_t pos = text.find(prefix); pos != std::string::npos;
-         pos = text.find(prefix, pos)) {
-      std::size_t start = pos + prefix.size();
-      std::size_t stop = text.find_first_of(" \t\n\\):;,'\"", start);
-      if (stop == std::string::npos) stop = text.size();
-      if (stop > start) inputs.insert(text.substr(start, stop - start));
-      pos = stop;
+    std::string key = file.string();
+    std::error_code stat_ec;
+    auto mtime = it->last_write_time(stat_ec);
+    auto size = it->file_size(stat_ec);
+    auto old = cache->files.find(key);
+    BuildInputsCache::Entry entry;
+    if (!stat_ec && old != cache->files.end() && old->second.mtime == mtime &&
+        old->second.size == size) {
+      entry = std::move(old->second);
+    } else {
+      std::string text;
+      try {
+        text = read_file(key);
+      } catch (const Error&) {
+        stat_ec = std::make_error_code(std::errc::io_error);
+      }
+      entry.inputs = cmd_file_inputs(text, prefix);
+      // An unreadable time: never trusted next time.
+      entry.mtime = stat_ec ? fs::file_time_type::min() : mtime;
+      entry.size = stat_ec ? static_cast<std::uintmax_t>(-1) : size;
     }
+    present.emplace(std::move(key), std::move(entry));
   }
-  return inputs;
+  // Only the .cmd files still there count (a removed object's are gone).
+  cache->files = std::move(present);
+  for (const auto& [path, entry] : cache->files) {
+    for (const auto& input : entry.inputs) distinct.insert(input);
+  }
+  return std::set<std::string>(distinct.begin(), distinct.end());
 }
 
 bool affects_build(const std::string& path, const std::set<std::string>& inputs,
@@ -104,6 +164,71 @@ KernelStepRunner::KernelStepRunner(KernelStepOptions options) : options_(std::mo
     // run_kbuild reports the unknown architecture; nothing is reused.
     options_.reuse_builds = false;
     options_.reuse_config = false;
+  }
+  if (options_.reuse_config) {
+    config_commit_ = read_config_stamp(options_.build_dir, config_key());
+  }
+}
+
+namespace {
+constexpr const char* kConfigStamp = ".kci-bisect-config";
+constexpr const char* kConfigStampVersion = "kci-bisect-config 1";
+}  // namespace
+
+std::string KernelStepRunner::config_key() const {
+  try {
+    pipeline::ConfigSpec spec = pipeline::parse_config_spec(options_.config);
+    std::vector<pipeline::ConfigFragment> fragments;
+    for (const auto& token : spec.fragments) {
+      fragments.push_back(pipeline::resolve_fragment(token, options_.source_dir, srcarch_,
+                                                     options_.fragment_lookup));
+    }
+    return sha256_hex(options_.arch + "\n" + options_.toolchain + "\n" + spec.defconfig + "\n" +
+                      pipeline::merged_fragment_text(fragments));
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+std::string read_config_stamp(const std::string& build_dir, const std::string& key) {
+  namespace fs = std::filesystem;
+  if (build_dir.empty() || key.empty()) return "";
+  std::string text;
+  try {
+    text = read_file((fs::path(build_dir) / kConfigStamp).string(), 4096);
+  } catch (const Error&) {
+    return "";
+  }
+  // version, key, commit, digest of .config: one a line.
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.size() != 4 || lines[0] != kConfigStampVersion || lines[1] != key) return "";
+  std::string digest = file_digest((fs::path(build_dir) / ".config").string());
+  if (digest.empty() || digest != lines[3]) return "";
+  return lines[2];
+}
+
+void write_config_stamp(const std::string& build_dir, const std::string& key,
+                        const std::string& commit) {
+  namespace fs = std::filesystem;
+  if (build_dir.empty()) return;
+  fs::path stamp = fs::path(build_dir) / kConfigStamp;
+  std::string digest = file_digest((fs::path(build_dir) / ".config").string());
+  std::error_code ec;
+  if (key.empty() || commit.empty() || digest.empty()) {
+    fs::remove(stamp, ec);
+    return;
+  }
+  try {
+    write_file_atomic(stamp.string(), std::string(kConfigStampVersion) + "\n" + key + "\n" +
+                                          commit + "\n" + digest + "\n");
+  } catch (const Error&) {
+    fs::remove(stamp, ec);
   }
 }
 
@@ -200,7 +325,10 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   BuildOutcome out;
   out.status = result.status;
   out.reason = result.reason;
-  out.seconds = result.duration;
+  // make's own time: kbuild's bookkeeping around it (git describe, the
+  // compiler's version, publishing) is kci's.
+  out.seconds = 0;
+  for (const auto& s : result.steps) out.seconds += s.duration;
   // The .config is good for the next step when the config steps ran to the
   // end (or were skipped): the build passed, or failed compiling.
   bool configured =
@@ -211,6 +339,9 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   } else {
     config_commit_.clear();
   }
+  // kbuild's syncconfig may rewrite .config during any build: the stamp
+  // follows it (or goes, when the config steps did not finish).
+  if (options_.reuse_config) write_config_stamp(options_.build_dir, config_key(), config_commit_);
   if (result.status == pipeline::BuildStatus::kPass) {
     last_artifacts_ = result.publish_dir;
     last_commit_ = commit;
@@ -226,7 +357,7 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
     if (options_.reuse_builds) {
       // The files this build read: what a later commit must not differ in
       // to reuse it. Most builds read the same files as the one before.
-      auto inputs = build_inputs(options_.build_dir, options_.source_dir);
+      auto inputs = build_inputs(options_.build_dir, options_.source_dir, &inputs_cache_);
       if (!made_.empty() && made_.back().inputs && *made_.back().inputs == inputs) {
         made.inputs = made_.back().inputs;
       } else {

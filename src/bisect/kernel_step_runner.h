@@ -5,11 +5,14 @@
 // runtime. The test's KCIDB status is the run's status.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bisect/bisector.h"
@@ -59,7 +62,11 @@ struct KernelStepOptions {
   // Keep the build directory's .config between steps whose commits differ in
   // nothing the configuration depends on (Kconfig files, defconfigs and
   // fragments, scripts/, the top and arch Makefiles): the config steps cost
-  // more than the incremental build of a one-file change.
+  // more than the incremental build of a one-file change. Across runs too:
+  // the build directory keeps a stamp (.kci-bisect-config: the commit that
+  // made its .config, the .config's digest and what it was made from), so
+  // the first step of the next bisection in it skips the config steps on
+  // the same terms.
   bool reuse_config = true;
 };
 
@@ -68,14 +75,39 @@ struct KernelStepOptions {
 // `git diff --name-only` prints it).
 bool affects_config(const std::string& path, const std::string& srcarch);
 
+// What build_inputs read from each .*.cmd file, kept between calls: a
+// file whose size and modification time are unchanged is not read again
+// (an incremental build rewrites the .cmd files of what it rebuilt only).
+struct BuildInputsCache {
+  struct Entry {
+    std::filesystem::file_time_type mtime;
+    std::uintmax_t size = 0;
+    std::vector<std::string> inputs;
+  };
+  std::string source_prefix;  // the cache holds for one source tree
+  std::unordered_map<std::string, Entry> files;
+};
+
 // The files of the source tree that the builds in build_dir read, relative
 // to source_dir: every absolute path under source_dir in kbuild's .*.cmd
-// files (the compiler's dependency lists and command lines).
-std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir);
+// files (the compiler's dependency lists and command lines). With a cache,
+// only the .cmd files changed since the last call are read.
+std::set<std::string> build_inputs(const std::string& build_dir, const std::string& source_dir,
+                                   BuildInputsCache* cache = nullptr);
 
 // Whether a change of `path` can change a build that read `inputs`.
 bool affects_build(const std::string& path, const std::set<std::string>& inputs,
                    const std::string& srcarch);
+
+// The build directory's config stamp (.kci-bisect-config). Written after a
+// build whose config steps ran to the end: the commit they ran at, the key
+// of what .config was made from (any text naming arch, toolchain, defconfig
+// and fragments) and the digest of .config as it is now; an empty commit or
+// key removes it. Read: that commit, when the stamp's key is `key` and
+// .config is still the one it describes; "" otherwise.
+void write_config_stamp(const std::string& build_dir, const std::string& key,
+                        const std::string& commit);
+std::string read_config_stamp(const std::string& build_dir, const std::string& key);
 
 class KernelStepRunner : public StepRunner {
  public:
@@ -99,6 +131,9 @@ class KernelStepRunner : public StepRunner {
                                                         const std::string& to);
   // An earlier build with the same inputs as `commit`, if any.
   const Built* same_build(const std::string& commit);
+  // What the build directory's .config is made from (architecture,
+  // toolchain, defconfig, the merged fragments); "" when it cannot be said.
+  std::string config_key() const;
 
   KernelStepOptions options_;
   std::string srcarch_;
@@ -108,6 +143,7 @@ class KernelStepRunner : public StepRunner {
   bool checking_ = false;
   std::map<std::string, Built> built_;  // by commit, reused ones too
   std::vector<Built> made_;             // the real builds, oldest first
+  BuildInputsCache inputs_cache_;
 };
 
 }  // namespace kci::bisect

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -50,6 +51,26 @@ TEST(KernelStepRunner, BuildInputsComeFromKbuildCmdFiles) {
   auto inputs = build_inputs((root / "build").string(), src + "/");
   EXPECT_EQ(inputs, (std::set<std::string>{"include/linux/kconfig.h", "init/main.c",
                                            "include/linux/init.h", "kernel/fork.c"}));
+
+  // With a cache: the same answer, then what a rebuild changed. A .cmd
+  // file rewritten (new time, new size) is read again; a removed one no
+  // longer counts; an untouched one is not read again (emptied behind the
+  // cache's back with its time and size kept, it still counts).
+  BuildInputsCache cache;
+  EXPECT_EQ(build_inputs((root / "build").string(), src, &cache), inputs);
+  auto fork_cmd = root / "build/kernel/.fork.o.cmd";
+  auto fork_time = fs::last_write_time(fork_cmd);
+  auto fork_size = fs::file_size(fork_cmd);
+  std::ofstream(fork_cmd) << std::string(fork_size, ' ');
+  fs::last_write_time(fork_cmd, fork_time);
+  std::ofstream(root / "build/init/.main.o.cmd")
+      << "source_init/main.o := " << src << "/init/main.c " << src << "/init/new.h\n";
+  fs::last_write_time(root / "build/init/.main.o.cmd", fork_time + std::chrono::seconds(5));
+  EXPECT_EQ(build_inputs((root / "build").string(), src, &cache),
+            (std::set<std::string>{"init/main.c", "init/new.h", "kernel/fork.c"}));
+  fs::remove(root / "build/init/.main.o.cmd");
+  EXPECT_EQ(build_inputs((root / "build").string(), src, &cache),
+            (std::set<std::string>{"kernel/fork.c"}));
   fs::remove_all(root);
 }
 
@@ -70,6 +91,32 @@ TEST(KernelStepRunner, WhatAffectsABuild) {
   EXPECT_FALSE(affects_build("arch/arm64/kernel/setup.c", inputs, "x86"));
   EXPECT_FALSE(affects_build("drivers/gpu/drm/drm_drv.c", inputs, "x86"));
   EXPECT_TRUE(affects_build("arch/arm64/kernel/setup.c", inputs, "arm64"));
+}
+
+// The config stamp carries the .config's commit over to the next run in
+// the build directory, only while the key and the .config itself hold.
+TEST(KernelStepRunner, ConfigStampHoldsWhileConfigAndKeyDo) {
+  fs::path dir = fs::temp_directory_path() / ("kci-step-stamp-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "");
+  // No .config: nothing to vouch for.
+  write_config_stamp(dir.string(), "key", "c1");
+  EXPECT_FALSE(fs::exists(dir / ".kci-bisect-config"));
+  std::ofstream(dir / ".config") << "CONFIG_A=y\n";
+  write_config_stamp(dir.string(), "key", "c1");
+  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "c1");
+  EXPECT_EQ(read_config_stamp(dir.string(), "other key"), "");
+  EXPECT_EQ(read_config_stamp(dir.string(), ""), "");
+  // Another configuration written into the directory since.
+  std::ofstream(dir / ".config") << "CONFIG_B=y\n";
+  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "");
+  // A build whose config steps failed removes it.
+  write_config_stamp(dir.string(), "key", "c2");
+  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "c2");
+  write_config_stamp(dir.string(), "key", "");
+  EXPECT_FALSE(fs::exists(dir / ".kci-bisect-config"));
+  fs::remove_all(dir);
 }
 
 }  // namespace
