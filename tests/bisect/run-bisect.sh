@@ -82,6 +82,8 @@ qemu_state() {  # a fresh boot counter, and the environment of the next bisectio
 # The source tree is the fixture's: hold its lock while checking out.
 exec 8>"$cache/linux-6.1.build.lock"
 flock -w 3600 8
+# A run killed mid-bisection (a CTest timeout) leaves git bisecting.
+git -C "$linux" bisect reset >/dev/null 2>&1 || true
 
 export GIT_AUTHOR_NAME="kci test" GIT_AUTHOR_EMAIL="kci-test@localhost"
 export GIT_COMMITTER_NAME="kci test" GIT_COMMITTER_EMAIL="kci-test@localhost"
@@ -218,6 +220,7 @@ print(f"run-bisect: {name}: wall {s['total']:.1f} s = make {s['build']:.1f} s + 
 for st in r["steps"]:
     i = index(st["commit"])
     made = "reused" if st.get("build_reused") else "%.1f s" % st.get("build_seconds", 0)
+    own = st["seconds"] - st.get("build_seconds", 0) - st.get("test_seconds", 0)
     print(f"   {st['stage']:<14} c{'-' if i is None else i:<3} {st['commit'][:12]} "
           f"build {st['build']:<5} {made:>8}  runs {','.join(st['runs']) or '-':<24} "
           f"{st['verdict']:<5} {st['seconds']:6.1f} s (kci {own:.1f} s)")
@@ -248,7 +251,7 @@ bisect() {
      [ -n "$(git -C "$linux" status --porcelain --untracked-files=no)" ] ||
      git -C "$linux" bisect log >/dev/null 2>&1; then
     echo "run-bisect: $name: the source tree was not restored" >&2
-    git -C "$linux" bisect reset -q >/dev/null 2>&1 || true
+    git -C "$linux" bisect reset >/dev/null 2>&1 || true
     git -C "$linux" checkout -q -f --detach "$good"
     status=1
   fi
