@@ -119,7 +119,10 @@ CompareResult compare(store::SqlConnection& sql, const std::string& a, const std
         Entry& e = by_key[std::string(row.text(4))];
         auto& side = row.text(0) == a ? e.a : e.b;
         std::string_view start = row.text(3), id = row.text(1);
-        if (!side || std::tie(side->start_time, side->id) < std::tie(start, id))
+        // Both sides as string_view: comparing tuples of different types
+        // compiles with GCC but not with clang's libstdc++ C++20 mode.
+        if (!side || std::tuple<std::string_view, std::string_view>(side->start_time, side->id) <
+                         std::tuple<std::string_view, std::string_view>(start, id))
           side = Best{std::string(start), std::string(id), std::string(row.text(2))};
         // A checkout compared with itself: both sides.
         if (a == b) e.b = e.a;

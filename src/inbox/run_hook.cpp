@@ -75,7 +75,10 @@ RunPollResult poll_lists_for_run(const store::DatabaseSpec& spec,
   options.state_dir = state_dir;
   options.progress = progress;
   options.default_frequency = run_options.default_frequency;
-  for (const auto& [name, list] : config.lists()) {
+  for (const auto& [list_name, list] : config.lists()) {
+    // A structured binding cannot be captured by a lambda before C++20's
+    // P1091 (clang 16): a reference of its own for the lambda below.
+    const std::string& name = list_name;
     try {
       poll_list(list, config, state, options, [&](const HandledSeries& h) {
         ++result.series;

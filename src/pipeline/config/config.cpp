@@ -120,6 +120,12 @@ std::vector<BuildVariant> parse_variants(const YAML::Node& node, const std::stri
 
 template <typename Fn>
 void for_each_entry(const YAML::Node& root, const char* section, const std::string& source, Fn fn) {
+  if (!present(root)) return;
+  if (!root.IsMap()) {
+    yaml_fail(source, root,
+              std::string("expected a mapping (for '") + section + "'), got a " +
+                  (root.IsSequence() ? "list" : "scalar"));
+  }
   YAML::Node node = root[section];
   if (!present(node)) return;
   if (!node.IsMap()) yaml_fail(source, node, std::string("'") + section + "' must be a mapping");
@@ -158,123 +164,136 @@ PipelineConfig PipelineConfig::load(const std::vector<std::string>& paths) {
 }
 
 void PipelineConfig::add_document(const YAML::Node& root, const std::string& source) {
-  if (!present(root)) return;
-  if (!root.IsMap()) yaml_fail(source, root, "a pipeline configuration must be a mapping");
+  // yaml-cpp throws its own exceptions when a node is not of the kind the
+  // code asks for (operator[] on a scalar, as<std::string>() of a mapping
+  // key...): every such case is a bad file, reported with its place like the
+  // checks below (found by fuzz/pipeline_fuzz: a build environment written
+  // as a scalar ended kci with an uncaught YAML::BadSubscript).
+  try {
+    if (!present(root)) return;
+    if (!root.IsMap()) yaml_fail(source, root, "a pipeline configuration must be a mapping");
 
-  for_each_entry(root, "trees", source, [&](const std::string& name, const YAML::Node& node) {
-    Tree tree{name, expand_env(yaml_string(node, "url", source))};
-    if (tree.url.empty()) yaml_fail(source, node, "tree '" + name + "' has no url");
-    trees_[name] = tree;
-  });
-
-  for_each_entry(root, "lists", source, [&](const std::string& name, const YAML::Node& node) {
-    if (!node.IsMap()) yaml_fail(source, node, "list '" + name + "' must be a mapping");
-    MailingList list;
-    list.name = name;
-    list.archive = expand_env(yaml_string(node, "archive", source));
-    if (list.archive.empty()) yaml_fail(source, node, "list '" + name + "' has no archive");
-    for (const char* key : {"frequency", "timeout"}) {
-      std::string text = yaml_string(node, key, source);
-      if (text.empty()) continue;
-      std::optional<std::chrono::seconds> value = parse_frequency(text);
-      if (!value) yaml_fail(source, node[key], std::string("bad ") + key + " '" + text + "'");
-      if (std::string(key) == "frequency") {
-        list.frequency = value;
-      } else {
-        list.timeout = *value;
-      }
-    }
-    YAML::Node targets = node["targets"];
-    if (!present(targets) || !targets.IsSequence() || targets.size() == 0) {
-      yaml_fail(source, node, "list '" + name + "' needs a 'targets' list");
-    }
-    for (const YAML::Node& t : targets) {
-      if (!t.IsMap()) yaml_fail(source, t, "a target of list '" + name + "' must be a mapping");
-      ListTarget target;
-      target.tree = yaml_string(t, "tree", source);
-      target.branch = yaml_string(t, "branch", source);
-      if (target.tree.empty() || target.branch.empty()) {
-        yaml_fail(source, t, "a target of list '" + name + "' needs a tree and a branch");
-      }
-      target.repo = expand_env(yaml_string(t, "repo", source));
-      target.prefixes = yaml_string_list(t, "prefixes", source);
-      target.files = yaml_string_list(t, "files", source);
-      if (YAML::Node b = t["base_commit"]; present(b)) {
-        if (!b.IsScalar() || (b.Scalar() != "true" && b.Scalar() != "false")) {
-          yaml_fail(source, b, "base_commit must be true or false");
-        }
-        target.base_commit = b.Scalar() == "true";
-      }
-      list.targets.push_back(std::move(target));
-    }
-    lists_[name] = std::move(list);
-  });
-
-  for_each_entry(root, "fragments", source, [&](const std::string& name, const YAML::Node& node) {
-    Fragment fragment;
-    fragment.name = name;
-    fragment.path = yaml_string(node, "path", source, "kernel/configs/" + name + ".config");
-    fragment.configs = yaml_string_list(node, "configs", source);
-    fragment.defconfig = yaml_string(node, "defconfig", source);
-    fragments_[name] = fragment;
-  });
-
-  for_each_entry(
-      root, "build_environments", source, [&](const std::string& name, const YAML::Node& node) {
-        BuildEnvironment env;
-        env.name = name;
-        env.cc = yaml_string(node, "cc", source);
-        env.cc_version = yaml_string(node, "cc_version", source);
-        for_each_entry(
-            node, "arch_params", source, [&](const std::string& arch, const YAML::Node& params) {
-              ArchParams p;
-              p.name = yaml_string(params, "name", source);
-              p.cross_compile = yaml_string(params, "cross_compile", source);
-              p.cross_compile_compat = yaml_string(params, "cross_compile_compat", source);
-              for_each_entry(params, "opts", source,
-                             [&](const std::string& k, const YAML::Node& v) {
-                               p.opts[k] = v.IsScalar() ? v.Scalar() : "";
-                             });
-              env.arch_params[arch] = p;
-            });
-        build_environments_[name] = env;
-      });
-
-  // Legacy: build_configs_defaults; newer pipeline: build_variants.
-  for (const char* section : {"build_configs_defaults", "build_variants"}) {
-    YAML::Node defaults = root[section];
-    if (present(defaults) && defaults.IsMap() && present(defaults["variants"])) {
-      default_variants_ = parse_variants(defaults["variants"], source);
-    }
-  }
-
-  for_each_entry(root, "build_configs", source,
-                 [&](const std::string& name, const YAML::Node& node) {
-                   add_build_config(name, node, source);
-                 });
-
-  // Newer pipeline: a later job or runtime of the same name replaces the
-  // earlier one; scheduler lists add up.
-  for_each_entry(root, "jobs", source, [&](const std::string& name, const YAML::Node& node) {
-    jobs_[name] = parse_job(name, node, source);
-  });
-  for_each_entry(root, "runtimes", source, [&](const std::string& name, const YAML::Node& node) {
-    runtimes_[name] = parse_runtime(name, node, source);
-  });
-  if (YAML::Node scheduler = root["scheduler"]; present(scheduler)) {
-    if (!scheduler.IsSequence()) yaml_fail(source, scheduler, "'scheduler' must be a list");
-    for (const YAML::Node& entry : scheduler) {
-      scheduler_.push_back(parse_scheduler_entry(entry, source));
-    }
-  }
-
-  YAML::Node kci = root["kci"];
-  if (present(kci) && kci.IsMap()) {
-    origin_ = yaml_string(kci, "origin", source, origin_);
-    bool valid = !origin_.empty() && std::all_of(origin_.begin(), origin_.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    for_each_entry(root, "trees", source, [&](const std::string& name, const YAML::Node& node) {
+      Tree tree{name, expand_env(yaml_string(node, "url", source))};
+      if (tree.url.empty()) yaml_fail(source, node, "tree '" + name + "' has no url");
+      trees_[name] = tree;
     });
-    if (!valid) yaml_fail(source, kci["origin"], "origin must match ^[a-z0-9_]+$ (KCIDB)");
+
+    for_each_entry(root, "lists", source, [&](const std::string& name, const YAML::Node& node) {
+      if (!node.IsMap()) yaml_fail(source, node, "list '" + name + "' must be a mapping");
+      MailingList list;
+      list.name = name;
+      list.archive = expand_env(yaml_string(node, "archive", source));
+      if (list.archive.empty()) yaml_fail(source, node, "list '" + name + "' has no archive");
+      for (const char* key : {"frequency", "timeout"}) {
+        std::string text = yaml_string(node, key, source);
+        if (text.empty()) continue;
+        std::optional<std::chrono::seconds> value = parse_frequency(text);
+        if (!value) yaml_fail(source, node[key], std::string("bad ") + key + " '" + text + "'");
+        if (std::string(key) == "frequency") {
+          list.frequency = value;
+        } else {
+          list.timeout = *value;
+        }
+      }
+      YAML::Node targets = node["targets"];
+      if (!present(targets) || !targets.IsSequence() || targets.size() == 0) {
+        yaml_fail(source, node, "list '" + name + "' needs a 'targets' list");
+      }
+      for (const YAML::Node& t : targets) {
+        if (!t.IsMap()) yaml_fail(source, t, "a target of list '" + name + "' must be a mapping");
+        ListTarget target;
+        target.tree = yaml_string(t, "tree", source);
+        target.branch = yaml_string(t, "branch", source);
+        if (target.tree.empty() || target.branch.empty()) {
+          yaml_fail(source, t, "a target of list '" + name + "' needs a tree and a branch");
+        }
+        target.repo = expand_env(yaml_string(t, "repo", source));
+        target.prefixes = yaml_string_list(t, "prefixes", source);
+        target.files = yaml_string_list(t, "files", source);
+        if (YAML::Node b = t["base_commit"]; present(b)) {
+          if (!b.IsScalar() || (b.Scalar() != "true" && b.Scalar() != "false")) {
+            yaml_fail(source, b, "base_commit must be true or false");
+          }
+          target.base_commit = b.Scalar() == "true";
+        }
+        list.targets.push_back(std::move(target));
+      }
+      lists_[name] = std::move(list);
+    });
+
+    for_each_entry(root, "fragments", source, [&](const std::string& name, const YAML::Node& node) {
+      Fragment fragment;
+      fragment.name = name;
+      fragment.path = yaml_string(node, "path", source, "kernel/configs/" + name + ".config");
+      fragment.configs = yaml_string_list(node, "configs", source);
+      fragment.defconfig = yaml_string(node, "defconfig", source);
+      fragments_[name] = fragment;
+    });
+
+    for_each_entry(
+        root, "build_environments", source, [&](const std::string& name, const YAML::Node& node) {
+          BuildEnvironment env;
+          env.name = name;
+          env.cc = yaml_string(node, "cc", source);
+          env.cc_version = yaml_string(node, "cc_version", source);
+          for_each_entry(
+              node, "arch_params", source, [&](const std::string& arch, const YAML::Node& params) {
+                ArchParams p;
+                p.name = yaml_string(params, "name", source);
+                p.cross_compile = yaml_string(params, "cross_compile", source);
+                p.cross_compile_compat = yaml_string(params, "cross_compile_compat", source);
+                for_each_entry(params, "opts", source,
+                               [&](const std::string& k, const YAML::Node& v) {
+                                 p.opts[k] = v.IsScalar() ? v.Scalar() : "";
+                               });
+                env.arch_params[arch] = p;
+              });
+          build_environments_[name] = env;
+        });
+
+    // Legacy: build_configs_defaults; newer pipeline: build_variants.
+    for (const char* section : {"build_configs_defaults", "build_variants"}) {
+      YAML::Node defaults = root[section];
+      if (present(defaults) && defaults.IsMap() && present(defaults["variants"])) {
+        default_variants_ = parse_variants(defaults["variants"], source);
+      }
+    }
+
+    for_each_entry(root, "build_configs", source,
+                   [&](const std::string& name, const YAML::Node& node) {
+                     add_build_config(name, node, source);
+                   });
+
+    // Newer pipeline: a later job or runtime of the same name replaces the
+    // earlier one; scheduler lists add up.
+    for_each_entry(root, "jobs", source, [&](const std::string& name, const YAML::Node& node) {
+      jobs_[name] = parse_job(name, node, source);
+    });
+    for_each_entry(root, "runtimes", source, [&](const std::string& name, const YAML::Node& node) {
+      runtimes_[name] = parse_runtime(name, node, source);
+    });
+    if (YAML::Node scheduler = root["scheduler"]; present(scheduler)) {
+      if (!scheduler.IsSequence()) yaml_fail(source, scheduler, "'scheduler' must be a list");
+      for (const YAML::Node& entry : scheduler) {
+        scheduler_.push_back(parse_scheduler_entry(entry, source));
+      }
+    }
+
+    YAML::Node kci = root["kci"];
+    if (present(kci) && kci.IsMap()) {
+      origin_ = yaml_string(kci, "origin", source, origin_);
+      bool valid = !origin_.empty() && std::all_of(origin_.begin(), origin_.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!valid) yaml_fail(source, kci["origin"], "origin must match ^[a-z0-9_]+$ (KCIDB)");
+    }
+  } catch (const YAML::Exception& e) {
+    std::string where = source;
+    if (!e.mark.is_null()) {
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    }
+    throw ConfigError(where + ": " + e.msg);
   }
 }
 

@@ -193,6 +193,29 @@ TEST(PipelineConfig, OriginMustBeAKcidbOrigin) {
   EXPECT_THROW(config_from("kci: {origin: My-CI}\n"), ConfigError);
 }
 
+// Nodes of the wrong kind are ConfigErrors naming file:line:column, never
+// yaml-cpp's own exceptions (fuzz/regressions/pipeline/: a build
+// environment written as a scalar ended kci with YAML::BadSubscript).
+TEST(PipelineConfig, NodesOfTheWrongKindAreErrorsWithTheirPlace) {
+  struct Case {
+    const char* yaml;
+    const char* prefix;
+  };
+  for (const Case& c : {
+           Case{"build_environments:\n  gcc-1: gcc-12\n", "t.yaml:2:10: expected a mapping"},
+           Case{"build_environments:\n  gcc: {arch_params: {x86_64: [a]}}\n", "t.yaml:2:"},
+           Case{"trees:\n  ? [a, b]\n  : {url: https://x}\n", "t.yaml:2:"},
+           Case{"fragments: {f: {configs: {a: b}}}\n", "t.yaml:1:"},
+       }) {
+    try {
+      config_from(c.yaml);
+      ADD_FAILURE() << "accepted: " << c.yaml;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(c.prefix, 0), 0u) << c.yaml << " -> " << e.what();
+    }
+  }
+}
+
 TEST(PipelineConfig, ShippedKciYamlLoads) {
   PipelineConfig config = PipelineConfig::load({KCI_SOURCE_DIR "/config/kci.yaml"});
   ASSERT_NE(config.tree("linux"), nullptr);

@@ -153,6 +153,21 @@ const char* kRunEntries[] = {
     R"({"dt": "2026-11-24T01:00:03.000000", "lvl": "results", "msg": {"definition": "lava", "case": "job", "result": "pass"}})",
 };
 
+// A log entry without "msg" is skipped; before, yaml-cpp's node for the
+// missing key threw YAML::InvalidNode out of the parser, which ended the
+// server's request thread's handling with a 500 instead of reading the
+// rest (fuzz/regressions/lava/).
+TEST(LavaCallback, LogEntryWithoutMsgIsSkipped) {
+  std::string body = R"({"id": 7, "status": 2, "definition": "device_type: qemu\n",
+    "log": "- {\"dt\": \"2020-11-19T07:03:25\", \"lvl\": \"target\"}\n- {\"dt\": \"2020-11-19T07:03:26\", \"lvl\": \"target\", \"msg\": \"login:\"}\n",
+    "results": {}})";
+  LavaCallbackOptions options;
+  options.build_id = "kci:b1";
+  LavaJobResults job = parse_lava_callback(body, options);
+  EXPECT_EQ(job.job_id, 7);
+  EXPECT_EQ(job.console, "login:\n");
+}
+
 TEST(LavaRun, StderrLinesAndOutputYamlGiveTheSameResults) {
   std::string yaml;
   std::string stderr_log = "/usr/lib/python3/dist-packages/x.py:1: DeprecationWarning: old\n";
