@@ -72,6 +72,18 @@ TEST(Ktap, Tap13DirectivesAndDiagnostics) {
   EXPECT_EQ(doc.tests[3].status, KtapStatus::kFail);
 }
 
+// A console announcing an absurd plan (found by fuzzing: "1..33333334"
+// allocated gigabytes of missing tests) gets a bounded list and an error.
+TEST(Ktap, HugePlanListsABoundedNumberOfMissingTests) {
+  KtapDocument doc = parse_ktap("KTAP version 1\n1..2147483647\nok 1 first\n");
+  ASSERT_EQ(doc.tests.size(), 1u + 4096u);
+  EXPECT_EQ(doc.tests[0].status, KtapStatus::kPass);
+  EXPECT_EQ(doc.tests.back().number, 4097);
+  EXPECT_EQ(doc.tests.back().status, KtapStatus::kNoResult);
+  ASSERT_EQ(doc.errors.size(), 2u);
+  EXPECT_EQ(doc.errors[1], "only the first 4096 missing tests are listed");
+}
+
 TEST(Ktap, CrashInTheMiddleOfASuite) {
   KtapDocument doc = parse_ktap(fixture("crash-mid-suite.log"));
   ASSERT_TRUE(doc.found);
