@@ -39,7 +39,23 @@ const std::set<std::string> kStatuses = {"FAIL", "ERROR", "MISS", "PASS", "DONE"
 
 }  // namespace
 
+namespace {
+RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source);
+}  // namespace
+
+// yaml-cpp throws on nodes of an unexpected kind (a mapping as a key, found
+// by fuzzing): every such exception becomes an error naming the place.
 RuleSet parse_rules(std::string_view yaml, const std::string& source) {
+  try {
+    return parse_rules_unchecked(yaml, source);
+  } catch (const YAML::Exception& e) {
+    throw InvalidInputError(source + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+}
+
+namespace {
+
+RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -141,6 +157,8 @@ RuleSet parse_rules(std::string_view yaml, const std::string& source) {
   }
   return set;
 }
+
+}  // namespace
 
 RuleSet load_rules(const std::string& path) { return parse_rules(read_file(path, 64 << 20), path); }
 

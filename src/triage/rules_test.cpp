@@ -56,6 +56,10 @@ TEST(Rules, ErrorsNameFileAndLine) {
   expect_error("issues:\n  - version: 1\n", "needs an 'id'");
   expect_error("issues:\n  - id: a\n    match:\n      status: [BROKEN]\n", "not a KCIDB status");
   expect_error("issues: [\n", "r.yaml:");
+  // A mapping where a key belongs (found by fuzzing: yaml-cpp's conversion
+  // exception escaped and ended the process).
+  expect_error("? {a: b}\n: x\n", "r.yaml:1:");
+  expect_error("issues:\n  - ? [id]\n    : a\n", "r.yaml:2:");
 }
 
 TEST(Rules, Globs) {
