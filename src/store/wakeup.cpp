@@ -108,6 +108,10 @@ bool WakeupListener::wait(std::chrono::milliseconds timeout) {
   if (listening() && !m.conn) {
     try {
       m.connect();
+      // Listening again after a loss (or after a failed first connect):
+      // announcements made while away were dropped by the server, so this
+      // counts as one; the caller looks at its tables now.
+      return true;
     } catch (const StoreError&) {
       // The database is away: sleep (interruptibly) and let the poll work.
     }
@@ -116,7 +120,10 @@ bool WakeupListener::wait(std::chrono::milliseconds timeout) {
   int count = 1;
   if (m.conn) {
     // Announcements read with an earlier result are waiting already.
-    PQconsumeInput(m.conn);
+    if (!PQconsumeInput(m.conn) || PQstatus(m.conn) != CONNECTION_OK) {
+      m.close();  // reopened on the next call
+      return false;
+    }
     if (m.drain()) return true;
     fds[1].fd = PQsocket(m.conn);
     count = 2;

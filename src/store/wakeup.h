@@ -52,9 +52,10 @@ class WakeupListener {
 
   // Waits up to timeout for announcements; true when at least one arrived
   // (every pending one is consumed). False on timeout, on interrupt(), and
-  // on SQLite after the timeout. A lost connection is reopened on the next
-  // call (announcements made meanwhile are lost: the caller's poll covers
-  // them).
+  // on SQLite after the timeout. A lost connection makes this call return
+  // false; the next call connects and LISTENs again and, when that works,
+  // returns true at once: announcements made while away are lost on the
+  // server, so the caller must look for itself.
   bool wait(std::chrono::milliseconds timeout);
 
   // Makes the current (or next) wait() return at once. Any thread.

@@ -92,12 +92,33 @@ TEST_F(WakeupPgTest, ListensAgainAfterLosingItsConnection) {
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
       "WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'");
   ASSERT_EQ(ended, 1u);
-  // The loss shows as a wake-less return; the next wait listens again.
-  while (listener.wait(milliseconds(200))) {
+  // pg_terminate_backend only signals the session: wait until it is gone
+  // (on a loaded machine it may otherwise still take the next NOTIFY).
+  while (writer_->exec("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'") > 0) {
+    usleep(10'000);
+  }
+  // Made while the listener is away: the server drops it.
+  announce(*writer_, kNodesChannel);
+  // The loss shows as wake-less returns; listening again is reported as a
+  // wake-up, since what was announced meanwhile is lost. (A listener that
+  // never reconnects hangs here until CTest's timeout fails the test.)
+  while (!listener.wait(kForever)) {
   }
   EXPECT_FALSE(listener.wait(milliseconds(50)));
+  // And it does listen again.
   announce(*writer_, kNodesChannel);
   EXPECT_TRUE(listener.wait(kForever));
+}
+
+TEST(WakeupAwayTest, AServerThatCannotBeReachedMakesWaitsSleep) {
+  DatabaseSpec away =
+      parse_database_spec("postgresql:host=127.0.0.1 port=1 dbname=nothing connect_timeout=2");
+  WakeupListener listener(away, {kNodesChannel});
+  EXPECT_TRUE(listener.listening());
+  // Nothing to connect to: each wait sleeps its timeout and says no.
+  EXPECT_FALSE(listener.wait(milliseconds(20)));
+  EXPECT_FALSE(listener.wait(milliseconds(20)));
 }
 
 TEST(WakeupSqliteTest, NothingToListenToTheWaitSleeps) {
