@@ -30,6 +30,7 @@ const char* reason_label(RejectReason r) {
     case RejectReason::kTooLarge: return "too_large";
     case RejectReason::kContentType: return "content_type";
     case RejectReason::kStorage: return "storage";
+    case RejectReason::kDatabase: return "database";
     case RejectReason::kCount: break;
   }
   return "other";

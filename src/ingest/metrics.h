@@ -36,7 +36,8 @@ enum class RejectReason : std::size_t {
   kForbidden,     // 403: origin not allowed for the token
   kTooLarge,      // 413
   kContentType,   // 415
-  kStorage,       // 500: the spool could not be written
+  kStorage,       // 500, 507: the spool could not be written
+  kDatabase,      // 503: the token could not be checked (database down)
   kCount
 };
 

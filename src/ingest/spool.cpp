@@ -34,6 +34,14 @@ std::string file_name(const std::string& id) {
   return std::string(kPrefix) + id + std::string(kSuffix);
 }
 
+// Throws the error of errno: SpoolFullError when the disk is full.
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+  int error = errno;
+  std::string message = reason_of_errno(what, path);
+  if (error == ENOSPC || error == EDQUOT) throw SpoolFullError(message);
+  throw FileError(message);
+}
+
 void rename_or_throw(const fs::path& from, const fs::path& to) {
   if (std::rename(from.c_str(), to.c_str()) != 0) {
     throw FileError(reason_of_errno("cannot rename to " + to.string(), from));
@@ -93,7 +101,7 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw FileError(reason_of_errno("write failed", path));
+      throw_errno("write failed", path);
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -104,7 +112,7 @@ void fsync_dir(const fs::path& dir) {
   if (fd < 0) throw FileError(reason_of_errno("cannot open", dir));
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) throw FileError(reason_of_errno("fsync failed", dir));
+  if (rc != 0) throw_errno("fsync failed", dir);
 }
 
 }  // namespace
@@ -120,7 +128,7 @@ void Spool::open_segment(std::uint64_t number) {
   }
   fs::path path = segment_path(journal_dir_, number);
   segment_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (segment_fd_ < 0) throw FileError(reason_of_errno("cannot create", path));
+  if (segment_fd_ < 0) throw_errno("cannot create", path);
   // The new name must survive a crash as much as the records in it.
   fsync_dir(journal_dir_);
   segment_ = number;
@@ -153,26 +161,39 @@ void Spool::journal(const std::string& id, std::string_view body) {
     pending_.clear();
     std::uint64_t last = appended_;
     std::uint64_t first = synced_ + 1;
+    std::string error;
+    bool full = false;
+    auto failed = [&](const FileError& e) {
+      error = e.what();
+      full = dynamic_cast<const SpoolFullError*>(&e) != nullptr;
+    };
+    // The records queued while a flush failed: into a new segment.
+    if (segment_fd_ < 0) {
+      try {
+        open_segment(segment_ + 1);
+      } catch (const FileError& e) {
+        failed(e);
+      }
+    }
     int fd = segment_fd_;
     fs::path path = segment_path(journal_dir_, segment_);
     segment_bytes_ += batch.size();
     lock.unlock();
-    std::string error;
-    try {
-      write_all(fd, batch, path);
-      if (::fdatasync(fd) != 0) throw FileError(reason_of_errno("fdatasync failed", path));
-    } catch (const FileError& e) {
-      error = e.what();
+    if (error.empty()) {
+      try {
+        write_all(fd, batch, path);
+        if (::fdatasync(fd) != 0) throw_errno("fdatasync failed", path);
+      } catch (const FileError& e) {
+        failed(e);
+      }
     }
     lock.lock();
     if (!error.empty()) {
-      failed_from_ = first;
-      failed_to_ = last;
-      flush_error_ = error;
+      failed_[last] = FailedFlush{first, error, full, last - first + 1};
       // The segment may end in a partial record, after which recovery
       // reads nothing: continue in a new one, and stop deleting segments
       // (their bookkeeping is no longer exact) until the next start.
-      ::close(segment_fd_);
+      if (segment_fd_ >= 0) ::close(segment_fd_);
       segment_fd_ = -1;
       keep_segments_ = true;
     }
@@ -180,17 +201,22 @@ void Spool::journal(const std::string& id, std::string_view body) {
     flushing_ = false;
     flushed_.notify_all();
   }
-  if (mine >= failed_from_ && mine <= failed_to_ && failed_to_ != 0) {
+  if (auto failed = failed_.lower_bound(mine);
+      failed != failed_.end() && failed->second.first <= mine) {
+    std::string error = failed->second.error;
+    bool full = failed->second.full;
+    if (--failed->second.waiting == 0) failed_.erase(failed);
     --outstanding_[segment_of_[id]];
     segment_of_.erase(id);
-    throw FileError(flush_error_);
+    if (full) throw SpoolFullError(error);
+    throw FileError(error);
   }
 }
 
 void Spool::write_ready_file(const std::string& id, std::string_view body) const {
   fs::path temp = dir_ / (std::string(kPrefix) + id + std::string(kTempSuffix));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) throw FileError(reason_of_errno("cannot create", temp));
+  if (fd < 0) throw_errno("cannot create", temp);
   try {
     write_all(fd, body, temp);
   } catch (...) {

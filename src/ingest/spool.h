@@ -28,8 +28,17 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/file.h"
 
 namespace kci::ingest {
+
+// The spool's file system is full (ENOSPC, EDQUOT): the submission was not
+// stored. Kept apart so that the server can say so (507) and the client
+// can try again later.
+class SpoolFullError : public FileError {
+ public:
+  using FileError::FileError;
+};
 
 enum class SubmissionState { kNotFound, kInProgress, kReady, kProcessed, kFailed };
 // The kcidb-ng name of a state: notfound, inprogress, ready, processed, failed.
@@ -51,7 +60,8 @@ class Spool {
   const std::filesystem::path& dir() const { return dir_; }
 
   // Makes the submission durable (journal, group commit) and ready. Only
-  // when this returns may the submission be acknowledged. Throws FileError.
+  // when this returns may the submission be acknowledged. Throws FileError
+  // (SpoolFullError when the file system is full).
   void write(const std::string& id, std::string_view body);
 
   // For recovery at start: restores acknowledged submissions from the
@@ -90,8 +100,16 @@ class Spool {
   std::uint64_t appended_ = 0;  // records appended (sequence numbers)
   std::uint64_t synced_ = 0;    // records on disk
   bool flushing_ = false;
-  std::uint64_t failed_from_ = 0, failed_to_ = 0;  // a range whose flush failed
-  std::string flush_error_;
+  // Flushes that failed, by their last record: each waiter of the range
+  // takes its error once (a later failure must not hide an earlier one
+  // from a waiter that has not woken up yet).
+  struct FailedFlush {
+    std::uint64_t first = 0;
+    std::string error;
+    bool full = false;          // ran out of space
+    std::uint64_t waiting = 0;  // records whose writers have not seen it yet
+  };
+  std::map<std::uint64_t, FailedFlush> failed_;
   bool keep_segments_ = false;
   std::unordered_map<std::string, std::uint64_t> segment_of_;  // ready ids
   std::map<std::uint64_t, std::size_t> outstanding_;           // per segment

@@ -170,7 +170,16 @@ struct Server::Impl {
                                         std::optional<TokenRole> role = std::nullopt) {
     std::string token = bearer_token(req.get_header_value("Authorization"));
     std::optional<TokenInfo> info;
-    if (!token.empty()) info = lookup_token(token);
+    try {
+      if (!token.empty()) info = lookup_token(token);
+    } catch (const store::StoreError& e) {
+      // The database is down or restarting: the client may try again.
+      log::error(std::string("kci serve: cannot check a token: ") + e.what());
+      res.set_header("Retry-After", "5");
+      answer(res, 503, "0", "error",
+             "The database is unavailable (the token cannot be checked); try again later");
+      return std::nullopt;
+    }
     if (!info) {
       answer(res, 401, "0", "error",
              token.empty() ? "Missing bearer token (Authorization: Bearer TOKEN)"
@@ -197,7 +206,9 @@ struct Server::Impl {
     }
     std::optional<TokenInfo> token = authenticate(req, res, TokenRole::kSubmitter);
     if (!token) {
-      metrics.reject(res.status == 403 ? RejectReason::kForbidden : RejectReason::kUnauthorized);
+      metrics.reject(res.status == 403   ? RejectReason::kForbidden
+                     : res.status == 503 ? RejectReason::kDatabase
+                                         : RejectReason::kUnauthorized);
       return;
     }
     SubmissionCheck check = check_submission(
@@ -210,6 +221,14 @@ struct Server::Impl {
     std::string id = new_submission_id();
     try {
       spool->write(id, req.body);
+    } catch (const ingest::SpoolFullError& e) {
+      log::error(std::string("kci serve: cannot spool a submission: ") + e.what());
+      metrics.reject(RejectReason::kStorage);
+      res.set_header("Retry-After", "60");
+      answer(res, 507, "0", "error",
+             "The server's spool is full (no space left on its disk): the submission was not "
+             "stored; try again later");
+      return;
     } catch (const Error& e) {
       log::error(std::string("kci serve: cannot spool a submission: ") + e.what());
       metrics.reject(RejectReason::kStorage);
@@ -262,7 +281,16 @@ struct Server::Impl {
       token = value;  // LAVA sends the secret alone
     }
     std::optional<TokenInfo> info;
-    if (!token.empty()) info = lookup_token(token);
+    try {
+      if (!token.empty()) info = lookup_token(token);
+    } catch (const store::StoreError& e) {
+      // The database is down or restarting: the client may try again.
+      log::error(std::string("kci serve: cannot check a token: ") + e.what());
+      res.set_header("Retry-After", "5");
+      answer(res, 503, "0", "error",
+             "The database is unavailable (the token cannot be checked); try again later");
+      return std::nullopt;
+    }
     if (!info) {
       answer(res, 401, "0", "error",
              token.empty() ? "Missing token (header " + options.lava_callback_header +

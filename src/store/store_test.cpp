@@ -759,6 +759,111 @@ TEST_P(StoreTest, GoldenUpgradeData) {
   }
 }
 
+// A PostgreSQL server restarted (or a backend terminated, a failover) drops
+// every connection. The operation that finds its connection dropped fails
+// with a StoreError; the next one reconnects: the store's loads and reads,
+// its SQL view (prepared statements belong to the lost session) and a
+// SqlConnection of its own. Without this a long-running `kci serve` never
+// ingested again after a database restart.
+class PostgresReconnect : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = testing::PgTestCluster::get();
+    if (!cluster_)
+      KCI_MISSING_REAL_PART("no PostgreSQL: " << testing::PgTestCluster::skip_reason());
+    spec_ = cluster_->create_database();
+  }
+  static std::string backend_pid(SqlConnection& sql) {
+    std::string pid;
+    sql.exec("SELECT pg_backend_pid()::text", {}, [&](const SqlRow& row) { pid = row.text(0); });
+    return pid;
+  }
+  // Terminates a backend and waits until it is gone.
+  void terminate(const std::string& pid) {
+    auto admin = SqlConnection::open(parse_database_spec(spec_));
+    admin->exec("SELECT pg_terminate_backend($1::int)", {pid});
+    for (int i = 0; i < 500; ++i) {
+      std::size_t left = 0;
+      admin->exec("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int", {pid},
+                  [&](const SqlRow&) { ++left; });
+      if (left == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "backend " << pid << " still runs";
+  }
+  // Runs f; if it fails (it found the connection dropped), once more.
+  template <typename F>
+  static int with_one_retry(F f) {
+    try {
+      f();
+      return 0;
+    } catch (const StoreError&) {
+      f();
+      return 1;
+    }
+  }
+  testing::PgTestCluster* cluster_ = nullptr;
+  std::string spec_;
+};
+
+Report one_test(const std::string& id) {
+  Report r;
+  report::Test t;
+  t.id = id;
+  t.origin = "o";
+  t.build_id = "o:b";
+  r.tests.push_back(t);
+  return r;
+}
+
+TEST_F(PostgresReconnect, StoreLoadsAndReadsAfterItsConnectionWasDropped) {
+  auto store = open_store(spec_);
+  store->init();
+  store->load(one_test("o:t1"));
+  std::string pid = store->with_sql([](SqlConnection& sql) { return backend_pid(sql); });
+  terminate(pid);
+  with_one_retry([&] { store->load(one_test("o:t2")); });
+  // A second load merges through the staging table (a temporary table of
+  // the lost session, created again).
+  store->load(one_test("o:t2"));
+  Report all;
+  store->dump({}, false, 0, [&](Report& r) { all = std::move(r); });
+  EXPECT_EQ(all.tests.size(), 2u);
+  // The store's SQL view prepares its statements again on the new session.
+  std::string pid2 = store->with_sql([](SqlConnection& sql) { return backend_pid(sql); });
+  EXPECT_NE(pid2, pid);
+  EXPECT_EQ(store->component_version("store"), store_migrations().back().version);
+
+  // Dropped between two reads: the first read fails or reconnects, the
+  // second works.
+  terminate(pid2);
+  with_one_retry([&] { store->with_sql([](SqlConnection& sql) { backend_pid(sql); }); });
+  EXPECT_EQ(store->with_sql([](SqlConnection& sql) { return backend_pid(sql).empty(); }), false);
+}
+
+TEST_F(PostgresReconnect, SqlConnectionReconnectsOutsideTransactions) {
+  auto sql = SqlConnection::open(parse_database_spec(spec_));
+  std::string pid = backend_pid(*sql);
+  terminate(pid);
+  EXPECT_EQ(with_one_retry([&] { backend_pid(*sql); }), 1) << "the dropped connection answered";
+  EXPECT_NE(backend_pid(*sql), pid);
+
+  // Dropped inside a transaction: the transaction fails and is not
+  // continued on a new session; after it, the connection works again.
+  sql->exec_script("CREATE TABLE t (x int)");
+  sql->begin();
+  sql->exec("INSERT INTO t VALUES (1)");
+  terminate(backend_pid(*sql));
+  EXPECT_THROW(sql->exec("INSERT INTO t VALUES (2)"), StoreError);
+  EXPECT_THROW(sql->commit(), StoreError);
+  std::size_t rows = 1;
+  with_one_retry([&] {
+    sql->exec("SELECT count(*)::text FROM t", {},
+              [&](const SqlRow& row) { rows = std::stoul(std::string(row.text(0))); });
+  });
+  EXPECT_EQ(rows, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreTest,
                          ::testing::Values(Driver::kSqlite, Driver::kPostgresql),
                          [](const auto& param_info) {

@@ -72,7 +72,32 @@ PostgresSql::PostgresSql(const DatabaseSpec& spec)
 }
 
 PostgresSql::PostgresSql(const DatabaseSpec& spec, pg_conn* borrowed)
-    : SqlConnection(spec), conn_(borrowed), owned_(false), prefix_(next_prefix()) {}
+    : SqlConnection(spec),
+      conn_(borrowed),
+      owned_(false),
+      prefix_(next_prefix()),
+      backend_pid_(PQbackendPID(borrowed)) {}
+
+void PostgresSql::check_session() {
+  if (owned_ && !in_transaction_ && PQstatus(conn_) == CONNECTION_BAD) {
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      throw StoreError(describe() + ": the connection was lost and cannot be opened again: " +
+                       trimmed(PQerrorMessage(conn_)));
+    }
+    backend_pid_ = PQbackendPID(conn_);
+    prepared_.clear();
+    ResultGuard r{PQexec(conn_, "SET TIME ZONE 'UTC'")};
+    if (PQresultStatus(r.r) != PGRES_COMMAND_OK) {
+      fail("SET TIME ZONE 'UTC'", "statement failed", PQresultErrorMessage(r.r));
+    }
+    return;
+  }
+  if (int pid = PQbackendPID(conn_); pid != backend_pid_ && pid != 0) {
+    backend_pid_ = pid;
+    prepared_.clear();
+  }
+}
 
 // A borrowed connection keeps this instance's prepared statements (their
 // names are unique to it) until its owner closes it.
@@ -92,6 +117,7 @@ void PostgresSql::fail(std::string_view sql, const std::string& what, const char
 std::size_t PostgresSql::exec(std::string_view sql, const std::vector<SqlValue>& params,
                               const SqlRowCallback& on_row) {
   std::lock_guard lock(mutex_);
+  check_session();
   std::string text(sql);
   auto it = prepared_.find(text);
   if (it == prepared_.end()) {
@@ -126,6 +152,7 @@ std::size_t PostgresSql::exec(std::string_view sql, const std::vector<SqlValue>&
 
 void PostgresSql::exec_script(std::string_view sql) {
   std::lock_guard lock(mutex_);
+  check_session();
   std::string text(sql);
   ResultGuard r{PQexec(conn_, text.c_str())};
   ExecStatusType st = PQresultStatus(r.r);

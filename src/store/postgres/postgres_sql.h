@@ -33,6 +33,13 @@ class PostgresSql final : public SqlConnection {
 
  private:
   [[noreturn]] void fail(std::string_view sql, const std::string& what, const char* message);
+  // With mutex_ held, before a statement: an owned connection the server
+  // dropped is opened again when no transaction is open (the statement
+  // that found it dropped failed; the next works once the server is back).
+  // Prepared statements belong to a session: when the connection's backend
+  // changed (a borrowed one the store reopened, or ours), they are
+  // prepared again.
+  void check_session();
 
   pg_conn* conn_ = nullptr;
   bool owned_ = false;
@@ -40,6 +47,7 @@ class PostgresSql final : public SqlConnection {
   bool in_transaction_ = false;
   std::string prefix_;                                     // of this instance's statement names
   std::unordered_map<std::string, std::string> prepared_;  // text -> name
+  int backend_pid_ = 0;                                    // the session prepared_ belongs to
 };
 
 }  // namespace kci::store

@@ -206,10 +206,24 @@ PostgresStore::PostgresStore(const DatabaseSpec& spec) : Store(spec) {
   }
   // "NOTICE: relation already exists" and the like are not for users.
   PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+  set_up_session();
+  sql_ = std::make_unique<PostgresSql>(spec, conn_);
+}
+
+void PostgresStore::set_up_session() {
   // Timestamps are read in PostgreSQL's ISO output, in UTC.
   exec("SET TIME ZONE 'UTC'");
   exec("SET DateStyle = 'ISO'");
-  sql_ = std::make_unique<PostgresSql>(spec, conn_);
+}
+
+void PostgresStore::reconnect_if_lost() {
+  if (PQstatus(conn_) != CONNECTION_BAD) return;
+  // The same PGconn (PostgresSql borrows it), connected anew with the same
+  // parameters; the temporary tables went with the old session.
+  PQreset(conn_);
+  staging_created_.clear();
+  if (PQstatus(conn_) != CONNECTION_OK) fail("the connection was lost and cannot be opened again");
+  set_up_session();
 }
 
 PostgresStore::~PostgresStore() {
@@ -286,10 +300,14 @@ void PostgresStore::transaction(Fn fn) {
   }
 }
 
-SqlConnection& PostgresStore::sql_locked() { return *sql_; }
+SqlConnection& PostgresStore::sql_locked() {
+  reconnect_if_lost();
+  return *sql_;
+}
 
 void PostgresStore::cleanup() {
   std::lock_guard lock(mutex_);
+  reconnect_if_lost();
   transaction([&] {
     for (ObjectType type : report::kObjectTypes) {
       const TableInfo& t = table_info(type);
@@ -310,6 +328,7 @@ void PostgresStore::cleanup() {
 
 void PostgresStore::empty() {
   std::lock_guard lock(mutex_);
+  reconnect_if_lost();
   require_initialized();
   exec("TRUNCATE checkouts, builds, tests, issues, incidents");
 }
@@ -317,6 +336,7 @@ void PostgresStore::empty() {
 std::size_t PostgresStore::purge(const std::string& before) {
   std::string t = normalize_timestamp(before);
   std::lock_guard lock(mutex_);
+  reconnect_if_lost();
   require_initialized();
   std::size_t deleted = 0;
   transaction([&] {
@@ -337,6 +357,7 @@ void PostgresStore::load(report::Report report, const LoadOptions& options) {
   // sort merges objects that share an identity. Done before the lock.
   const report::KeyOrders orders = report::dedup_in_key_order(report);
   std::lock_guard lock(mutex_);
+  reconnect_if_lost();
   require_initialized();
   std::string data;
   transaction([&] {
@@ -451,6 +472,7 @@ void PostgresStore::select(ObjectType type, const Selection& sel, bool with_meta
   for (const auto& v : values) params.push_back(v.c_str());
 
   std::lock_guard lock(mutex_);
+  reconnect_if_lost();
   require_initialized();
   Result r = exec(sql, params);
   report::with_object_type(type, [&](auto proto) {

@@ -59,6 +59,13 @@ class PostgresStore : public Store {
   std::string where() const;
   template <typename Fn>
   void transaction(Fn fn);
+  // With mutex_ held, at the start of an operation (never inside a
+  // transaction): a connection the server dropped (a restart, a failover, a
+  // terminated backend) is opened again, with the session set up anew
+  // (time zone, staging tables, prepared statements). The operation that
+  // found it dropped failed; the next one works once the server is back.
+  void reconnect_if_lost();
+  void set_up_session();
 
   pg_conn* conn_ = nullptr;
   // conn_ as a SqlConnection (migrations, Store::with_sql).
