@@ -177,6 +177,7 @@ void Spool::journal(const std::string& id, std::string_view body) {
     }
     int fd = segment_fd_;
     fs::path path = segment_path(journal_dir_, segment_);
+    const std::uint64_t offset = segment_bytes_;  // where the batch starts
     segment_bytes_ += batch.size();
     lock.unlock();
     if (error.empty()) {
@@ -191,11 +192,20 @@ void Spool::journal(const std::string& id, std::string_view body) {
     if (!error.empty()) {
       failed_[last] = FailedFlush{first, error, full, last - first + 1};
       // The segment may end in a partial record, after which recovery
-      // reads nothing: continue in a new one, and stop deleting segments
-      // (their bookkeeping is no longer exact) until the next start.
-      if (segment_fd_ >= 0) ::close(segment_fd_);
-      segment_fd_ = -1;
-      keep_segments_ = true;
+      // would read nothing: cut the batch off (its writers are refused) and
+      // go on in the same segment. The next flush's fdatasync makes the
+      // new end durable; a crash before it leaves the cut-off bytes, which
+      // recovery stops at, and nothing acknowledged is after them.
+      if (fd >= 0 && fd == segment_fd_ && ::ftruncate(fd, static_cast<off_t>(offset)) == 0) {
+        segment_bytes_ = offset;
+      } else {
+        // Cannot cut: continue in a new segment, and stop deleting
+        // segments (their bookkeeping is no longer exact) until the next
+        // start.
+        if (segment_fd_ >= 0) ::close(segment_fd_);
+        segment_fd_ = -1;
+        keep_segments_ = true;
+      }
     }
     synced_ = last;
     flushing_ = false;

@@ -289,7 +289,7 @@ struct Server::Impl {
       res.set_header("Retry-After", "5");
       answer(res, 503, "0", "error",
              "The database is unavailable (the token cannot be checked); try again later");
-      return std::nullopt;
+      return;
     }
     if (!info) {
       answer(res, 401, "0", "error",

@@ -123,6 +123,11 @@ printf 'disk full: %d reports of ~1.6 KB into 16 KiB left: acknowledged %d, refu
 [ "$REFUSED_LOADED" = 0 ] || fail "$REFUSED_LOADED refused submission(s) were loaded"
 [ "$REFUSED" -gt 0 ] || fail "nothing was refused: the disk did not fill up"
 [ "$(metric kci_submissions_failed_total)" = 0 ] || fail "submissions moved to failed/"
+# A failed journal flush is cut off its segment, which goes on: the
+# refusals leave no trail of new segment files.
+SEGMENTS=$(find "$SPOOL/journal" -name 'segment-*.log' | wc -l)
+echo "journal segments after the refusals: $SEGMENTS"
+[ "$SEGMENTS" -le 2 ] || fail "$SEGMENTS journal segments: each refusal started a new one"
 
 # 3. Space returns: accepted and loaded again, by the same process.
 rm -f "$SPOOL/filler"
