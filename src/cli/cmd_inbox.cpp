@@ -165,7 +165,11 @@ void add_poll(CLI::App* inbox, RunContext& ctx) {
         std::fprintf(stderr, "kci inbox: %s\n", s.c_str());
       };
     }
-    for (const auto& [name, list] : config.lists()) {
+    for (const auto& entry : config.lists()) {
+      // Not a structured binding: clang before 16 cannot capture one in the
+      // lambda below.
+      const auto& name = entry.first;
+      const auto& list = entry.second;
       if (!o->list.empty() && name != o->list) continue;
       try {
         inbox::PollResult r =
