@@ -8,7 +8,7 @@ Configures and builds the sanitizer build directory ($KCI_SANITIZE_DIR,
 default build-san: clang, -DKCI_SANITIZE=ON, i.e. ASan + UBSan with any
 UBSan finding fatal, and the libFuzzer targets of fuzz/), runs the unit
 test binaries named by $KCI_SANITIZE_TESTS there (default "util_test
-report_test"; "all" builds and runs every unit test binary), replays every
+report_test store_test ingest_test"; "all" builds and runs every unit test binary), replays every
 fuzz seed and regression file (ctest -L fuzz), then fuzzes every target
 for FUZZ_SECONDS (default $KCI_FUZZ_SECONDS or 15; 0 leaves fuzzing out)
 with scripts/fuzz.sh.
@@ -28,7 +28,7 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export CCACHE_COMPILERCHECK=${CCACHE_COMPILERCHECK:-content}
 jobs=${KCI_JOBS:-$(nproc)}
 
-tests=${KCI_SANITIZE_TESTS:-util_test report_test}
+tests=${KCI_SANITIZE_TESTS:-util_test report_test store_test ingest_test}
 
 start=$SECONDS
 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
