@@ -32,7 +32,7 @@ struct NotifyRunOptions {
   std::vector<std::string> subscription_files, files;
   std::string from = "kci <kci@localhost>", domain = "localhost", to_override, origin = "kci";
   std::string bisection_to = "culprit", maintainers_tree;
-  bool dry_run = false, once = false, starttls = false, insecure = false;
+  bool dry_run = false, once = false, starttls = false, insecure = false, retry_now = false;
   std::string maildir, smtp, smtp_user, smtp_password_env;
   long interval_s = 30, timeout_s = 60;
   int max_attempts = 8;
@@ -63,7 +63,7 @@ std::int64_t now_s() {
       .count();
 }
 
-void register_notify_run(CLI::App& root, RunContext&) {
+void register_notify_run(CLI::App& root, RunContext& ctx) {
   CLI::App* notify = root.get_subcommand("notify");
   auto o = std::make_shared<NotifyRunOptions>();
   auto add_common = [&](CLI::App* cmd) {
@@ -140,7 +140,9 @@ void register_notify_run(CLI::App& root, RunContext&) {
   send->add_flag("--once", o->once, "Deliver what is due and exit");
   send->add_option("--interval", o->interval_s, "Seconds between rounds when looping");
   send->add_option("--max-attempts", o->max_attempts, "Attempts before a mail is marked failed");
-  send->callback([o] {
+  send->add_flag("--retry-now", o->retry_now,
+                 "Make the mails waiting for a retry due at once (the server is back)");
+  send->callback([o, &ctx] {
     int targets = o->dry_run + !o->maildir.empty() + !o->smtp.empty();
     if (targets != 1) throw UsageError("notify send: give one of --dry-run, --maildir, --smtp");
     auto db = open_db(*o);
@@ -173,12 +175,30 @@ void register_notify_run(CLI::App& root, RunContext&) {
     // One sender per database (kci serve --smtp/--maildir, other `send`s).
     notify::SenderLease lease(*db, notify::SenderLease::default_holder(),
                               std::max(60L, 3 * o->interval_s));
+    bool retry_now = o->retry_now;
     while (true) {
       if (lease.acquire(now_s())) {
-        notify::DeliveryStats st = box.deliver(*transport, now_s(), policy);
+        if (retry_now) {
+          std::fprintf(stderr, "kci notify: %d mail(s) waiting for a retry made due now\n",
+                       box.retry_now(now_s()));
+          retry_now = false;
+        }
+        std::int64_t now = now_s();
+        notify::DeliveryStats st = box.deliver(*transport, now, policy);
         if (st.sent || st.retried || st.failed) {
           std::fprintf(stderr, "kci notify: sent %d, retry later %d, failed %d\n", st.sent,
                        st.retried, st.failed);
+        }
+        if (st.retried || st.failed) {
+          // Not delivered: say why and when; the mails stay in the outbox.
+          std::fprintf(stderr, "kci notify: not delivered: %s\n", st.last_error.c_str());
+          if (st.retried) {
+            std::fprintf(stderr,
+                         "kci notify: %d mail(s) kept in the outbox, next retry in %lld s "
+                         "(or now with --retry-now)\n",
+                         st.retried, static_cast<long long>(st.next_retry - now));
+          }
+          if (o->once) ctx.exit_status = kExitFailure;
         }
       } else {
         std::fprintf(stderr, "kci notify: another sender delivers this outbox (lease held)\n");

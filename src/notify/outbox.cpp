@@ -175,9 +175,20 @@ DeliveryStats Outbox::deliver(Transport& transport, std::int64_t now, const Retr
           {std::to_string(d.id), give_up ? "failed" : "queued", std::to_string(attempts),
            std::to_string(now + delay), std::string(e.what())});
       (give_up ? stats.failed : stats.retried) += 1;
+      stats.last_error = e.what();
+      if (!give_up && (stats.next_retry == 0 || now + delay < stats.next_retry)) {
+        stats.next_retry = now + delay;
+      }
     }
   }
   return stats;
+}
+
+int Outbox::retry_now(std::int64_t now) {
+  return static_cast<int>(
+      db_.exec("UPDATE notify_outbox SET next_attempt = $1 WHERE state = 'queued' AND "
+               "next_attempt > $1",
+               {std::to_string(now)}));
 }
 
 std::vector<std::string> Outbox::due_messages(std::int64_t now, int limit) {

@@ -39,6 +39,10 @@ struct QueueResult {
 
 struct DeliveryStats {
   int sent = 0, retried = 0, failed = 0;
+  // The error of the last mail that was not delivered (empty when all went).
+  std::string last_error;
+  // With retried: the earliest time (Unix seconds) one of them is due again.
+  std::int64_t next_retry = 0;
 };
 
 struct RetryPolicy {
@@ -65,6 +69,11 @@ class Outbox {
   // max_attempts / a permanent error.
   DeliveryStats deliver(Transport& transport, std::int64_t now, const RetryPolicy& policy = {},
                         int limit = 1000);
+
+  // Makes every queued mail due at `now` (the operator fixed the server and
+  // does not want to wait for the backoff); returns how many were waiting.
+  // The stored bytes are what goes out: nothing is rendered again.
+  int retry_now(std::int64_t now);
 
   // The stored text of the queued mails that are due (--dry-run prints
   // them without marking anything).

@@ -144,6 +144,59 @@ TEST_P(OutboxTest, RetriesWithBackoffThenGivesUp) {
   }
 }
 
+// The SMTP server is down (nothing listens): the mails stay queued with the
+// error and a retry time; retry_now makes them due at once and the stored
+// bytes go out when the server is back, each once.
+TEST_P(OutboxTest, ServerDownKeepsMailsAndRetryNowSendsStoredBytes) {
+  KCI_REQUIRE_AIOSMTPD();
+  Outbox box(*db_->sql);
+  box.queue(report("checkout:1:build", "a"), context());
+  box.queue(report("checkout:2:build", "b"), context());
+  std::map<std::string, std::string> stored;
+  db_->sql->exec("SELECT message_id, message FROM notify_outbox", {},
+                 [&](const store::SqlRow& r) { stored[std::string(r.text(0))] = r.text(1); });
+  ASSERT_EQ(stored.size(), 2u);
+  // A port nothing listens on: the sink's, before it starts.
+  fs::path received = dir_ / "smtp";
+  int port = [] {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    close(s);
+    return static_cast<int>(ntohs(a.sin_port));
+  }();
+  SmtpOptions o;
+  o.url = "smtp://127.0.0.1:" + std::to_string(port);
+  o.timeout_s = 5;
+  auto smtp = smtp_transport(o);
+  long long now = 1796587200;
+  DeliveryStats down = box.deliver(*smtp, now);
+  EXPECT_EQ(down.sent, 0);
+  EXPECT_EQ(down.retried, 2);
+  EXPECT_EQ(down.failed, 0);
+  EXPECT_FALSE(down.last_error.empty());
+  EXPECT_EQ(down.next_retry, now + 60);
+  EXPECT_EQ(box.count("queued"), 2);
+  EXPECT_EQ(box.deliver(*smtp, now + 1).retried, 0);  // waiting for the retry
+  testing::SmtpSink sink(smtp_sink_script(), received, {}, port);
+  EXPECT_EQ(box.retry_now(now + 1), 2);
+  DeliveryStats up = box.deliver(*smtp, now + 1);
+  EXPECT_EQ(up.sent, 2);
+  EXPECT_TRUE(up.last_error.empty());
+  EXPECT_EQ(box.retry_now(now + 2), 0);
+  auto messages = sink.messages();
+  ASSERT_EQ(messages.size(), 2u);
+  for (const auto& m : messages) {
+    std::string id = header(m, "Message-ID");
+    ASSERT_TRUE(stored.count(id)) << id;
+    EXPECT_EQ(m, stored[id]);  // the stored bytes, not rendered again
+  }
+}
+
 // A notifier killed with SIGKILL while mails go out, then restarted: every
 // mail reaches the server at least once, and every mail that arrives more
 // than once arrives with the same Message-ID.

@@ -35,12 +35,13 @@ inline bool ci() {
 class SmtpSink {
  public:
   // Starts the server; throws std::runtime_error when it does not come up.
-  // options: smtp_sink.py's (--tls CERT KEY, --auth USER:PASSWORD).
+  // options: smtp_sink.py's (--tls CERT KEY, --auth USER:PASSWORD);
+  // listen_port: the port to listen on (0: a free one).
   SmtpSink(const std::string& script, const std::filesystem::path& dir,
-           const std::vector<std::string>& options = {})
+           const std::vector<std::string>& options = {}, int listen_port = 0)
       : dir_(dir) {
     std::filesystem::create_directories(dir_);
-    port_ = free_port();
+    port_ = listen_port ? listen_port : free_port();
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
