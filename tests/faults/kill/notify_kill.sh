@@ -101,7 +101,7 @@ differing=$(sort -u "$work/id-sums" | cut -d' ' -f1 | uniq -d | wc -l)
 # At most one mail is in flight when a sender dies.
 [ "$dups" -le "$fault_rounds" ] || { echo "FAIL: $dups duplicates for $fault_rounds kills"
   failures=$((failures + 1)); }
-[ "$kills_while_sending" -ge 5 ] || { echo "FAIL: only $kills_while_sending rounds delivered" \
+[ "$kills_while_sending" -ge 2 ] || { echo "FAIL: only $kills_while_sending rounds delivered" \
   "anything before the kill (nothing tested)"; failures=$((failures + 1)); }
 fault_done "$n mails, $kills_while_sending rounds killed while delivering, $after_rounds" \
   "received during the rounds, $total received in all, $distinct distinct, $dups sent again" \
