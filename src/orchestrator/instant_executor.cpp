@@ -72,6 +72,11 @@ Outcome InstantExecutor::run(const Node& node, const Node& parent) {
                                    : NodeResult::kIncomplete;
   out.reason = "instant runtime: " + verdict;
   std::string attempt = std::to_string(node.id) + "-" + std::to_string(node.retries);
+  // KCIDB ids are the node's, not the attempt's: an attempt whose report was
+  // loaded but whose node was not finished (kill -9 in between) is merged
+  // with the next attempt's report instead of staying as a second build
+  // (found by tests/faults/kill/run_kill.sh).
+  std::string object = std::to_string(node.id);
   std::string now = now_rfc3339();
   report::Status status = kcidb_status(out.result, out.infrastructure_error);
   if (node.kind == NodeKind::kKbuild) {
@@ -84,7 +89,7 @@ Outcome InstantExecutor::run(const Node& node, const Node& parent) {
     if (!node.get("commit").empty()) c.git_commit_hash = node.get("commit");
     c.start_time = now;
     report::Build b;
-    b.id = origin_ + ":kbuild-instant-" + attempt;
+    b.id = origin_ + ":kbuild-instant-" + object;
     b.origin = origin_;
     b.checkout_id = *c.id;
     b.architecture = node.get("arch");
@@ -102,7 +107,7 @@ Outcome InstantExecutor::run(const Node& node, const Node& parent) {
     if (build_id.empty()) build_id = parent.get("build_id");
     std::string path = (node.get("plan").empty() ? "baseline" : node.get("plan")) + ".login";
     report::Test t;
-    t.id = origin_ + ":job-instant-" + attempt + "-" + path;
+    t.id = origin_ + ":job-instant-" + object + "-" + path;
     t.origin = origin_;
     t.build_id = build_id;
     t.path = path;

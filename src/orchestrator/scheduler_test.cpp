@@ -264,6 +264,36 @@ TEST_P(SchedulerTest, NewCheckoutsAreScheduledWhileRunning) {
       << describe_counts(summary.counts);
 }
 
+// A retry after kill -9 between the load of a report and the node's
+// finish loads the same KCIDB ids again (merged), not a second build
+// (tests/faults/kill/run_kill.sh found 21 builds for 20 kbuild nodes).
+TEST(InstantExecutor, KcidbIdsAreTheNodesNotTheAttempts) {
+  InstantExecutor executor;
+  Node build;
+  build.id = 7;
+  build.kind = NodeKind::kKbuild;
+  build.name = "kbuild-gcc-12-x86";
+  Node checkout;
+  checkout.id = 1;
+  checkout.kind = NodeKind::kCheckout;
+  Outcome first = executor.run(build, checkout);
+  build.retries = 1;
+  Outcome second = executor.run(build, checkout);
+  ASSERT_EQ(first.report.builds.size(), 1u);
+  ASSERT_EQ(second.report.builds.size(), 1u);
+  EXPECT_EQ(first.report.builds[0].id, second.report.builds[0].id);
+  Node job;
+  job.id = 9;
+  job.kind = NodeKind::kJob;
+  job.name = "baseline-x86";
+  Outcome j1 = executor.run(job, build);
+  job.retries = 2;
+  Outcome j2 = executor.run(job, build);
+  ASSERT_EQ(j1.report.tests.size(), 1u);
+  ASSERT_EQ(j2.report.tests.size(), 1u);
+  EXPECT_EQ(j1.report.tests[0].id, j2.report.tests[0].id);
+}
+
 TEST(InstantScript, ParsesAndRejectsBadLines) {
   InstantScript s = instant_script_from_text("# comment\n\nkbuild error,pass # why\n", "s");
   ASSERT_EQ(s.size(), 1u);
