@@ -46,17 +46,6 @@ void progress_line(const std::string& what, const std::string& commit, const std
 
 }  // namespace
 
-bool affects_config(const std::string& path, const std::string& srcarch) {
-  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  // Kconfig, Kconfig.debug, ...: the options and their defaults; configs/
-  // (arch/*/configs, kernel/configs): defconfigs and in-tree fragments;
-  // scripts/: kconfig itself and the shell helpers Kconfig runs; the
-  // Makefiles that define the config targets and the toolchain tests.
-  return starts_with(base, "Kconfig") || path.find("configs/") != std::string::npos ||
-         starts_with(path, "scripts/") || path == "Makefile" ||
-         path == "arch/" + srcarch + "/Makefile";
-}
-
 namespace {
 
 // The source paths one .cmd file names, each once, in order of appearance.
@@ -165,71 +154,6 @@ KernelStepRunner::KernelStepRunner(KernelStepOptions options) : options_(std::mo
     options_.reuse_builds = false;
     options_.reuse_config = false;
   }
-  if (options_.reuse_config) {
-    config_commit_ = read_config_stamp(options_.build_dir, config_key());
-  }
-}
-
-namespace {
-constexpr const char* kConfigStamp = ".kci-bisect-config";
-constexpr const char* kConfigStampVersion = "kci-bisect-config 1";
-}  // namespace
-
-std::string KernelStepRunner::config_key() const {
-  try {
-    pipeline::ConfigSpec spec = pipeline::parse_config_spec(options_.config);
-    std::vector<pipeline::ConfigFragment> fragments;
-    for (const auto& token : spec.fragments) {
-      fragments.push_back(pipeline::resolve_fragment(token, options_.source_dir, srcarch_,
-                                                     options_.fragment_lookup));
-    }
-    return sha256_hex(options_.arch + "\n" + options_.toolchain + "\n" + spec.defconfig + "\n" +
-                      pipeline::merged_fragment_text(fragments));
-  } catch (const Error&) {
-    return "";
-  }
-}
-
-std::string read_config_stamp(const std::string& build_dir, const std::string& key) {
-  namespace fs = std::filesystem;
-  if (build_dir.empty() || key.empty()) return "";
-  std::string text;
-  try {
-    text = read_file((fs::path(build_dir) / kConfigStamp).string(), 4096);
-  } catch (const Error&) {
-    return "";
-  }
-  // version, key, commit, digest of .config: one a line.
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  if (lines.size() != 4 || lines[0] != kConfigStampVersion || lines[1] != key) return "";
-  std::string digest = file_digest((fs::path(build_dir) / ".config").string());
-  if (digest.empty() || digest != lines[3]) return "";
-  return lines[2];
-}
-
-void write_config_stamp(const std::string& build_dir, const std::string& key,
-                        const std::string& commit) {
-  namespace fs = std::filesystem;
-  if (build_dir.empty()) return;
-  fs::path stamp = fs::path(build_dir) / kConfigStamp;
-  std::string digest = file_digest((fs::path(build_dir) / ".config").string());
-  std::error_code ec;
-  if (key.empty() || commit.empty() || digest.empty()) {
-    fs::remove(stamp, ec);
-    return;
-  }
-  try {
-    write_file_atomic(stamp.string(), std::string(kConfigStampVersion) + "\n" + key + "\n" +
-                                          commit + "\n" + digest + "\n");
-  } catch (const Error&) {
-    fs::remove(stamp, ec);
-  }
 }
 
 std::optional<std::vector<std::string>> KernelStepRunner::changed_files(const std::string& from,
@@ -250,17 +174,6 @@ std::optional<std::vector<std::string>> KernelStepRunner::changed_files(const st
     start = end + 1;
   }
   return files;
-}
-
-bool KernelStepRunner::config_still_valid(const std::string& commit) {
-  if (!options_.reuse_config || config_commit_.empty()) return false;
-  if (config_commit_ == commit) return true;
-  auto files = changed_files(config_commit_, commit);
-  if (!files) return false;
-  for (const auto& f : *files) {
-    if (affects_config(f, srcarch_)) return false;
-  }
-  return true;
 }
 
 const KernelStepRunner::Built* KernelStepRunner::same_build(const std::string& commit) {
@@ -320,7 +233,8 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.fragment_lookup = options_.fragment_lookup;
   request.build_timestamp = options_.build_timestamp;
   request.build_version = options_.build_version;
-  request.reuse_config = config_still_valid(commit);
+  request.reuse_config = options_.reuse_config ? pipeline::BuildRequest::ConfigReuse::kWhenUnchanged
+                                               : pipeline::BuildRequest::ConfigReuse::kNever;
   pipeline::BuildResult result = pipeline::run_kbuild(request);
   BuildOutcome out;
   out.status = result.status;
@@ -329,19 +243,6 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   // compiler's version, publishing) is kci's.
   out.seconds = 0;
   for (const auto& s : result.steps) out.seconds += s.duration;
-  // The .config is good for the next step when the config steps ran to the
-  // end (or were skipped): the build passed, or failed compiling.
-  bool configured =
-      result.status == pipeline::BuildStatus::kPass ||
-      (result.status == pipeline::BuildStatus::kFail && starts_with(result.reason, "kernel step"));
-  if (configured) {
-    if (!request.reuse_config) config_commit_ = commit;
-  } else {
-    config_commit_.clear();
-  }
-  // kbuild's syncconfig may rewrite .config during any build: the stamp
-  // follows it (or goes, when the config steps did not finish).
-  if (options_.reuse_config) write_config_stamp(options_.build_dir, config_key(), config_commit_);
   if (result.status == pipeline::BuildStatus::kPass) {
     last_artifacts_ = result.publish_dir;
     last_commit_ = commit;
@@ -369,7 +270,7 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   }
   if (options_.progress) {
     progress_line("build", commit, name(out.status), out.seconds,
-                  out.reason.empty() ? (request.reuse_config ? "config reused" : "") : out.reason);
+                  out.reason.empty() ? (result.config_reused ? "config reused" : "") : out.reason);
   }
   return out;
 }

@@ -63,17 +63,12 @@ struct KernelStepOptions {
   // nothing the configuration depends on (Kconfig files, defconfigs and
   // fragments, scripts/, the top and arch Makefiles): the config steps cost
   // more than the incremental build of a one-file change. Across runs too:
-  // the build directory keeps a stamp (.kci-bisect-config: the commit that
-  // made its .config, the .config's digest and what it was made from), so
-  // the first step of the next bisection in it skips the config steps on
-  // the same terms.
+  // the build directory keeps a stamp (pipeline/build/config_stamp.h), so
+  // the first step of the next bisection in it, or kci run's next build in
+  // its --incremental-builds directory, skips the config steps on the same
+  // terms.
   bool reuse_config = true;
 };
-
-// Whether a file changed between two commits can change the configuration
-// that DEFCONFIG+FRAGMENTS gives (a path relative to the tree's top, as
-// `git diff --name-only` prints it).
-bool affects_config(const std::string& path, const std::string& srcarch);
 
 // What build_inputs read from each .*.cmd file, kept between calls: a
 // file whose size and modification time are unchanged is not read again
@@ -99,16 +94,6 @@ std::set<std::string> build_inputs(const std::string& build_dir, const std::stri
 bool affects_build(const std::string& path, const std::set<std::string>& inputs,
                    const std::string& srcarch);
 
-// The build directory's config stamp (.kci-bisect-config). Written after a
-// build whose config steps ran to the end: the commit they ran at, the key
-// of what .config was made from (any text naming arch, toolchain, defconfig
-// and fragments) and the digest of .config as it is now; an empty commit or
-// key removes it. Read: that commit, when the stamp's key is `key` and
-// .config is still the one it describes; "" otherwise.
-void write_config_stamp(const std::string& build_dir, const std::string& key,
-                        const std::string& commit);
-std::string read_config_stamp(const std::string& build_dir, const std::string& key);
-
 class KernelStepRunner : public StepRunner {
  public:
   explicit KernelStepRunner(KernelStepOptions options);
@@ -123,23 +108,16 @@ class KernelStepRunner : public StepRunner {
     std::string image_digest;
     std::shared_ptr<const std::set<std::string>> inputs;
   };
-  // Whether the build directory's .config, made at config_commit_, is what
-  // configuring `commit` would give too.
-  bool config_still_valid(const std::string& commit);
   // The files changed between two commits; nullopt if git cannot say.
   std::optional<std::vector<std::string>> changed_files(const std::string& from,
                                                         const std::string& to);
   // An earlier build with the same inputs as `commit`, if any.
   const Built* same_build(const std::string& commit);
-  // What the build directory's .config is made from (architecture,
-  // toolchain, defconfig, the merged fragments); "" when it cannot be said.
-  std::string config_key() const;
 
   KernelStepOptions options_;
   std::string srcarch_;
   std::string last_artifacts_;  // publish directory of the last good build
   std::string last_commit_;
-  std::string config_commit_;  // the commit whose build made the build dir's .config
   bool checking_ = false;
   std::map<std::string, Built> built_;  // by commit, reused ones too
   std::vector<Built> made_;             // the real builds, oldest first

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // What the real step runner decides without building: which changed files
-// force a new .config or a new build. (Its builds and boots run in
-// tests/bisect/run-bisect.sh, on real kernels.)
+// force a new build (a new .config: pipeline/build/config_stamp_test.cpp). (Its builds and boots
+// run in tests/bisect/run-bisect.sh, on real kernels.)
 #include "bisect/kernel_step_runner.h"
 
 #include <gtest/gtest.h>
@@ -15,19 +15,6 @@ namespace kci::bisect {
 namespace {
 
 namespace fs = std::filesystem;
-
-TEST(KernelStepRunner, ConfigInputs) {
-  EXPECT_TRUE(affects_config("init/Kconfig", "x86"));
-  EXPECT_TRUE(affects_config("drivers/net/Kconfig.debug", "x86"));
-  EXPECT_TRUE(affects_config("arch/x86/configs/tiny.config", "x86"));
-  EXPECT_TRUE(affects_config("kernel/configs/tiny.config", "x86"));
-  EXPECT_TRUE(affects_config("scripts/kconfig/conf.c", "x86"));
-  EXPECT_TRUE(affects_config("Makefile", "x86"));
-  EXPECT_TRUE(affects_config("arch/x86/Makefile", "x86"));
-  EXPECT_FALSE(affects_config("arch/arm64/Makefile", "x86"));
-  EXPECT_FALSE(affects_config("init/main.c", "x86"));
-  EXPECT_FALSE(affects_config("Documentation/kci/note.txt", "x86"));
-}
 
 // kbuild's .*.cmd files name what each object read, with absolute source
 // paths in an O= build.
@@ -91,32 +78,6 @@ TEST(KernelStepRunner, WhatAffectsABuild) {
   EXPECT_FALSE(affects_build("arch/arm64/kernel/setup.c", inputs, "x86"));
   EXPECT_FALSE(affects_build("drivers/gpu/drm/drm_drv.c", inputs, "x86"));
   EXPECT_TRUE(affects_build("arch/arm64/kernel/setup.c", inputs, "arm64"));
-}
-
-// The config stamp carries the .config's commit over to the next run in
-// the build directory, only while the key and the .config itself hold.
-TEST(KernelStepRunner, ConfigStampHoldsWhileConfigAndKeyDo) {
-  fs::path dir = fs::temp_directory_path() / ("kci-step-stamp-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "");
-  // No .config: nothing to vouch for.
-  write_config_stamp(dir.string(), "key", "c1");
-  EXPECT_FALSE(fs::exists(dir / ".kci-bisect-config"));
-  std::ofstream(dir / ".config") << "CONFIG_A=y\n";
-  write_config_stamp(dir.string(), "key", "c1");
-  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "c1");
-  EXPECT_EQ(read_config_stamp(dir.string(), "other key"), "");
-  EXPECT_EQ(read_config_stamp(dir.string(), ""), "");
-  // Another configuration written into the directory since.
-  std::ofstream(dir / ".config") << "CONFIG_B=y\n";
-  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "");
-  // A build whose config steps failed removes it.
-  write_config_stamp(dir.string(), "key", "c2");
-  EXPECT_EQ(read_config_stamp(dir.string(), "key"), "c2");
-  write_config_stamp(dir.string(), "key", "");
-  EXPECT_FALSE(fs::exists(dir / ".kci-bisect-config"));
-  fs::remove_all(dir);
 }
 
 }  // namespace

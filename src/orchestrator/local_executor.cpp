@@ -47,6 +47,12 @@ Outcome LocalExecutor::build(const Node& node) {
     // build of it incremental; one per node keeps every build apart.
     r.build_dir = options_.build_root + "/" +
                   (options_.build_dir_per_config ? config_dir_name(r) : std::to_string(node.id));
+    // The next checkout's build of this configuration keeps the .config
+    // when nothing it depends on changed (pipeline/build/config_stamp.h):
+    // the config steps cost more than a one-file incremental build.
+    if (options_.build_dir_per_config) {
+      r.reuse_config = pipeline::BuildRequest::ConfigReuse::kWhenUnchanged;
+    }
   }
 
   if (!node.get("tree").empty()) r.tree = node.get("tree");

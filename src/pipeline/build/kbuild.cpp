@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pipeline/build/artifacts.h"
+#include "pipeline/build/config_stamp.h"
 #include "util/archive.h"
 #include "util/command_runner.h"
 #include "util/file.h"
@@ -557,7 +558,19 @@ BuildResult run_kbuild(const BuildRequest& request) {
 
   fs::path build = result.build_dir;
   std::string dot_config;
-  bool config_reused = request.reuse_config && fs::exists(build / ".config", ec);
+  using ConfigReuse = BuildRequest::ConfigReuse;
+  bool config_reused =
+      request.reuse_config == ConfigReuse::kExisting && fs::exists(build / ".config", ec);
+  std::string stamp_key, stamp_commit;
+  if (request.reuse_config == ConfigReuse::kWhenUnchanged && !result.git.commit.empty()) {
+    stamp_key = config_stamp_key(result.arch.arch, result.toolchain.name, result.config.defconfig,
+                                 merged_fragment_text(result.fragments));
+    stamp_commit = read_config_stamp(build.string(), stamp_key);
+    config_reused = !stamp_commit.empty() &&
+                    config_unchanged_between(source_dir, stamp_commit, result.git.commit,
+                                             result.arch.srcarch, runner);
+  }
+  result.config_reused = config_reused && result.reason.empty();
   if (config_reused && result.reason.empty()) {
     run.log_line("# kci build: config: the build directory's .config is reused");
   }
@@ -610,6 +623,16 @@ BuildResult run_kbuild(const BuildRequest& request) {
   }
   if (built) result.status = BuildStatus::kPass;
   std::fclose(log);
+  if (request.reuse_config == ConfigReuse::kWhenUnchanged) {
+    // The .config is good for the next build when the config steps ran to
+    // the end (or were skipped): the build passed, or failed compiling.
+    // make's syncconfig may rewrite .config during any build: the stamp
+    // follows it, or goes when the config steps did not finish.
+    bool configured = built || (result.status == BuildStatus::kFail &&
+                                result.reason.compare(0, 11, "kernel step") == 0);
+    write_config_stamp(build.string(), stamp_key,
+                       configured ? (result.config_reused ? stamp_commit : result.git.commit) : "");
+  }
 
   // Publish. What exists is kept even for a failed build: its config and
   // log are what a developer looks at first.

@@ -109,12 +109,21 @@ struct BuildRequest {
   // was reached from and however often the directory was built.
   std::optional<std::string> build_timestamp;  // KBUILD_BUILD_TIMESTAMP
   std::optional<std::string> build_version;    // KBUILD_BUILD_VERSION
-  // Keep the build directory's .config and skip the config steps (make
-  // DEFCONFIG, the fragments, olddefconfig) when it has one. Only for a
-  // caller that knows nothing the configuration depends on changed since
-  // that .config was made with the same request (bisection: the same
-  // config, and no Kconfig, defconfig or kbuild script between the commits).
-  bool reuse_config = false;
+  // Whether the build directory's .config is kept and the config steps
+  // (make DEFCONFIG, the fragments, olddefconfig) skipped.
+  enum class ConfigReuse {
+    kNever,
+    // Whenever the directory has a .config: for a caller that knows that
+    // nothing the configuration depends on changed since it was made.
+    kExisting,
+    // When the directory's config stamp (config_stamp.h) says its .config
+    // was made from this request at a commit that differs from the one
+    // built in nothing the configuration depends on; the stamp is written
+    // after every build whose config steps ran. Persistent build
+    // directories (kci run --incremental-builds, bisection steps).
+    kWhenUnchanged,
+  };
+  ConfigReuse reuse_config = ConfigReuse::kNever;
   // Runs git, make, the compiler and size; nullptr: the real programs
   // (subprocess_runner()). Tests hand in a ScriptedRunner.
   CommandRunner* runner = nullptr;
@@ -157,7 +166,8 @@ struct BuildResult {
   std::string publish_dir;   // absolute
   std::string url_base;      // URL of publish_dir
   std::vector<OutputFile> outputs;
-  std::string command;  // the main make command (the kernel step)
+  std::string command;         // the main make command (the kernel step)
+  bool config_reused = false;  // the config steps were skipped (BuildRequest::reuse_config)
   BuildMeta meta;
 };
 

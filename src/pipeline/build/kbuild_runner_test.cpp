@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "pipeline/build/kbuild.h"
@@ -161,7 +162,7 @@ TEST_F(KbuildRunner, FixedBuildIdentityIsInEveryMakeAndTheReproducer) {
 // Bisection's steps after the first: the build directory's .config is
 // kept, so only the kernel step runs; without a .config the config runs.
 TEST_F(KbuildRunner, ReuseConfigSkipsTheConfigStepsOnlyWithAConfig) {
-  request_.reuse_config = true;
+  request_.reuse_config = BuildRequest::ConfigReuse::kExisting;
   configure_ok();
   kernel_ok();
   result_ = run_kbuild(request_);
@@ -174,8 +175,10 @@ TEST_F(KbuildRunner, ReuseConfigSkipsTheConfigStepsOnlyWithAConfig) {
   second.reply("make", {"bzImage"}, {.out = "  Kernel: arch/x86/boot/bzImage is ready\n"});
   second.reply("x86_64-linux-gnu-size", {.out = "   text    data     bss     dec     hex filename\n"
                                                 "  100      20      30     150      96 vmlinux\n"});
-  second.reply("size", {.out = "   text    data     bss     dec     hex filename\n"
+  for (const char* size : {"x86_64-linux-gnu-size", "size"}) {
+    second.reply(size, {.out = "   text    data     bss     dec     hex filename\n"
                                "  100      20      30     150      96 vmlinux\n"});
+  }
   request_.runner = &second;
   result_ = run_kbuild(request_);
   EXPECT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
@@ -185,6 +188,75 @@ TEST_F(KbuildRunner, ReuseConfigSkipsTheConfigStepsOnlyWithAConfig) {
   EXPECT_TRUE(second.calls_of("merge_config.sh").empty());
   EXPECT_EQ(published("kernel.config"), "CONFIG_64BIT=y\nCONFIG_KUNIT=y\n");
   EXPECT_NE(published("build.log").find(".config is reused"), std::string::npos);
+}
+
+// kci run's --incremental-builds and bisection: the .config is kept only
+// when the directory's stamp says it was made from the same request at a
+// commit that differs in nothing the configuration depends on.
+TEST_F(KbuildRunner, ConfigStampSkipsTheConfigStepsWhileNothingConfigChanged) {
+  request_.reuse_config = BuildRequest::ConfigReuse::kWhenUnchanged;
+  const std::string c1(40, '1'), c2(40, '2'), c3(40, '3');
+  auto git_at = [](ScriptedRunner& r, const std::string& head) {
+    r.reply("git", {"rev-parse", "HEAD^{commit}"}, {.out = head + "\n"});
+    r.reply(
+        "git", {"diff", "--name-only"},
+        {.out = head == std::string(40, '3') ? "init/main.c\ninit/Kconfig\n" : "init/main.c\n"});
+    r.reply("git", {.out = "\n"});
+    r.reply("gcc-12", {"--version"}, {.out = "gcc-12 (Debian 12.2.0-14) 12.2.0\n"});
+  };
+  // c1: no stamp yet, the config runs and the stamp is written.
+  runner_ = ScriptedRunner();
+  git_at(runner_, c1);
+  configure_ok();
+  kernel_ok();
+  result_ = run_kbuild(request_);
+  ASSERT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  EXPECT_FALSE(result_.config_reused);
+  EXPECT_EQ(runner_.calls_of("make").size(), 3u);
+  EXPECT_TRUE(fs::exists(build() / ".kci-config-stamp"));
+
+  // c2 changes init/main.c only: the kernel step alone.
+  ScriptedRunner second;
+  git_at(second, c2);
+  second.reply("make", {"bzImage"}, {.out = "  Kernel: arch/x86/boot/bzImage is ready\n"});
+  for (const char* size : {"x86_64-linux-gnu-size", "size"}) {
+    second.reply(size, {.out = "   text    data     bss     dec     hex filename\n"
+                               "  100      20      30     150      96 vmlinux\n"});
+  }
+  request_.runner = &second;
+  result_ = run_kbuild(request_);
+  ASSERT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  EXPECT_TRUE(result_.config_reused);
+  ASSERT_EQ(second.calls_of("make").size(), 1u);
+  EXPECT_EQ(second.calls_of("make")[0].argv.back(), "bzImage");
+  bool diffed = false;
+  for (const auto& call : second.calls_of("git")) {
+    if (std::find(call.argv.begin(), call.argv.end(), "diff") != call.argv.end()) {
+      diffed = call.argv.end()[-2] == c1 && call.argv.back() == c2;
+    }
+  }
+  EXPECT_TRUE(diffed) << "the stamp's commit (c1) is compared with the one built";
+
+  // c3 touches init/Kconfig: the config runs again.
+  runner_ = ScriptedRunner();
+  git_at(runner_, c3);
+  configure_ok();
+  kernel_ok();
+  request_.runner = &runner_;
+  result_ = run_kbuild(request_);
+  ASSERT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  EXPECT_FALSE(result_.config_reused);
+  EXPECT_EQ(runner_.calls_of("make").size(), 3u);
+
+  // Another request (a different fragment) in the same directory: its own config.
+  runner_ = ScriptedRunner();
+  git_at(runner_, c3);
+  configure_ok();
+  kernel_ok();
+  request_.config = "tinyconfig+CONFIG_KUNIT=n";
+  result_ = run_kbuild(request_);
+  ASSERT_EQ(result_.status, BuildStatus::kPass) << result_.reason;
+  EXPECT_FALSE(result_.config_reused);
 }
 
 TEST_F(KbuildRunner, CompileErrorIsFail) {
