@@ -10,6 +10,8 @@
 #     it names; tokens of another role, no token, bad bodies refused.
 # Usage: serve_test.sh KCI PIPELINE_YAML LAVA_CALLBACK_JSON
 set -eu
+# shellcheck source=../lib/serve-port.sh
+. "$(dirname "$0")/../lib/serve-port.sh"
 KCI=$1
 PIPELINE=$2
 CALLBACK=$3
@@ -29,13 +31,7 @@ DB="sqlite:$T/kci.sqlite"
 "$KCI" db init -d "$DB" >/dev/null
 "$KCI" serve -d "$DB" --listen 127.0.0.1:0 --no-dashboard 2>"$T/serve.log" &
 SERVER=$!
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/serve.log")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$T/serve.log" >&2; fail "kci serve did not start"; }
+PORT=$(serve_port "$T/serve.log") || { cat "$T/serve.log" >&2; fail "kci serve did not start"; }
 
 # Before any kci run: the service's counters, no node metrics.
 curl -sf "http://127.0.0.1:$PORT/metrics" >"$T/m0" || fail "GET /metrics"
@@ -117,13 +113,7 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 LAVA2=$(tail -n 1 "$T/tok2")
 "$KCI" serve -d "$DB2" --listen 127.0.0.1:0 --no-dashboard 2>"$T/serve2.log" &
 SERVER=$!
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/serve2.log")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$T/serve2.log" >&2; fail "the second kci serve did not start"; }
+PORT=$(serve_port "$T/serve2.log") || { cat "$T/serve2.log" >&2; fail "the second kci serve did not start"; }
 code=$(post "$T/cb5" -H "Authorization: $LAVA2" -H "Content-Type: application/json" \
   --data-binary "@$CALLBACK" "http://127.0.0.1:$PORT/callback/lava?node=$NODE")
 [ "$code" = 200 ] || { cat "$T/cb5" >&2; fail "the callback gave $code"; }

@@ -9,6 +9,8 @@
 # claim, a worker token cannot send results of another origin.
 # Usage: worker_test.sh KCI PIPELINE_YAML
 set -eu
+# shellcheck source=../lib/serve-port.sh
+. "$(dirname "$0")/../lib/serve-port.sh"
 KCI=$1
 PIPELINE=$2
 T=$(mktemp -d /tmp/kci-worker-XXXXXX)
@@ -32,13 +34,7 @@ SUBMITTER=$("$KCI" token add -d "$DB" --origin kci | tail -n 1)
 "$KCI" serve -d "$DB" --listen 127.0.0.1:0 --no-dashboard --worker-lease 2 \
   --worker-retry-holdoff 0 2>"$T/serve.log" &
 PIDS="$PIDS $!"
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/serve.log")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "kci serve did not start"
+PORT=$(serve_port "$T/serve.log") || fail "kci serve did not start"
 URL="http://127.0.0.1:$PORT"
 
 # Roles: a submitter token may not claim.

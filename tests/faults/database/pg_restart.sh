@@ -16,6 +16,8 @@ KCI=$1
 SRC=$2
 # shellcheck source=../../lib/real-part.sh
 . "$SRC/tests/lib/real-part.sh"
+# shellcheck source=../../lib/serve-port.sh
+. "$SRC/tests/lib/serve-port.sh"
 # shellcheck source=pg-cluster.sh
 . "$SRC/tests/faults/database/pg-cluster.sh"
 command -v curl >/dev/null || missing_real_part "curl is not installed"
@@ -47,13 +49,7 @@ TOKEN=$("$KCI" token add -d "$DB" --origin faults --comment faults | tail -n 1)
 "$KCI" serve -d "$DB" --spool "$T/spool" --listen 127.0.0.1:0 --no-dashboard --no-live -q \
   2>"$T/serve.log" &
 SERVER=$!
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/serve.log")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "kci serve did not start"
+PORT=$(serve_port "$T/serve.log") || fail "kci serve did not start"
 URL="http://127.0.0.1:$PORT"
 metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 \([0-9]*\)$/\1/p"; }
 

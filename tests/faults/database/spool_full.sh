@@ -16,6 +16,8 @@ KCI=$1
 SRC=$2
 # shellcheck source=../../lib/real-part.sh
 . "$SRC/tests/lib/real-part.sh"
+# shellcheck source=../../lib/serve-port.sh
+. "$SRC/tests/lib/serve-port.sh"
 command -v curl >/dev/null || missing_real_part "curl is not installed"
 
 WRITERS=4
@@ -46,13 +48,7 @@ TOKEN=$("$KCI" token add -d "$DB" --origin faults --comment faults | tail -n 1)
 "$KCI" serve -d "$DB" --spool "$SPOOL" --listen 127.0.0.1:0 --no-dashboard --no-live -q \
   2>"$T/serve.log" &
 SERVER=$!
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$T/serve.log")
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "kci serve did not start"
+PORT=$(serve_port "$T/serve.log") || fail "kci serve did not start"
 URL="http://127.0.0.1:$PORT"
 metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 \([0-9]*\)$/\1/p"; }
 PAD=$(printf '%01500d' 0)
