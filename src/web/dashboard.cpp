@@ -200,7 +200,7 @@ struct Dashboard::Impl {
     r.headers.emplace_back("Cache-Control", "no-cache");
     if (json) {
       r.content_type = "application/json";
-      r.body = json::write(doc);
+      r.body = html_safe_json(json::write(doc));
     } else {
       std::string json_path = (path == "/" ? std::string("/trees") : path) + ".json";
       std::string query;

@@ -229,6 +229,30 @@ TEST_F(DashboardPages, HostileReportIsInert) {
   }
 }
 
+// The JSON of the same pages (and of an error echoing the request) holds
+// the hostile strings intact but no markup: < > & are \u escapes, so the
+// JSON stays inert even where it is sniffed or pasted as HTML.
+TEST_F(DashboardPages, HostileJsonHasNoMarkup) {
+  for (std::string path : {std::string("/trees.json"),
+                           std::string("/checkout/") + webtest::kHostileCheckoutId + ".json",
+                           std::string("/issue/") + webtest::kHostileIssueId + ".json"}) {
+    WebResponse r = get(path);
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body.find('<'), std::string::npos) << path;
+    EXPECT_NE(r.body.find("\\u003cscript\\u003ewindow.__xss=1"), std::string::npos) << path;
+    json::Document d;
+    d.Parse(r.body.c_str());
+    ASSERT_FALSE(d.HasParseError()) << path;
+  }
+  WebResponse r = get("/bisection/%3Cb%3E&amp.json");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find('<'), std::string::npos);
+  json::Document d;
+  d.Parse(r.body.c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_EQ(json::str(d["error"]), "No bisection <b>&amp");
+}
+
 TEST_F(DashboardPages, IssuesAndTheirIncidents) {
   json::Document list = get_json("/issues.json");
   ASSERT_EQ(list["issues"].Size(), 6u);  // one per generated branch, and the hostile one

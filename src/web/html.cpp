@@ -23,6 +23,20 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string html_safe_json(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) {
+    switch (c) {
+      case '<': out += "\\u003c"; break;
+      case '>': out += "\\u003e"; break;
+      case '&': out += "\\u0026"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> safe_link(std::string_view url) {
   if (url.empty() || url.size() > 4096) return std::nullopt;
   for (char c : url) {

@@ -20,6 +20,13 @@ std::string escape_html(std::string_view text);
 // browsers may reinterpret).
 std::optional<std::string> safe_link(std::string_view url);
 
+// Serialised JSON with every < > & written as \u003c \u003e \u0026: the
+// same document, but no markup a browser could find in it if the JSON is
+// ever sniffed as HTML or pasted into a page (the pages' JSON echoes ids and
+// parameters of the request). Outside strings JSON has none of the three, so
+// replacing them everywhere keeps the document valid.
+std::string html_safe_json(std::string_view json);
+
 // Percent-encodes a path segment or query value (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view text);
 
