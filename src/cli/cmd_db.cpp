@@ -92,7 +92,7 @@ void add_load(CLI::App* db, RunContext& ctx) {
     // loaded: a bad one anywhere leaves the store as it was.
     std::vector<std::pair<std::string, std::string>> inputs;  // (name, text)
     for (const std::string& name : names) {
-      inputs.emplace_back(name == "-" ? "<stdin>" : name, read_file(name));
+      inputs.emplace_back(name == "-" ? "<stdin>" : name, read_input_file(name));
     }
     auto each_report = [&](const auto& fn) {
       for (const auto& [name, text] : inputs) {

@@ -275,7 +275,7 @@ void add_import(CLI::App* inbox) {
   cmd->callback([o] {
     std::vector<std::string> messages;
     for (const std::string& f : o->mboxes) {
-      for (pipeline::MboxMessage& m : pipeline::split_mbox(read_file(f))) {
+      for (pipeline::MboxMessage& m : pipeline::split_mbox(read_input_file(f))) {
         messages.push_back(std::move(m.text));
       }
     }

@@ -81,7 +81,7 @@ void add_job(CLI::App* lava) {
     std::vector<pipeline::LavaPlatform> platforms =
         o->platforms_file.empty()
             ? pipeline::builtin_lava_platforms()
-            : pipeline::load_lava_platforms(read_file(o->platforms_file), o->platforms_file);
+            : pipeline::load_lava_platforms(read_input_file(o->platforms_file), o->platforms_file);
     const pipeline::LavaPlatform* platform = nullptr;
     for (const auto& p : platforms) {
       if (p.name == o->platform) platform = &p;
@@ -121,7 +121,7 @@ void add_callback(CLI::App* lava, RunContext& ctx) {
     if (!o->token.empty() && !pipeline::verify_callback_token(o->header_value, o->token)) {
       throw InvalidInputError("the callback's token does not match");
     }
-    std::string body = read_file(o->file);
+    std::string body = read_input_file(o->file);
     pipeline::LavaJobResults job;
     try {
       job = pipeline::parse_lava_callback(body, o->parse);
@@ -141,8 +141,8 @@ void add_results(CLI::App* lava, RunContext& ctx) {
   cmd->add_option("--definition", o->definition, "The job definition lava-run ran")->required();
   add_result_options(cmd, *o);
   cmd->callback([o, &ctx] {
-    std::string log = read_file(o->file);
-    std::string definition = read_file(o->definition);
+    std::string log = read_input_file(o->file);
+    std::string definition = read_input_file(o->definition);
     pipeline::LavaJobResults job;
     try {
       job = pipeline::parse_lava_run_output(log, definition, o->parse);
@@ -180,7 +180,7 @@ void add_submit(CLI::App* lava, RunContext& ctx) {
       ->check(CLI::Range(1, 10000));
   cmd->callback([o, &ctx] {
     if (!o->token_file.empty()) {
-      o->server.token = read_file(o->token_file);
+      o->server.token = read_input_file(o->token_file);
       while (!o->server.token.empty() &&
              std::isspace(static_cast<unsigned char>(o->server.token.back()))) {
         o->server.token.pop_back();
@@ -189,7 +189,7 @@ void add_submit(CLI::App* lava, RunContext& ctx) {
       o->server.token = env;
     }
     if (o->server.token.empty()) throw UsageError("no LAVA token: --token-file or KCI_LAVA_TOKEN");
-    auto s = pipeline::submit_lava_job(o->server, o->device_type, read_file(o->job_file));
+    auto s = pipeline::submit_lava_job(o->server, o->device_type, read_input_file(o->job_file));
     if (!s.submitted) {
       std::fprintf(stderr, "kci: not submitted: %s\n", s.reason.c_str());
       ctx.exit_status = kExitFailure;

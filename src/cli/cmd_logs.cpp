@@ -42,7 +42,7 @@ void register_logs(CLI::App& root, RunContext& ctx) {
     if (o->file != "-") {
       owned.reset(std::fopen(o->file.c_str(), "rb"));
       if (!owned) {
-        std::fprintf(stderr, "kci: cannot open %s: %s\n", o->file.c_str(), std::strerror(errno));
+        std::fprintf(stderr, "kci: %s: cannot open: %s\n", o->file.c_str(), std::strerror(errno));
         ctx.exit_status = kExitInvalidInput;
         return;
       }

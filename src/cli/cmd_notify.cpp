@@ -31,7 +31,7 @@ void register_notify(CLI::App& root, RunContext&) {
   render->add_option("--to-override", ro->to_override, "Send to this address instead");
   render->callback([ro] {
     for (const auto& f : ro->files) {
-      notify::ReportInput in = notify::parse_report_input(read_file(f, 64 << 20), f);
+      notify::ReportInput in = notify::parse_report_input(read_input_file(f, 64 << 20), f);
       notify::MailContext c;
       c.subscription = in.subscription;
       // An address of the file names its place in it.

@@ -85,7 +85,7 @@ void register_notify_run(CLI::App& root, RunContext& ctx) {
     notify::Notifier n(*db, config_of(*o));
     int queued = 0;
     for (const auto& f : o->files) {
-      notify::ReportInput in = notify::parse_report_input(read_file(f, 64 << 20), f);
+      notify::ReportInput in = notify::parse_report_input(read_input_file(f, 64 << 20), f);
       notify::CheckoutInfo c;
       c.origin = o->origin;
       notify::CheckoutReports reports;

@@ -72,7 +72,8 @@ bool for_each_valid(const StreamOptions& o, Fn fn) {
   bool all_valid = true;
   std::vector<std::string> names = o.files.empty() ? std::vector<std::string>{"-"} : o.files;
   for (const std::string& name : names) {
-    report::JsonStreamReader reader(read_file(name), name == "-" ? "<stdin>" : name, o.seq_in);
+    report::JsonStreamReader reader(read_input_file(name), name == "-" ? "<stdin>" : name,
+                                    o.seq_in);
     while (auto v = reader.next()) {
       if (check(*v, o)) {
         fn(*v);

@@ -451,7 +451,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if (instant) {
       InstantScript script;
       if (!o->instant_script.empty()) {
-        script = instant_script_from_text(read_file(o->instant_script), o->instant_script);
+        script = instant_script_from_text(read_input_file(o->instant_script), o->instant_script);
       }
       executor = std::make_unique<InstantExecutor>(std::move(script), o->origin,
                                                    std::chrono::milliseconds(o->instant_delay_ms));

@@ -77,7 +77,7 @@ void add_test(CLI::App& root, RunContext& ctx) {
       ->check(CLI::Range(0, 16));
   cmd->callback([o, &ctx] {
     if (!o->build_id.empty()) o->run.build_id = o->build_id;
-    if (!o->init_file.empty()) o->run.init_script = read_file(o->init_file);
+    if (!o->init_file.empty()) o->run.init_script = read_input_file(o->init_file);
     pipeline::QemuTestRun run = pipeline::run_qemu_test(o->run);
     for (const auto& t : run.outcomes) {
       std::fprintf(stderr, "kci: %-40s %s%s%s\n", t.path.c_str(),

@@ -95,7 +95,7 @@ void add_worker(CLI::App& root, RunContext& ctx) {
   cmd->callback([o, &ctx] {
     std::string token = o->token;
     if (!o->token_file.empty()) {
-      token = read_file(o->token_file);
+      token = read_input_file(o->token_file);
       token = token.substr(0, token.find('\n'));
     }
     if (token.empty()) {
@@ -129,7 +129,7 @@ void add_worker(CLI::App& root, RunContext& ctx) {
     if (o->runtime == "instant") {
       InstantScript script;
       if (!o->instant_script.empty()) {
-        script = instant_script_from_text(read_file(o->instant_script), o->instant_script);
+        script = instant_script_from_text(read_input_file(o->instant_script), o->instant_script);
       }
       executor = std::make_unique<InstantExecutor>(std::move(script), o->origin,
                                                    std::chrono::milliseconds(o->instant_delay_ms));

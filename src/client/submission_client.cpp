@@ -53,7 +53,7 @@ RestTarget resolve_rest_target(const std::optional<std::string>& url_option,
   }
   RestTarget target = parse_rest_target(url);
   if (token_file) {
-    std::string token = read_file(*token_file, kMaxTokenFileBytes);
+    std::string token = read_input_file(*token_file, kMaxTokenFileBytes);
     while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
       token.pop_back();
     }

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "inbox/archive.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
+#include "util/file.h"
 #include "util/subprocess.h"
 
 namespace kci::inbox {
@@ -162,6 +167,11 @@ void cat_blobs(const std::string& git_dir, const std::vector<std::string>& blobs
 Archive Archive::open(const std::string& path) {
   Archive archive;
   archive.path_ = path;
+  // A path that cannot be reached says why, as every input file does.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw InputFileError(path + ": cannot open: " + std::strerror(errno));
+  }
   std::error_code ec;
   fs::path root(path);
   if (fs::is_directory(root / "git", ec)) {

@@ -201,7 +201,7 @@ std::vector<ParsedValue> read_all(const std::vector<std::string>& files, bool se
   std::vector<ParsedValue> values;
   for (const std::string& name : names) {
     std::string source = name == "-" ? "<stdin>" : name;
-    keep.push_back(std::make_unique<JsonStreamReader>(read_file(name), source, seq));
+    keep.push_back(std::make_unique<JsonStreamReader>(read_input_file(name), source, seq));
     while (auto v = keep.back()->next()) values.push_back(std::move(*v));
   }
   return values;

@@ -160,7 +160,9 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
 
 }  // namespace
 
-RuleSet load_rules(const std::string& path) { return parse_rules(read_file(path, 64 << 20), path); }
+RuleSet load_rules(const std::string& path) {
+  return parse_rules(read_input_file(path, 64 << 20), path);
+}
 
 bool glob_match(std::string_view p, std::string_view t) {
   std::size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;

@@ -2,6 +2,7 @@
 #include "util/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,16 +15,17 @@ namespace {
 
 std::string system_reason() { return std::strerror(errno); }
 
-}  // namespace
-
-std::string read_stream(std::FILE* stream, const std::string& name, std::size_t max_bytes) {
+// Reads stream to its end; over_limit is thrown when it holds more than
+// max_bytes (FileError for kci's own files, InputFileError for the user's).
+template <typename OverLimit>
+std::string read_all(std::FILE* stream, const std::string& name, std::size_t max_bytes) {
   std::string data;
   char chunk[1 << 16];
   while (true) {
     std::size_t n = std::fread(chunk, 1, sizeof chunk, stream);
     if (n > 0) {
       if (data.size() + n > max_bytes) {
-        throw FileError(name + ": input larger than the limit of " + std::to_string(max_bytes) +
+        throw OverLimit(name + ": input larger than the limit of " + std::to_string(max_bytes) +
                         " bytes");
       }
       data.append(chunk, n);
@@ -36,12 +38,38 @@ std::string read_stream(std::FILE* stream, const std::string& name, std::size_t 
   return data;
 }
 
+}  // namespace
+
+std::string read_stream(std::FILE* stream, const std::string& name, std::size_t max_bytes) {
+  return read_all<FileError>(stream, name, max_bytes);
+}
+
 std::string read_file(const std::string& path, std::size_t max_bytes) {
   if (path == "-") return read_stream(stdin, "<stdin>", max_bytes);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) throw FileError(path + ": cannot open: " + system_reason());
   try {
     std::string data = read_stream(f, path, max_bytes);
+    std::fclose(f);
+    return data;
+  } catch (...) {
+    std::fclose(f);
+    throw;
+  }
+}
+
+std::string read_input_file(const std::string& path, std::size_t max_bytes) {
+  if (path == "-") return read_all<InputFileError>(stdin, "<stdin>", max_bytes);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) throw InputFileError(path + ": cannot open: " + system_reason());
+  try {
+    // fopen opens a directory for reading; its first read fails (EISDIR),
+    // which read_all would report as an I/O error.
+    struct stat st {};
+    if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+      throw InputFileError(path + ": cannot open: " + std::strerror(EISDIR));
+    }
+    std::string data = read_all<InputFileError>(f, path, max_bytes);
     std::fclose(f);
     return data;
   } catch (...) {

@@ -17,9 +17,27 @@ class FileError : public Error {
   using Error::Error;
 };
 
+// An input file the user named (an argument, an option, $KCI_CONFIG) that
+// cannot be used as such: it does not exist, may not be read, is a
+// directory, or is larger than the command accepts. Bad input (exit status
+// 1, docs/cli.md), not a failure of the environment: the user named the
+// wrong file. Errors while reading an opened file stay FileError (exit 3).
+class InputFileError : public InvalidInputError {
+ public:
+  using InvalidInputError::InvalidInputError;
+};
+
 // Reads a whole file ("-" = standard input). Throws FileError, or when the
 // input is larger than max_bytes, FileError naming the limit.
 std::string read_file(const std::string& path, std::size_t max_bytes = SIZE_MAX);
+
+// Reads a whole input file the user named ("-" = standard input), as
+// read_file, but a file that cannot be opened, is a directory or is larger
+// than max_bytes throws InputFileError "PATH: cannot open: REASON" (the
+// system's reason: "No such file or directory", "Permission denied", "Is a
+// directory") or "PATH: input larger than the limit of N bytes". Files kci
+// writes and reads itself (spool, build directories) use read_file.
+std::string read_input_file(const std::string& path, std::size_t max_bytes = SIZE_MAX);
 
 // Reads everything from an open stream (e.g. stdin).
 std::string read_stream(std::FILE* stream, const std::string& name,

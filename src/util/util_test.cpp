@@ -170,6 +170,39 @@ TEST(Archive, ErrorsNameTheFile) {
   }
 }
 
+// A file the user named that cannot be read is bad input (exit 1), and the
+// message names the file and the system's reason; kci's own files keep
+// FileError (exit 3).
+TEST(File, InputFileErrorsNameTheFileAndTheReason) {
+  auto message_of = [](const std::string& path, std::size_t max) -> std::string {
+    try {
+      read_input_file(path, max);
+    } catch (const InputFileError& e) {
+      return e.what();
+    }
+    return "no InputFileError";
+  };
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("kci-input-file-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string missing = (dir / "missing.json").string();
+  EXPECT_EQ(message_of(missing, SIZE_MAX), missing + ": cannot open: No such file or directory");
+  EXPECT_EQ(message_of(dir.string(), SIZE_MAX), dir.string() + ": cannot open: Is a directory");
+  std::string big = (dir / "big.json").string();
+  write_file_atomic(big, "0123456789");
+  EXPECT_EQ(read_input_file(big, 10), "0123456789");
+  EXPECT_EQ(message_of(big, 9), big + ": input larger than the limit of 9 bytes");
+  // read_file's errors are not bad input.
+  EXPECT_THROW(read_file(missing), FileError);
+  try {
+    read_file(missing);
+  } catch (const InvalidInputError&) {
+    ADD_FAILURE() << "read_file's error is not InvalidInputError";
+  } catch (const FileError&) {
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Log, SinkAndLevels) {
   std::vector<std::pair<log::Level, std::string>> seen;
   {

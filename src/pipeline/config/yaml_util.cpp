@@ -96,7 +96,7 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& source) 
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
-  return load_yaml_string(read_file(path), path);
+  return load_yaml_string(read_input_file(path), path);
 }
 
 std::string yaml_string(const YAML::Node& map, const char* key, const std::string& source,

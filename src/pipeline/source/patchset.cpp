@@ -234,7 +234,7 @@ report::Checkout apply_patchset(const PatchsetOptions& options) {
   std::vector<Patch> patches;
   std::string message_id;
   for (const std::string& file : options.mbox_files) {
-    std::vector<MboxMessage> messages = split_mbox(read_file(file));
+    std::vector<MboxMessage> messages = split_mbox(read_input_file(file));
     std::size_t patch_count = 0;
     for (const MboxMessage& m : messages) patch_count += m.is_patch ? 1 : 0;
     std::size_t index = 0;
