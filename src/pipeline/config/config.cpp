@@ -17,6 +17,26 @@ namespace fs = std::filesystem;
 // yaml-cpp throws on type queries of a missing key's node: ask this first.
 bool present(const YAML::Node& node) { return node.IsDefined() && !node.IsNull(); }
 
+// The place of each string yaml_string_list(map, key) returns, in the same
+// order: references are checked in finish(), after every file is read, and
+// an unknown name is reported where it is written.
+std::vector<std::string> yaml_list_wheres(const YAML::Node& map, const char* key,
+                                          const std::string& source) {
+  std::vector<std::string> out;
+  if (!map.IsDefined() || !map.IsMap()) return out;
+  YAML::Node value = map[key];
+  if (!present(value)) return out;
+  if (value.IsScalar()) return {yaml_where(source, value)};
+  for (const YAML::Node& item : value) out.push_back(yaml_where(source, item));
+  return out;
+}
+
+// The place of map[key], or of map when the key is absent.
+std::string yaml_key_where(const YAML::Node& map, const char* key, const std::string& source) {
+  YAML::Node value = map[key];
+  return yaml_where(source, present(value) ? value : map);
+}
+
 Filter parse_filter(const std::string& type, const YAML::Node& items, const std::string& source) {
   Filter filter;
   // KernelCI renamed whitelist/blacklist; old files still use the old names.
@@ -83,6 +103,7 @@ Architecture parse_architecture(const std::string& name, const YAML::Node& node,
   arch.base_defconfig = yaml_string(node, "base_defconfig", source, "defconfig");
   arch.extra_configs = yaml_string_list(node, "extra_configs", source);
   arch.fragments = yaml_string_list(node, "fragments", source);
+  arch.fragment_wheres = yaml_list_wheres(node, "fragments", source);
   arch.filters = parse_filters(node["filters"], source);
   return arch;
 }
@@ -96,7 +117,9 @@ BuildVariant parse_variant(const std::string& name, const YAML::Node& node,
   if (variant.build_environment.empty()) {
     yaml_fail(source, node, "variant '" + name + "' has no build_environment");
   }
+  variant.build_environment_where = yaml_key_where(node, "build_environment", source);
   variant.fragments = yaml_string_list(node, "fragments", source);
+  variant.fragment_wheres = yaml_list_wheres(node, "fragments", source);
   YAML::Node archs = node["architectures"];
   if (present(archs) && archs.IsMap()) {
     for (auto it = archs.begin(); it != archs.end(); ++it) {
@@ -208,6 +231,7 @@ void PipelineConfig::add_document(const YAML::Node& root, const std::string& sou
         if (target.tree.empty() || target.branch.empty()) {
           yaml_fail(source, t, "a target of list '" + name + "' needs a tree and a branch");
         }
+        target.tree_where = yaml_key_where(t, "tree", source);
         target.repo = expand_env(yaml_string(t, "repo", source));
         target.prefixes = yaml_string_list(t, "prefixes", source);
         target.files = yaml_string_list(t, "files", source);
@@ -307,6 +331,7 @@ void PipelineConfig::add_build_config(const std::string& name, const YAML::Node&
   if (config.tree.empty() || config.branch.empty()) {
     yaml_fail(source, node, "build config '" + name + "' needs a tree and a branch");
   }
+  config.tree_where = yaml_key_where(node, "tree", source);
   bool has_variants = present(node["variants"]);
   if (has_variants) config.variants = parse_variants(node["variants"], source);
   config.architectures = yaml_string_list(node, "architectures", source);
@@ -337,33 +362,40 @@ void PipelineConfig::finish() {
     }
   }
   configs_without_variants_.clear();
-  auto check_fragment = [&](const std::string& where, const std::string& name) {
-    if (!fragments_.count(name)) {
-      throw ConfigError(where + ": unknown fragment '" + name + "'");
+  // Every message starts with the place of the reference; the wheres are
+  // empty only for a configuration built by hand (no file).
+  auto fail = [](const std::string& where, const std::string& what) {
+    throw ConfigError(where.empty() ? what : where + ": " + what);
+  };
+  auto check_fragments = [&](const std::string& what, const std::vector<std::string>& names,
+                             const std::vector<std::string>& wheres) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!fragments_.count(names[i])) {
+        fail(i < wheres.size() ? wheres[i] : "", what + ": unknown fragment '" + names[i] + "'");
+      }
     }
   };
   for (const auto& [name, list] : lists_) {
     for (const ListTarget& target : list.targets) {
       if (!trees_.count(target.tree)) {
-        throw ConfigError("list '" + name + "': unknown tree '" + target.tree + "'");
+        fail(target.tree_where, "list '" + name + "': unknown tree '" + target.tree + "'");
       }
     }
   }
   for (const BuildConfig& config : build_configs_) {
-    std::string where = "build config '" + config.name + "'";
+    std::string what = "build config '" + config.name + "'";
     if (!trees_.count(config.tree)) {
-      throw ConfigError(where + ": unknown tree '" + config.tree + "'");
+      fail(config.tree_where, what + ": unknown tree '" + config.tree + "'");
     }
     for (const BuildVariant& variant : config.variants) {
-      std::string vwhere = where + " variant '" + variant.name + "'";
+      std::string vwhat = what + " variant '" + variant.name + "'";
       if (!build_environments_.count(variant.build_environment)) {
-        throw ConfigError(vwhere + ": unknown build environment '" + variant.build_environment +
-                          "'");
+        fail(variant.build_environment_where,
+             vwhat + ": unknown build environment '" + variant.build_environment + "'");
       }
-      for (const std::string& f : variant.fragments) check_fragment(vwhere, f);
+      check_fragments(vwhat, variant.fragments, variant.fragment_wheres);
       for (const Architecture& arch : variant.architectures) {
-        for (const std::string& f : arch.fragments)
-          check_fragment(vwhere + " arch " + arch.name, f);
+        check_fragments(vwhat + " arch " + arch.name, arch.fragments, arch.fragment_wheres);
       }
     }
   }

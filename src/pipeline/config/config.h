@@ -70,6 +70,8 @@ struct Architecture {
   std::vector<std::string> extra_configs;
   std::vector<std::string> fragments;  // fragment names
   std::vector<Filter> filters;
+  // "file:line:column" of each fragment name, for the error of an unknown one.
+  std::vector<std::string> fragment_wheres;
 };
 
 // A build config's variant: one build environment and its architectures.
@@ -78,6 +80,9 @@ struct BuildVariant {
   std::string build_environment;
   std::vector<std::string> fragments;  // fragment names built on every arch
   std::vector<Architecture> architectures;
+  // "file:line:column" of the build_environment and of each fragment name.
+  std::string build_environment_where;
+  std::vector<std::string> fragment_wheres;
 };
 
 struct BuildConfig {
@@ -89,6 +94,7 @@ struct BuildConfig {
   std::vector<std::string> architectures;
   // Minimum time between two polls of the branch by kci monitor.
   std::optional<std::chrono::seconds> frequency;
+  std::string tree_where;  // "file:line:column" of the tree name
 };
 
 // Where a series from a mailing list may apply (kci inbox): the first
@@ -101,6 +107,7 @@ struct ListTarget {
   std::vector<std::string> prefixes;  // subject tag words: "net-next" for [PATCH net-next]
   std::vector<std::string> files;     // path prefixes the series touches: "net/"
   bool base_commit = false;           // take series whose base-commit repo has
+  std::string tree_where;             // "file:line:column" of the tree name
 };
 
 // A mailing list followed through its public-inbox archive ("lists:").
@@ -120,8 +127,9 @@ class PipelineConfig {
   // Adds one YAML document (already parsed, merge keys resolved).
   void add_document(const YAML::Node& root, const std::string& source);
   // Resolves every build config's default variants and checks references
-  // (tree, build environment and fragment names). Called by load(); call it
-  // after add_document() when building a config by hand.
+  // (tree, build environment and fragment names; an unknown one is a
+  // ConfigError naming the file:line:column of the reference). Called by
+  // load(); call it after add_document() when building a config by hand.
   void finish();
 
   const std::map<std::string, Tree>& trees() const { return trees_; }

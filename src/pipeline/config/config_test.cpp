@@ -166,14 +166,66 @@ lists:
                ConfigError);
 }
 
-TEST(PipelineConfig, UnknownReferencesAreErrors) {
-  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
-                           "build_configs: {c: {tree: nope, branch: master}}\n"),
-               ConfigError);
-  EXPECT_THROW(config_from("trees: {t: {url: https://x}}\n"
-                           "build_configs: {c: {tree: t, branch: m, variants: "
-                           "{v: {build_environment: gcc-99, architectures: {x86_64: }}}}}\n"),
-               ConfigError);
+// References are checked once every file is read; the error names the
+// file:line:column where the unknown name is written.
+TEST(PipelineConfig, UnknownReferencesAreErrorsAtTheirPlace) {
+  auto error_of = [](const std::string& text) -> std::string {
+    try {
+      config_from(text);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no ConfigError";
+  };
+  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
+                     "build_configs: {c: {tree: nope, branch: master}}\n"),
+            "t.yaml:2:27: build config 'c': unknown tree 'nope'");
+  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
+                     "build_configs:\n"
+                     "  c:\n"
+                     "    tree: t\n"
+                     "    branch: m\n"
+                     "    variants:\n"
+                     "      v:\n"
+                     "        build_environment: gcc-99\n"
+                     "        architectures: {x86_64: }\n"),
+            "t.yaml:8:28: build config 'c' variant 'v': unknown build environment 'gcc-99'");
+  std::string with_env =
+      "trees: {t: {url: https://x}}\n"
+      "fragments: {kselftest: {configs: ['CONFIG_X=y']}}\n"
+      "build_environments: {gcc-12: {cc: gcc}}\n";
+  EXPECT_EQ(error_of(with_env + "build_configs:\n"
+                                "  c:\n"
+                                "    tree: t\n"
+                                "    branch: m\n"
+                                "    variants:\n"
+                                "      v:\n"
+                                "        build_environment: gcc-12\n"
+                                "        fragments:\n"
+                                "          - kselftest\n"
+                                "          - nope\n"),
+            "t.yaml:13:13: build config 'c' variant 'v': unknown fragment 'nope'");
+  EXPECT_EQ(error_of(with_env + "build_configs:\n"
+                                "  c:\n"
+                                "    tree: t\n"
+                                "    branch: m\n"
+                                "    variants:\n"
+                                "      v:\n"
+                                "        build_environment: gcc-12\n"
+                                "        architectures:\n"
+                                "          arm64: {fragments: [kselftest, arm64-nope]}\n"),
+            "t.yaml:12:42: build config 'c' variant 'v' arch arm64: unknown fragment "
+            "'arm64-nope'");
+  // A default variant (build_variants) is reported where it is written.
+  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
+                     "build_variants:\n"
+                     "  variants:\n"
+                     "    v: {build_environment: gcc-99}\n"
+                     "build_configs: {c: {tree: t, branch: m}}\n"),
+            "t.yaml:4:28: build config 'c' variant 'v': unknown build environment 'gcc-99'");
+  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
+                     "lists: {l: {archive: /a, targets: [{tree: nope, branch: m}]}}\n"),
+            "t.yaml:2:43: list 'l': unknown tree 'nope'");
 }
 
 TEST(PipelineConfig, BadFrequencyPointsAtIt) {
