@@ -170,10 +170,30 @@ std::vector<Subscription> parse_subscriptions(const std::string& text, const std
   } catch (const YAML::ParserException& e) {
     throw InvalidInputError(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+  // A file that subscribes nobody is refused: named on the command line it
+  // is a mistake (a wrong or emptied file), and accepting it would send no
+  // mail without a word.
+  if (!root.IsDefined() || root.IsNull()) {
+    throw InvalidInputError(name + ": no subscriptions (an empty file)");
+  }
   if (!root.IsMap()) loader.fail(root, "expected a mapping at the top");
   try {
-    if (root["subscriptions"]) return loader.rules(root);
-    return loader.dashboard(root);
+    std::vector<Subscription> out =
+        root["subscriptions"] ? loader.rules(root) : loader.dashboard(root);
+    if (out.empty()) {
+      // The line of the list's key (a null value has no place of its own),
+      // else of the document.
+      bool rules = static_cast<bool>(root["subscriptions"]);
+      const char* key = rules ? "subscriptions" : "reports";
+      int line = root.Mark().line;
+      for (const auto& kv : root) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == key) line = kv.first.Mark().line;
+      }
+      throw InvalidInputError(name + ":" + std::to_string(line + 1) + ": " +
+                              (rules ? "no subscriptions (the 'subscriptions' list is empty)"
+                                     : "no subscriptions (no 'reports')"));
+    }
+    return out;
   } catch (const YAML::Exception& e) {
     throw InvalidInputError(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

@@ -50,7 +50,8 @@ struct Subscription {
 };
 
 // Loads one file (either form). Throws InvalidInputError naming file:line,
-// and kci::InputFileError for a file that cannot be opened.
+// also for a file that subscribes nobody ("FILE: no subscriptions"), and
+// kci::InputFileError for a file that cannot be opened.
 std::vector<Subscription> load_subscriptions(const std::string& path);
 // The same from text (name: the file name used in errors and for the tree
 // of a dashboard file).

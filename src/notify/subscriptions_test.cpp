@@ -73,6 +73,13 @@ void expect_error(const std::string& yaml, const std::string& where) {
 }
 
 TEST(Subscriptions, ErrorsNameTheLine) {
+  // A file that subscribes nobody is refused (issue 18).
+  expect_error("", "subs.yaml: no subscriptions (an empty file)");
+  expect_error("subscriptions: []\n", "subs.yaml:1: no subscriptions (the 'subscriptions' list");
+  expect_error("tree: mainline\ndefault_recipients: [a@b.org]\n",
+               "subs.yaml:1: no subscriptions (no 'reports')");
+  expect_error("tree: mainline\nreports: []\n", "subs.yaml:2: no subscriptions (no 'reports')");
+  expect_error("tree: mainline\nreports:\n", "subs.yaml:2: no subscriptions (no 'reports')");
   expect_error("subscriptions:\n  - name: a\n    to: [a@b.org]\n    colour: red\n",
                "subs.yaml:4: unknown key \"colour\"");
   expect_error(

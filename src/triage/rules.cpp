@@ -64,15 +64,27 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
   }
   RuleSet set;
   set.source = source;
-  if (!root.IsDefined() || root.IsNull()) return set;
+  // A file without rules is refused: a rules file named on the command line
+  // that matches nothing is a mistake (a wrong file, an emptied one), and
+  // accepting it would run triage without the known issues it was meant for.
+  if (!root.IsDefined() || root.IsNull()) {
+    throw InvalidInputError(source + ": no rules (an empty file; expected an 'issues' list)");
+  }
   if (!root.IsMap()) fail(source, root, "expected a mapping with an 'issues' list");
+  // Where "issues:" is written: a null value has no place of its own.
+  int issues_line = 0;
   for (const auto& kv : root) {
     if (kv.first.as<std::string>() != "issues") {
       fail(source, kv.first, "unknown key '" + kv.first.as<std::string>() + "'");
     }
+    issues_line = kv.first.Mark().line + 1;
   }
   YAML::Node issues = root["issues"];
-  if (!issues || issues.IsNull()) return set;
+  if (!issues) throw InvalidInputError(source + ": no rules (no 'issues' list)");
+  if (issues.IsNull() || (issues.IsSequence() && issues.size() == 0)) {
+    throw InvalidInputError(source + ":" + std::to_string(issues_line) +
+                            ": no rules (the 'issues' list is empty)");
+  }
   if (!issues.IsSequence()) fail(source, issues, "'issues' must be a list");
   std::set<std::string> ids;
   for (const auto& node : issues) {

@@ -60,7 +60,9 @@ struct RuleSet {
 };
 
 // Parses a rules document. Throws InvalidInputError naming source:line and
-// the problem (unknown key, bad culprit, duplicate id, invalid regex).
+// the problem (unknown key, bad culprit, duplicate id, invalid regex), and
+// "source: no rules" for a document without any (empty, or an empty or
+// missing 'issues' list).
 RuleSet parse_rules(std::string_view yaml, const std::string& source);
 RuleSet load_rules(const std::string& path);
 

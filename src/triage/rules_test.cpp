@@ -56,6 +56,12 @@ TEST(Rules, ErrorsNameFileAndLine) {
   expect_error("issues:\n  - version: 1\n", "needs an 'id'");
   expect_error("issues:\n  - id: a\n    match:\n      status: [BROKEN]\n", "not a KCIDB status");
   expect_error("issues: [\n", "r.yaml:");
+  // A file without rules is refused (issue 18): a wrong or emptied file.
+  expect_error("", "r.yaml: no rules (an empty file");
+  expect_error("# nothing yet\n", "r.yaml: no rules (an empty file");
+  expect_error("issues:\n", "r.yaml:1: no rules (the 'issues' list is empty)");
+  expect_error("\nissues: []\n", "r.yaml:2: no rules (the 'issues' list is empty)");
+  expect_error("{}\n", "r.yaml: no rules (no 'issues' list)");
   // A mapping where a key belongs (found by fuzzing: yaml-cpp's conversion
   // exception escaped and ended the process).
   expect_error("? {a: b}\n: x\n", "r.yaml:1:");
