@@ -167,6 +167,7 @@ void Bisector::run_tests(StepRecord& step, int runs, bool stop_early) {
     TestOutcome run = runner_.test(step.commit);
     result_->test_seconds += run.seconds;
     step.runs.push_back(run);
+    if (run.untestable) break;
     if (is_signal(run.status)) {
       infra_in_a_row = 0;
     } else if (++infra_in_a_row > options_.infra_retries) {
@@ -251,11 +252,12 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     StepRecord good_step = run_step("verify-good", result.start, endpoint_runs, false);
     result.steps.push_back(good_step);
     auto endpoint_problem = [&](const StepRecord& s, Verdict want) -> std::string {
+      // An endpoint that cannot be tried (a build ERROR, or untestable:
+      // SKIP) cannot be verified: the bisection is aborted.
+      if (s.build.status != Status::kPass && s.build.status != Status::kFail) return "error";
       if (options_.build_only) {
-        if (s.build.status == Status::kError) return "error";
         return (s.verdict == want) ? "" : (want == Verdict::kGood ? "good-fails" : "bad-passes");
       }
-      if (s.build.status == Status::kError) return "error";
       if (s.build.status == Status::kFail)
         return want == Verdict::kGood ? "good-fails" : "bad-passes";
       Counts c = count(s.runs);

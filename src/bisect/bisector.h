@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ struct TestOutcome {
   Status status = Status::kError;
   std::string detail;  // one line: why, for the step table
   double seconds = 0;
+  // The commit cannot be tested at all (`git bisect run`'s exit 125): the
+  // step is skipped at once, not retried as an infrastructure failure.
+  bool untestable = false;
 };
 
 // Runs the steps in a source tree that the Bisector has checked out.
@@ -56,12 +60,17 @@ struct TestOutcome {
 class StepRunner {
  public:
   virtual ~StepRunner() = default;
-  // Builds the commit checked out in the tree (HEAD is `commit`).
+  // Builds the commit checked out in the tree (HEAD is `commit`). A status
+  // other than PASS, FAIL and ERROR (SKIP: untestable) skips the step
+  // without a retry.
   virtual BuildOutcome build(const std::string& commit) = 0;
   // Runs the test once against the last successful build of `commit`.
   virtual TestOutcome test(const std::string& commit) = 0;
   // The bisection is over; the checks (verify, revert) start.
   virtual void begin_checks() {}
+  // Variables for the environment of every process the runner starts, set
+  // by the Bisector before the first step (KCI_BISECT_RUN: see Bisector).
+  virtual void set_environment(const std::map<std::string, std::string>& env) { (void)env; }
 };
 
 struct BisectOptions {

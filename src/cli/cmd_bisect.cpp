@@ -5,12 +5,14 @@
 // every new regression of the trees kci builds (--auto, bisect/auto_bisect.h).
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "analysis/schema.h"
 #include "bisect/auto_bisect.h"
 #include "bisect/bisector.h"
+#include "bisect/command_step_runner.h"
 #include "bisect/culprit_report.h"
 #include "bisect/kernel_step_runner.h"
 #include "bisect/regression_request.h"
@@ -48,7 +50,34 @@ struct BisectCommandOptions {
   int max_bisections = 0;
   double lease_hours = 24;
   std::string worker;
+  // --run: the user's command decides instead of kbuild and QEMU.
+  std::string run_command;
+  double run_timeout_seconds = 3600;
 };
+
+bisect::CommandStepOptions command_options(const BisectCommandOptions& o, bool build_only) {
+  bisect::CommandStepOptions c;
+  c.source_dir = o.step.source_dir;
+  c.command = o.run_command;
+  c.build_only = build_only;
+  c.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.run_timeout_seconds * 1000));
+  return c;
+}
+
+// --auto --run: the command for every request, told the request's build
+// configuration and test through its environment.
+bisect::StepRunnerFactory command_step_runner_factory(const BisectCommandOptions& o) {
+  bisect::CommandStepOptions base = command_options(o, false);
+  bisect::KernelStepOptions step = o.step;
+  return [base, step](const bisect::BisectRequest& request) -> std::unique_ptr<bisect::StepRunner> {
+    bisect::CommandStepOptions c = base;
+    c.build_only = request.build_only;
+    c.env = bisect::command_environment(bisect::step_options(request, step), request.build_only);
+    c.env["KCI_BISECT_REGRESSION"] = request.regression_id;
+    if (!request.tree_name.empty()) c.env["KCI_BISECT_TREE"] = request.tree_name;
+    return std::make_unique<bisect::CommandStepRunner>(std::move(c));
+  };
+}
 
 // --auto: the queue of automatic bisections until it is empty.
 void run_auto(BisectCommandOptions& o, RunContext& ctx) {
@@ -64,9 +93,11 @@ void run_auto(BisectCommandOptions& o, RunContext& ctx) {
   options.worker = o.worker;
   options.lease_seconds = static_cast<std::int64_t>(o.lease_hours * 3600);
   options.max_bisections = o.max_bisections;
-  bisect::AutoBisectStats stats =
-      bisect::run_pending(*sql, *st, bisect::kernel_step_runner_factory(o.step), options,
-                          [](const std::string& line) { log::info("kci bisect: " + line); });
+  bisect::AutoBisectStats stats = bisect::run_pending(
+      *sql, *st,
+      o.run_command.empty() ? bisect::kernel_step_runner_factory(o.step)
+                            : command_step_runner_factory(o),
+      options, [](const std::string& line) { log::info("kci bisect: " + line); });
   // stdout: the bisections run, each as its table row.
   bisect::BisectionTable table(*sql);
   json::Document doc;
@@ -96,8 +127,8 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
   auto* cmd = root.add_subcommand(
       "bisect",
       "Find the commit that broke a kernel build or test between a good and a bad commit, with "
-      "real builds and QEMU boots; check the culprit (verify, revert) and print the result as "
-      "JSON");
+      "real builds and QEMU boots (or any command: --run); check the culprit (verify, revert) "
+      "and print the result as JSON");
   cmd->add_option("--source", o->step.source_dir, "The kernel's git work tree (left as it was)")
       ->required();
   cmd->add_option("--good", o->good, "A commit where the test passes (or the build works)");
@@ -133,12 +164,21 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
                   "Pipeline configuration file(s) naming the config fragments (repeatable; "
                   "default: $KCI_CONFIG, else config/kci.yaml when it exists)");
   cmd->add_option("--build-dir", o->step.build_dir,
-                  "Persistent build directory (every step after the first builds incrementally)")
-      ->required();
+                  "Persistent build directory (every step after the first builds incrementally; "
+                  "required unless --run)");
   cmd->add_option("-j,--jobs", o->step.jobs, "make -j for the step builds (default: one per CPU)")
       ->check(CLI::Range(1, 1024));
-  cmd->add_option("--artifacts", o->step.artifacts_dir, "Artifact store of the steps' builds")
-      ->required();
+  cmd->add_option("--artifacts", o->step.artifacts_dir,
+                  "Artifact store of the steps' builds (required unless --run)");
+  cmd->add_option("--run", o->run_command,
+                  "Instead of kbuild and QEMU: run CMD with /bin/sh in the source tree at each "
+                  "commit, as git bisect run does (exit 0 good, 125 untestable, 1-127 bad, 128 "
+                  "or more or a signal: infrastructure failure, retried); the test, or with "
+                  "--build the build");
+  cmd->add_option("--run-timeout", o->run_timeout_seconds,
+                  "With --run: seconds per run of CMD (an infrastructure failure after it)")
+      ->default_val(3600)
+      ->check(CLI::Range(0.1, 864000.0));
   cmd->add_flag("--build", o->bisect.build_only,
                 "Bisect a build failure: the build is the verdict, nothing is booted");
   cmd->add_option("--plan", o->step.plan, "Test plan to run")->default_val("baseline");
@@ -182,6 +222,9 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
     if (modes != 1) {
       throw UsageError("kci bisect: give --good and --bad, or --regression ID, or --auto");
     }
+    if (o->run_command.empty() && (o->step.build_dir.empty() || o->step.artifacts_dir.empty())) {
+      throw UsageError("kci bisect: --build-dir and --artifacts are required (unless --run CMD)");
+    }
     if (o->automatic) {
       run_auto(*o, ctx);
       return;
@@ -209,13 +252,25 @@ void add_bisect(CLI::App& root, RunContext& ctx) {
     } else if (o->store_culprit) {
       throw UsageError("kci bisect: --store goes with --regression");
     }
-    if (!o->bisect.build_only && o->step.test_path.empty()) {
-      throw UsageError("kci bisect: --test PATH names the test case to bisect (or give --build)");
+    if (!o->bisect.build_only && o->step.test_path.empty() && o->run_command.empty()) {
+      throw UsageError(
+          "kci bisect: --test PATH names the test case to bisect (or give --build, or --run)");
     }
     // A build bisection's checks rebuild: the build is what they repeat.
     o->step.rebuild_in_checks = o->bisect.build_only;
-    bisect::KernelStepRunner runner(o->step);
-    bisect::Bisector bisector(o->step.source_dir, runner, o->bisect);
+    std::unique_ptr<bisect::StepRunner> runner;
+    if (o->run_command.empty()) {
+      runner = std::make_unique<bisect::KernelStepRunner>(o->step);
+    } else {
+      bisect::CommandStepOptions c = command_options(*o, o->bisect.build_only);
+      // --regression: the command is told what the regression's build and test are.
+      if (!o->regression.empty()) {
+        c.env = bisect::command_environment(o->step, c.build_only);
+        c.env["KCI_BISECT_REGRESSION"] = o->regression;
+      }
+      runner = std::make_unique<bisect::CommandStepRunner>(std::move(c));
+    }
+    bisect::Bisector bisector(o->step.source_dir, *runner, o->bisect);
     bisect::BisectResult result = bisector.run(o->good, o->bad);
     std::string json = bisect::result_json(result, o->indent) + "\n";
     std::fwrite(json.data(), 1, json.size(), stdout);

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// kci bisect --run: the command's exit status as git bisect run reads it,
+// and whole bisections of a throw-away repository of 64 commits (commit 41
+// adds the file the command fails on; commits 30-33 are untestable), in a
+// test and a build bisection.
+#include "bisect/command_step_runner.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "util/subprocess.h"
+
+namespace kci::bisect {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string git(const std::string& repo, std::vector<std::string> args) {
+  std::vector<std::string> argv = {
+      "git", "-C", repo, "-c", "user.name=Test Author", "-c", "user.email=author@example.org"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions options;
+  options.env = {{"GIT_COMMITTER_DATE", "2026-12-01T00:00:00Z"},
+                 {"GIT_AUTHOR_DATE", "2026-12-01T00:00:00Z"}};
+  return run_checked(argv, options);
+}
+
+// 64 commits on master: commit i adds file<i>.txt, commit 41 bad.txt;
+// commits 30-33 have untestable.txt. HEAD is master (commit 63).
+class Repo {
+ public:
+  Repo() {
+    char tmpl[] = "/tmp/kci-bisect-run-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    repo_ = dir_ + "/tree";
+    fs::create_directories(repo_);
+    git(repo_, {"init", "-q", "-b", "master"});
+    // One git fast-import for the 64 commits (a git commit each takes
+    // seconds on a loaded machine). Each commit adds a file of its own, so
+    // that the culprit reverts cleanly on the last one.
+    std::string stream;
+    auto blob = [](const std::string& path, const std::string& data) {
+      return "M 100644 inline " + path + "\ndata " + std::to_string(data.size()) + "\n" + data +
+             "\n";
+    };
+    for (int i = 0; i < 64; ++i) {
+      std::string message = "commit " + std::to_string(i) + "\n";
+      stream += "commit refs/heads/master\nmark :" + std::to_string(i + 1) +
+                "\ncommitter Test Author <author@example.org> 1764547200 +0000\ndata " +
+                std::to_string(message.size()) + "\n" + message;
+      if (i > 0) stream += "from :" + std::to_string(i) + "\n";
+      stream += blob("file" + std::to_string(i) + ".txt", std::to_string(i) + "\n");
+      if (i == 41) stream += blob("bad.txt", "broken\n");
+      if (i == 30) stream += blob("untestable.txt", "cannot test\n");
+      if (i == 34) stream += "D untestable.txt\n";
+      stream += "\n";
+    }
+    RunOptions o;
+    o.stdin_data = stream;
+    run_checked({"git", "-C", repo_, "fast-import", "--quiet"}, o);
+    git(repo_, {"checkout", "-q", "-f", "master"});
+    std::string log = git(repo_, {"log", "--reverse", "--format=%H", "master"});
+    for (std::size_t start = 0; start < log.size();) {
+      std::size_t end = log.find('\n', start);
+      if (end == std::string::npos) end = log.size();
+      commits_.push_back(log.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  ~Repo() { fs::remove_all(dir_); }
+  const std::string& dir() const { return dir_; }    // scratch space beside the tree
+  const std::string& tree() const { return repo_; }  // the git work tree
+  const std::string& commit(int i) const { return commits_[static_cast<std::size_t>(i)]; }
+
+ private:
+  std::string dir_, repo_;
+  std::vector<std::string> commits_;
+};
+
+const char* const kCommand =
+    "if [ -e untestable.txt ]; then exit 125; fi; if [ -e bad.txt ]; then exit 1; fi";
+
+CommandStepOptions options_for(const Repo& repo, const std::string& command) {
+  CommandStepOptions o;
+  o.source_dir = repo.tree();
+  o.command = command;
+  o.progress = false;
+  return o;
+}
+
+TEST(CommandStepRunner, ExitStatusAsGitBisectRunReadsIt) {
+  Repo repo;
+  auto status_of = [&](const std::string& command) {
+    CommandStepOptions o = options_for(repo, command);
+    o.timeout = std::chrono::milliseconds(300);
+    return CommandStepRunner(o).run(repo.commit(63));
+  };
+  EXPECT_EQ(status_of("exit 0").status, Status::kPass);
+  EXPECT_EQ(status_of("exit 1").status, Status::kFail);
+  EXPECT_EQ(status_of("exit 124").status, Status::kFail);
+  EXPECT_EQ(status_of("exit 126").status, Status::kFail);
+  EXPECT_EQ(status_of("no-such-command-anywhere").status, Status::kFail);  // sh: 127
+  auto skip = status_of("echo cannot build this one; exit 125");
+  EXPECT_EQ(skip.status, Status::kSkip);
+  EXPECT_EQ(skip.detail, "untestable (exit 125): cannot build this one");
+  auto high = status_of("exit 128");
+  EXPECT_EQ(high.status, Status::kError);
+  EXPECT_NE(high.detail.find("exit 128"), std::string::npos) << high.detail;
+  EXPECT_EQ(status_of("exit 255").status, Status::kError);
+  auto signal = status_of("kill -9 $$");
+  EXPECT_EQ(signal.status, Status::kError);
+  EXPECT_EQ(signal.detail, "killed by signal 9");
+  auto slow = status_of("sleep 5");
+  EXPECT_EQ(slow.status, Status::kError);
+  EXPECT_NE(slow.detail.find("timed out"), std::string::npos) << slow.detail;
+  // In the tree, told the commit and the mode.
+  EXPECT_EQ(status_of("test -f file63.txt && test \"$KCI_BISECT_COMMIT\" = " + repo.commit(63) +
+                      " && test \"$KCI_BISECT_MODE\" = test")
+                .status,
+            Status::kPass);
+}
+
+TEST(CommandStepRunner, TestModeRunsTheCommandAsTheTest) {
+  Repo repo;
+  CommandStepRunner runner(options_for(repo, "exit 1"));
+  EXPECT_EQ(runner.build(repo.commit(63)).status, Status::kPass);  // nothing to build
+  TestOutcome t = runner.test(repo.commit(63));
+  EXPECT_EQ(t.status, Status::kFail);
+  EXPECT_FALSE(t.untestable);
+  CommandStepRunner skipper(options_for(repo, "exit 125"));
+  EXPECT_TRUE(skipper.test(repo.commit(63)).untestable);
+}
+
+void expect_found_41(const Repo& repo, const BisectResult& r) {
+  EXPECT_EQ(r.status, "found");
+  ASSERT_TRUE(r.culprit.has_value());
+  EXPECT_EQ(r.culprit->hash, repo.commit(41));
+  EXPECT_EQ(r.verify.result, "PASS") << r.verify.detail;
+  EXPECT_EQ(r.revert.result, "PASS") << r.revert.detail;
+  // The user's branch is back, nothing is left of the bisection.
+  EXPECT_EQ(git(repo.tree(), {"symbolic-ref", "HEAD"}), "refs/heads/master");
+  EXPECT_EQ(git(repo.tree(), {"status", "--porcelain"}), "");
+  EXPECT_FALSE(fs::exists(repo.tree() + "/.git/BISECT_START"));
+  EXPECT_FALSE(fs::exists(repo.tree() + "/.git/kci-bisect.state"));
+}
+
+TEST(CommandStepRunner, BisectsATestWithUntestableCommits) {
+  Repo repo;
+  CommandStepRunner runner(options_for(repo, kCommand));
+  BisectOptions options;
+  options.check_runs = 2;
+  BisectResult r = Bisector(repo.tree(), runner, options).run(repo.commit(0), "master");
+  expect_found_41(repo, r);
+  // The first midpoint is untestable: skipped at once, one run, no retry.
+  int untestable = 0;
+  for (const auto& s : r.steps) {
+    if (s.stage == "bisect" && s.verdict == Verdict::kSkip) {
+      ++untestable;
+      ASSERT_EQ(s.runs.size(), 1u) << s.commit;
+      EXPECT_TRUE(s.runs[0].untestable);
+    }
+  }
+  EXPECT_GE(untestable, 1);
+  EXPECT_EQ(r.steps[0].runs.size(), 2u);  // the endpoints: max(runs, check runs)
+}
+
+TEST(CommandStepRunner, BisectsABuild) {
+  Repo repo;
+  CommandStepOptions o =
+      options_for(repo, kCommand + std::string("; test \"$KCI_BISECT_MODE\" = build"));
+  o.build_only = true;
+  CommandStepRunner runner(o);
+  BisectOptions options;
+  options.build_only = true;
+  BisectResult r = Bisector(repo.tree(), runner, options).run(repo.commit(0), repo.commit(63));
+  expect_found_41(repo, r);
+  for (const auto& s : r.steps) {
+    EXPECT_TRUE(s.runs.empty()) << s.stage;
+    if (s.build.status == Status::kSkip) {
+      EXPECT_EQ(s.build_attempts, 1) << "untestable: no retry";
+    }
+  }
+}
+
+TEST(CommandStepRunner, UntestableEndpointAborts) {
+  Repo repo;
+  CommandStepRunner runner(options_for(repo, kCommand));
+  BisectResult r = Bisector(repo.tree(), runner, {}).run(repo.commit(31), repo.commit(63));
+  EXPECT_EQ(r.status, "aborted");
+}
+
+TEST(CommandStepRunner, InfrastructureFailuresAreRetriedThenSkipped) {
+  Repo repo;
+  // Commit 20 crashes the "machine" (exit 200) every time: never good or bad.
+  std::string command =
+      std::string("if test -e file20.txt && ! test -e file21.txt; then exit 200; fi; ") + kCommand;
+  CommandStepRunner runner(options_for(repo, command));
+  BisectOptions options;
+  options.infra_retries = 2;
+  BisectResult r = Bisector(repo.tree(), runner, options).run(repo.commit(0), repo.commit(63));
+  EXPECT_EQ(r.status, "found");
+  ASSERT_TRUE(r.culprit.has_value());
+  EXPECT_EQ(r.culprit->hash, repo.commit(41));
+}
+
+}  // namespace
+}  // namespace kci::bisect
