@@ -152,7 +152,21 @@ struct BisectResult {
 
 // Bisects between `good` and `bad` in the git work tree `repo` (checked out
 // and restored as it was afterwards). Throws BisectError when git cannot do
-// it (not a repository, unknown commits, a bisection already in progress).
+// it (not a repository, unknown commits, a bisection already in progress,
+// another kci bisect running in the tree).
+//
+// A run killed -9 (or crashing, or a reboot) leaves the tree wherever it
+// was: another commit checked out, git bisect started, a revert half done,
+// its step processes still running. While it runs, the Bisector holds a
+// lock in the git directory (kci-bisect.lock, flock: released when the
+// process dies) and keeps kci-bisect.state there (the branch or commit to
+// restore, the pid, a token that every process it starts has in its
+// environment as KCI_BISECT_RUN). The next run that finds the state file
+// with the lock free recovers first: it ends the processes of the dead run
+// still alive (found by the token: its steps killed, its git commands let
+// finish, since a git killed leaves its lock files behind), resets the tree (git reset --hard: it
+// was clean when the dead run took it), ends git bisect and the revert, and checks out what the
+// dead run was to restore; then it bisects from the start.
 class Bisector {
  public:
   Bisector(std::string repo, StepRunner& runner, BisectOptions options);
@@ -172,12 +186,15 @@ class Bisector {
   Verdict judge(const StepRecord& step, int runs) const;
   CommitInfo commit_info(const std::string& commit);
   void run_checks(BisectResult& result);
+  // The tree left by a killed run, put back (see the class comment).
+  void recover(const std::string& git_dir, const std::string& state);
 
   std::string repo_;
   StepRunner& runner_;
   BisectOptions options_;
   BisectResult* result_ = nullptr;
   double git_seconds_ = 0;  // this run's git commands so far
+  std::string token_;       // KCI_BISECT_RUN of this run's processes
 };
 
 // The result as one JSON object (what `kci bisect` prints).

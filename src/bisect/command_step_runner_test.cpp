@@ -2,11 +2,16 @@
 // kci bisect --run: the command's exit status as git bisect run reads it,
 // and whole bisections of a throw-away repository of 64 commits (commit 41
 // adds the file the command fails on; commits 30-33 are untestable), in a
-// test and a build bisection.
+// test and a build bisection, and after a run killed -9 in the middle.
 #include "bisect/command_step_runner.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -204,6 +209,73 @@ TEST(CommandStepRunner, InfrastructureFailuresAreRetriedThenSkipped) {
   EXPECT_EQ(r.status, "found");
   ASSERT_TRUE(r.culprit.has_value());
   EXPECT_EQ(r.culprit->hash, repo.commit(41));
+}
+
+// A run killed -9 in the middle of git bisect, with its command still
+// running: the next run puts the tree back and finds the culprit.
+TEST(CommandStepRunner, RecoversATreeLeftByAKilledRun) {
+  Repo repo;
+  std::string count = repo.dir() + "/count";
+  std::string pidfile = repo.dir() + "/orphan.pid";
+  // The sixth run (a bisection step) kills kci (its parent) and lives on.
+  std::string command = "n=$(cat " + count + " 2>/dev/null || echo 0); n=$((n + 1)); echo $n >" +
+                        count + "; if [ $n = 6 ]; then echo $$ >" + pidfile +
+                        "; kill -9 $PPID; exec sleep 30; fi; " + kCommand;
+  BisectOptions options;
+  options.check_runs = 1;
+  std::fflush(nullptr);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      CommandStepRunner runner(options_for(repo, command));
+      Bisector(repo.tree(), runner, options).run(repo.commit(0), "master");
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  // Left mid-bisection: detached, git bisect started, the command alive.
+  EXPECT_NE(run_process({"git", "-C", repo.tree(), "symbolic-ref", "-q", "HEAD"}).exit_code, 0);
+  EXPECT_TRUE(fs::exists(repo.tree() + "/.git/BISECT_START"));
+  EXPECT_TRUE(fs::exists(repo.tree() + "/.git/kci-bisect.state"));
+  std::string orphan;
+  {
+    std::ifstream in(pidfile);
+    in >> orphan;
+  }
+  ASSERT_FALSE(orphan.empty());
+  EXPECT_EQ(::kill(std::stoi(orphan), 0), 0) << "the dead run's command is still running";
+
+  CommandStepRunner runner(options_for(repo, kCommand));
+  BisectResult r = Bisector(repo.tree(), runner, options).run(repo.commit(0), "master");
+  expect_found_41(repo, r);
+  // The orphan was killed (a zombie until init reaps it, or gone).
+  std::ifstream stat("/proc/" + orphan + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto state = line.find(") ");
+  EXPECT_TRUE(line.empty() || (state != std::string::npos && line[state + 2] == 'Z')) << line;
+}
+
+TEST(CommandStepRunner, OneBisectionAtATimeInATree) {
+  Repo repo;
+  int fd =
+      ::open((repo.tree() + "/.git/kci-bisect.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  CommandStepRunner runner(options_for(repo, kCommand));
+  try {
+    Bisector(repo.tree(), runner, {}).run(repo.commit(0), "master");
+    ADD_FAILURE() << "a second bisection ran in a locked tree";
+  } catch (const BisectError& e) {
+    EXPECT_NE(std::string(e.what()).find("another kci bisect is running"), std::string::npos)
+        << e.what();
+  }
+  ::close(fd);
+  EXPECT_EQ(git(repo.tree(), {"symbolic-ref", "HEAD"}), "refs/heads/master");
 }
 
 }  // namespace
