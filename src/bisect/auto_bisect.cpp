@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "bisect/auto_bisect.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 
@@ -75,10 +77,28 @@ BisectionRecord read_record(const SqlRow& row) {
   return r;
 }
 
-std::string default_worker() {
+std::string host_name() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return std::string(host[0] ? host : "localhost") + ":" + std::to_string(::getpid());
+  return host[0] ? host : "localhost";
+}
+
+std::string default_worker() { return host_name() + ":" + std::to_string(::getpid()); }
+
+// A worker named as default_worker() names them, of this host, whose
+// process is gone (killed -9, crashed). A pid reused since only delays the
+// takeover until the lease expires.
+bool worker_is_dead_here(const std::string& worker) {
+  auto colon = worker.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= worker.size() || worker.size() - colon > 10) {
+    return false;
+  }
+  for (std::size_t i = colon + 1; i < worker.size(); ++i) {
+    if (worker[i] < '0' || worker[i] > '9') return false;
+  }
+  if (worker.compare(0, colon, host_name()) != 0) return false;
+  long pid = std::stol(worker.substr(colon + 1));
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 std::int64_t system_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -145,6 +165,20 @@ bool BisectionTable::contains(const std::string& identity_key,
 std::optional<BisectionRecord> BisectionTable::claim(const std::string& worker, std::int64_t now,
                                                      std::int64_t lease_seconds) {
   const std::string claimable = "(state = 'queued' OR (state = 'running' AND lease_until < $1))";
+  // A claim of a dead process of this host (kill -9 of kci bisect --auto)
+  // is claimable at once, not after its lease (a day by default): its
+  // lease ends now (unless another worker took the row meanwhile).
+  std::vector<std::pair<std::string, std::string>> held;
+  sql_.exec("SELECT id, worker FROM bisections WHERE state = 'running' AND lease_until >= $1",
+            {std::to_string(now)}, [&](const SqlRow& row) {
+              held.emplace_back(std::to_string(row.integer(0)), std::string(row.text(1)));
+            });
+  for (const auto& [id, holder] : held) {
+    if (!worker_is_dead_here(holder)) continue;
+    sql_.exec(
+        "UPDATE bisections SET lease_until = 0 WHERE id = $1 AND state = 'running' AND worker = $2",
+        {id, holder});
+  }
   // A concurrent claimer may take the row between the SELECT and the
   // UPDATE (PostgreSQL, READ COMMITTED): the UPDATE's condition then holds
   // for no row and the next candidate is tried.

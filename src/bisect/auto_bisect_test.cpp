@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -382,6 +384,36 @@ void claims_are_atomic(const std::string& spec) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->worker, "late");
   EXPECT_EQ(again->attempts, 2);
+}
+
+// kill -9 of kci bisect --auto: its row is claimed again at once, not a
+// lease later, when its worker (HOST:PID, the default) is a dead process of
+// this host; a live one's is not.
+TEST(AutoBisectSqlite, ClaimsOfADeadProcessOfThisHostAreTakenOverAtOnce) {
+  TempDir db;
+  std::string spec = sqlite_spec(db);
+  store::open_store(spec)->init();
+  auto sql = store::SqlConnection::open(store::parse_database_spec(spec));
+  BisectionTable table(*sql);
+  ASSERT_TRUE(table.queue(fake_request(0), 100));
+  ASSERT_TRUE(table.queue(fake_request(1), 100));
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // a pid no process has now
+  std::string dead = std::string(host) + ":" + std::to_string(child);
+  std::string live = std::string(host) + ":" + std::to_string(::getpid());
+  auto first = table.claim(live, 200, 86400);
+  auto second = table.claim(dead, 200, 86400);
+  ASSERT_TRUE(first && second);
+  auto again = table.claim("restarted", 201, 86400);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, second->id);
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(again->lease_until, 201 + 86400);
+  EXPECT_FALSE(table.claim("another", 202, 86400)) << "a live worker's claim was taken";
 }
 
 TEST(AutoBisectSqlite, ClaimsAreAtomicAndLeasesExpire) {
