@@ -3,7 +3,7 @@
 # Fuzzes kci's parsers with libFuzzer (fuzz/*_fuzz.cpp, ASan + UBSan).
 usage() {
   cat <<'USAGE'
-usage: scripts/fuzz.sh [--list] [TARGET|all] [SECONDS] [-- LIBFUZZER_ARGS...]
+usage: scripts/fuzz.sh [--list] [--runs FILE] [TARGET|all] [SECONDS] [-- LIBFUZZER_ARGS...]
 
 Builds the sanitizer build directory if needed (clang, -DKCI_SANITIZE=ON;
 $KCI_SANITIZE_DIR, default build-san) and fuzzes TARGET (default: all, one
@@ -17,7 +17,12 @@ others still run, and the exit status is 1. Replay a kept input with
   BUILD/fuzz/TARGET_fuzz FILE
 and, once fixed, add it to fuzz/regressions/TARGET/ (CTest replays those).
 
-  --list   print the targets and exit
+  --list       print the targets and exit
+  --runs FILE  a fixed number of executions per target ("TARGET RUNS"
+               lines, # comments; fuzz/ci-runs.txt): with a fixed -seed
+               the same inputs run on every machine, however fast, so a
+               verdict reproduces; SECONDS stays a cap (a slower machine
+               that reaches it has explored less)
   -h, --help
 Exit status: 0 no finding, 1 a finding, 2 usage, 3 build failure.
 USAGE
@@ -29,12 +34,17 @@ dir=${KCI_SANITIZE_DIR:-build-san}
 target=all
 seconds=60
 list=0
+runs_file=
 positional=()
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --list) list=1 ;;
+    --runs)
+      [ $# -ge 2 ] || { echo "fuzz.sh: --runs needs a file" >&2; exit 2; }
+      runs_file=$2; shift
+      [ -r "$runs_file" ] || { echo "fuzz.sh: --runs: cannot read $runs_file" >&2; exit 2; } ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) positional+=("$1") ;;
@@ -94,9 +104,15 @@ for t in "${targets[@]}"; do
   if grep -q . "$dir/fuzz/$t.seeds"; then
     seeds=(-seed_inputs=@"$dir/fuzz/$t.seeds")
   fi
+  runs=()
+  if [ -n "$runs_file" ]; then
+    n=$(awk -v t="$t" '$1 == t { print $2 }' "$runs_file")
+    [ -n "$n" ] && runs=(-runs="$n")
+  fi
   rc=0
   "$dir/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$crashes/" "${seeds[@]}" "${extra[@]}" "$corpus" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$crashes/" "${runs[@]}" "${seeds[@]}" "${extra[@]}" "$corpus" >"$log" 2>&1 ||
+    rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   size=$(find "$corpus" -type f | wc -l)
