@@ -254,31 +254,52 @@ Address parse_address(std::string_view text) {
   return a;
 }
 
-std::string format_address(const Address& address) {
+namespace {
+
+// An address as the tokens fold() may put on separate lines: the name (one
+// quoted string, or its encoded words each a token) and "<email>". A long
+// name must not make one unfoldable line past RFC 5322's 998 bytes (found
+// by the mail fuzz target: 200 bytes of invalid UTF-8 in a name became 800
+// bytes of encoded words in one token), so encoded words are separate
+// tokens and a quoted name longer than kMaxQuotedName is encoded instead.
+constexpr std::size_t kMaxQuotedName = 600;
+
+std::vector<std::string> address_tokens(const Address& address) {
   if (!valid_addr_spec(address.email)) {
     throw InvalidInputError("invalid address \"" + clean_header_text(address.email) + "\"");
   }
+  std::vector<std::string> tokens;
   std::string name = clean_header_text(address.name);
-  if (name.empty()) return address.email;
-  std::string out;
-  if (plain_ascii(name)) {
-    out += '"';
+  if (!name.empty() && plain_ascii(name) && name.size() <= kMaxQuotedName) {
+    std::string quoted = "\"";
     for (char c : name) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
     }
-    out += '"';
-  } else {
-    auto words = encoded_words(name);
-    for (std::size_t k = 0; k < words.size(); ++k) out += (k ? " " : "") + words[k];
+    tokens.push_back(quoted + '"');
+  } else if (!name.empty()) {
+    tokens = encoded_words(name);
   }
-  return out + " <" + address.email + ">";
+  tokens.push_back("<" + address.email + ">");
+  if (tokens.size() == 1) tokens[0] = address.email;
+  return tokens;
+}
+
+}  // namespace
+
+std::string format_address(const Address& address) {
+  std::string out;
+  for (const std::string& t : address_tokens(address)) out += (out.empty() ? "" : " ") + t;
+  return out;
 }
 
 std::string address_header(std::string_view name, const std::vector<Address>& addresses) {
   std::vector<std::string> tokens;
-  for (const auto& a : addresses) tokens.push_back(format_address(a));
-  for (std::size_t k = 0; k + 1 < tokens.size(); ++k) tokens[k] += ",";
+  for (std::size_t k = 0; k < addresses.size(); ++k) {
+    std::vector<std::string> a = address_tokens(addresses[k]);
+    if (k + 1 < addresses.size()) a.back() += ",";
+    tokens.insert(tokens.end(), a.begin(), a.end());
+  }
   return fold(name, tokens);
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "notify/message.h"
 #include "util/error.h"
 
@@ -70,6 +72,31 @@ TEST(Header, Addresses) {
     EXPECT_THROW(parse_address(bad), InvalidInputError) << bad;
   }
   EXPECT_THROW(format_address({"x", "a@b\nBcc: c@d"}), InvalidInputError);
+}
+
+// A long name folds: encoded words and "<email>" are separate tokens, so no
+// line of the header passes 998 bytes (the mail fuzz target's finding:
+// 200 bytes of invalid UTF-8 in a display name).
+TEST(Header, LongAddressNamesFold) {
+  std::vector<Address> to = {
+      {std::string(200, '\xff') + std::string(60, '\xb5'), "jane@example.org"},
+      {std::string(2000, 'a'), "b@example.org"},
+      {std::string(300, 'x') + " Doe", "c@example.org"}};
+  std::string h = address_header("To", to);
+  std::size_t pos = 0;
+  while (pos <= h.size()) {
+    std::size_t end = h.find("\r\n", pos);
+    if (end == std::string::npos) end = h.size();
+    EXPECT_LE(end - pos, 998u) << h.substr(pos, end - pos);
+    pos = end + 2;
+  }
+  EXPECT_NE(h.find("<jane@example.org>,"), std::string::npos);
+  EXPECT_NE(h.find("<c@example.org>"), std::string::npos);
+  // The invalid UTF-8 name is encoded words on lines of their own.
+  EXPECT_GE(std::count(h.begin(), h.end(), '\n'), 10);
+  // Short names stay as they were.
+  EXPECT_EQ(address_header("To", {{"Jane Doe", "j@x.org"}, {"", "k@x.org"}}),
+            "To: \"Jane Doe\" <j@x.org>, k@x.org");
 }
 
 TEST(Header, MessageIds) {
