@@ -19,10 +19,9 @@ and, once fixed, add it to fuzz/regressions/TARGET/ (CTest replays those).
 
   --list       print the targets and exit
   --runs FILE  a fixed number of executions per target ("TARGET RUNS"
-               lines, # comments; fuzz/ci-runs.txt): with a fixed -seed
-               the same inputs run on every machine, however fast, so a
-               verdict reproduces; SECONDS stays a cap (a slower machine
-               that reaches it has explored less)
+               lines, # comments; fuzz/ci-runs.txt): the same amount of
+               fuzzing on any machine, however fast; SECONDS stays a cap
+               (a slower machine that reaches it has explored less)
   -h, --help
 Exit status: 0 no finding, 1 a finding, 2 usage, 3 build failure.
 USAGE

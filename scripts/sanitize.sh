@@ -60,11 +60,12 @@ if [ "$seconds" = 0 ]; then
 fi
 start=$SECONDS
 # A fixed libFuzzer seed and a fixed number of executions per target: CI
-# runs the same inputs on every machine, however fast or loaded, so its
-# verdict does not depend on luck or speed and a finding reproduces at once
-# on a fresh build directory (a time limit alone made a slow run and a fast
-# one explore different inputs). The campaigns run by hand
-# (scripts/fuzz.sh) use random seeds and find new ones. KCI_FUZZ_SEED=0
+# does the same amount of fuzzing on every machine, however fast or loaded
+# (a time limit alone let a fast machine go further). The path is still
+# not bit-identical between machines (ASLR changes the order of
+# pointer-keyed containers, hence coverage and the corpus), so CI can find
+# what a local run did not: such a finding is a bug like any other. The
+# campaigns run by hand (scripts/fuzz.sh) use random seeds. KCI_FUZZ_SEED=0
 # makes CI random too.
 KCI_SANITIZE_DIR=$dir bash scripts/fuzz.sh --runs fuzz/ci-runs.txt all "$seconds" -- \
   -seed="${KCI_FUZZ_SEED:-1}"
