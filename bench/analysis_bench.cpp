@@ -11,8 +11,6 @@
 // --long results. Then times: compare of the two largest checkouts, history
 // of one identity with --long results, active regressions of a tree, and
 // kci analyze --rebuild. Prints the figures.
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +23,7 @@
 #include "analysis/analyzer.h"
 #include "analysis/generator.h"
 #include "analysis/queries.h"
+#include "bench_util.h"
 #include "store/sql.h"
 #include "store/store.h"
 #ifdef KCI_BENCH_POSTGRESQL
@@ -32,21 +31,9 @@
 #endif
 
 using namespace kci;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 namespace {
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-// CPU time of the process (all threads), ms: on a shared machine the wall
-// clock also counts the time other processes had the cores.
-double cpu_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 ingest::ObjectsChanged event_of(const report::Report& r) {
   ingest::ObjectsChanged ev;
@@ -87,23 +74,6 @@ LoadResult load(const analysis::GenOptions& o, store::Store& st, analysis::Analy
   return out;
 }
 
-// Best of n runs: wall ms (and the CPU ms of that run in *cpu).
-template <typename F>
-double best_of(int n, F&& f, double* cpu = nullptr) {
-  double best = 1e300;
-  for (int i = 0; i < n; ++i) {
-    auto t = Clock::now();
-    double c = cpu_ms();
-    f();
-    double ms = ms_since(t);
-    if (ms < best) {
-      best = ms;
-      if (cpu) *cpu = cpu_ms() - c;
-    }
-  }
-  return best;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,45 +89,22 @@ int main(int argc, char** argv) {
   int long_checkouts = 1000;
   bool skip_off = false, postgresql = false;
   std::string dir = "/tmp";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> int {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "analysis_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return std::atoi(argv[++i]);
-    };
-    if (a == "--trees")
-      o.trees = next();
-    else if (a == "--branches")
-      o.branches = next();
-    else if (a == "--checkouts")
-      o.checkouts = next();
-    else if (a == "--archs")
-      o.architectures = next();
-    else if (a == "--configs")
-      o.configs = next();
-    else if (a == "--platforms")
-      o.platforms = next();
-    else if (a == "--paths")
-      o.paths = next();
-    else if (a == "--long")
-      long_checkouts = next();
-    else if (a == "--dir" && i + 1 < argc)
-      dir = argv[++i];
-    else if (a == "--skip-off")
-      skip_off = true;
-    else if (a == "--postgresql")
-      postgresql = true;
-    else {
-      std::fprintf(stderr,
-                   "usage: analysis_bench [--trees N] [--branches N] [--checkouts N] "
-                   "[--archs N] [--configs N] [--platforms N] [--paths N] [--long N] "
-                   "[--dir PATH] [--postgresql] [--skip-off]\n");
-      return 2;
-    }
-  }
+  CLI::App app{
+      "Analysis figures: load with the analysis off and on, compare, history, "
+      "regressions, rebuild (docs/performance.md, \"Analysis\")"};
+  app.add_option("--trees", o.trees, "Trees")->capture_default_str();
+  app.add_option("--branches", o.branches, "Branches per tree")->capture_default_str();
+  app.add_option("--checkouts", o.checkouts, "Checkouts per branch")->capture_default_str();
+  app.add_option("--archs", o.architectures, "Architectures")->capture_default_str();
+  app.add_option("--configs", o.configs, "Configurations per architecture")->capture_default_str();
+  app.add_option("--platforms", o.platforms, "Platforms")->capture_default_str();
+  app.add_option("--paths", o.paths, "Test paths per platform")->capture_default_str();
+  app.add_option("--long", long_checkouts, "Checkouts of the long data set (10 tests each)")
+      ->capture_default_str();
+  app.add_option("--dir", dir, "Where the SQLite databases go")->capture_default_str();
+  app.add_flag("--postgresql", postgresql, "Use the tests' throw-away PostgreSQL cluster");
+  app.add_flag("--skip-off", skip_off, "Leave out the load with the analysis off");
+  parse_args(app, argc, argv);
   analysis::GenOptions lo;
   lo.trees = 1;
   lo.first_tree = 7;

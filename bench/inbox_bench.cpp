@@ -14,17 +14,17 @@
 #include <unistd.h>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "inbox/archive.h"
 #include "inbox/archive_writer.h"
 #include "inbox/series.h"
 
 using namespace kci::inbox;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 namespace {
 
@@ -38,10 +38,6 @@ double cpu_seconds() {
              static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   }
   return total;
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
 const char* kDiff =
@@ -119,11 +115,16 @@ int main(int argc, char** argv) {
   std::size_t total = 100000;
   std::size_t fresh = 1000;
   std::string dir;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--messages")) total = std::stoul(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--new")) fresh = std::stoul(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
-  }
+  CLI::App app{
+      "Mailing lists: a public-inbox archive scanned cold, then polled "
+      "(docs/performance.md, \"Mailing lists\")"};
+  app.add_option("--messages", total, "Messages in the generated archive")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--new", fresh, "Messages added before the incremental poll")
+      ->capture_default_str();
+  app.add_option("--dir", dir, "Keep the archive there and reuse it on the next run");
+  parse_args(app, argc, argv);
   bool own_dir = dir.empty();
   if (own_dir) {
     dir =

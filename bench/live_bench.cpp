@@ -9,8 +9,6 @@
 // (Analyzer::update of its ids), a whole live round of `kci serve`
 // (analysis -> triage -> notify, server/live_services.h) for one more new
 // report, and a full rebuild. CPU and wall time, as the machine is shared.
-#include <time.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +18,7 @@
 
 #include "analysis/follow.h"
 #include "analysis/generator.h"
+#include "bench_util.h"
 #include "ingest/change_log.h"
 #include "ingest/loader.h"
 #include "server/live_services.h"
@@ -27,29 +26,7 @@
 #include "store/store.h"
 
 using namespace kci;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-double cpu_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-struct Timer {
-  Clock::time_point wall = Clock::now();
-  double cpu = cpu_ms();
-  void print(const char* what) const {
-    std::printf("%-52s %9.1f ms wall %9.1f ms CPU\n", what, ms_since(wall), cpu_ms() - cpu);
-  }
-};
-
-}  // namespace
+using namespace kci::bench;
 
 int main(int argc, char** argv) {
   analysis::GenOptions o;
@@ -61,21 +38,14 @@ int main(int argc, char** argv) {
   o.platforms = 3;
   o.paths = 30;
   std::string dir = "/tmp";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--checkouts") {
-      o.checkouts = std::atoi(argv[i + 1]);
-    } else if (a == "--paths") {
-      o.paths = std::atoi(argv[i + 1]);
-    } else if (a == "--platforms") {
-      o.platforms = std::atoi(argv[i + 1]);
-    } else if (a == "--dir") {
-      dir = argv[i + 1];
-    } else {
-      std::fprintf(stderr, "live_bench: unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  CLI::App app{
+      "The live analysis per ingest against a full rebuild (docs/performance.md, "
+      "\"Live analysis per ingest\")"};
+  app.add_option("--checkouts", o.checkouts, "Checkouts per branch")->capture_default_str();
+  app.add_option("--paths", o.paths, "Test paths per platform")->capture_default_str();
+  app.add_option("--platforms", o.platforms, "Platforms")->capture_default_str();
+  app.add_option("--dir", dir, "Where the SQLite database goes")->capture_default_str();
+  parse_args(app, argc, argv);
   std::filesystem::path db = std::filesystem::path(dir) / "kci-live-bench.db";
   std::filesystem::remove(db);
   std::string spec_text = "sqlite:" + db.string();

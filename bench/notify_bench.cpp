@@ -13,13 +13,13 @@
 //    connection, mails/s.
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
 
 #include "analysis/analyzer.h"
 #include "analysis/generator.h"
+#include "bench_util.h"
 #include "ingest/loader.h"
 #include "notify/analysis_source.h"
 #include "notify/mail.h"
@@ -32,13 +32,9 @@
 #include "util/file.h"
 
 using namespace kci::notify;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 namespace {
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
 
 MailContext context() {
   MailContext c;
@@ -101,12 +97,16 @@ TestReport checkout_report(const std::vector<TestResult>& tests) {
 
 int main(int argc, char** argv) {
   int mails = 2000, tests = 50000, deliveries = 500, live_tests = 50000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--mails")) mails = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--tests")) tests = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--deliveries")) deliveries = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--live-tests")) live_tests = std::atoi(argv[i + 1]);
-  }
+  CLI::App app{
+      "Email reports: render, queue, checkout reports, SMTP delivery, the live "
+      "path (docs/performance.md, \"Email reports\")"};
+  app.add_option("--mails", mails, "Mails rendered and queued")->capture_default_str();
+  app.add_option("--tests", tests, "Tests of the checkout report")->capture_default_str();
+  app.add_option("--deliveries", deliveries, "Mails delivered to the SMTP sink")
+      ->capture_default_str();
+  app.add_option("--live-tests", live_tests, "Tests of the live-path checkout")
+      ->capture_default_str();
+  parse_args(app, argc, argv);
   std::string src = KCI_SOURCE_DIR;
 
   // 1. Render one mail.

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "report/merge.h"
 #include "report/stream.h"
 #include "report/upgrade.h"
@@ -97,11 +98,23 @@ double best_of(int runs, Fn fn) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string sample_path = argc > 1 ? argv[1]
-                                     : KCI_SOURCE_DIR
-                                "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
+  std::string sample_path =
+      KCI_SOURCE_DIR "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
   std::string schema_path = KCI_SOURCE_DIR "/../shared/kcidb-schema/v05_03.json";
-  std::size_t min_bytes = static_cast<std::size_t>((argc > 2 ? std::atof(argv[2]) : 15.0) * 1e6);
+  double min_mb = 15.0;
+  CLI::App app{
+      "Report validation on one core: raw RapidJSON, kci's parse + validate + "
+      "upgrade, valijson on the official schema (docs/performance.md, \"Report "
+      "validation\")"};
+  app.add_option("sample", sample_path, "KCIDB v5.3 report repeated with id suffixes")
+      ->capture_default_str();
+  app.add_option("min_mb", min_mb, "Size of the input at least, MB")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--schema", schema_path, "The official v5.3 JSON Schema for valijson")
+      ->capture_default_str();
+  kci::bench::parse_args(app, argc, argv);
+  auto min_bytes = static_cast<std::size_t>(min_mb * 1e6);
 
   Document sample;
   std::string sample_text = kci::read_file(sample_path);

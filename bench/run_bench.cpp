@@ -21,6 +21,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench_util.h"
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/orchestrator.h"
 #include "orchestrator/scheduler.h"
@@ -33,14 +34,11 @@
 
 using namespace kci;
 using namespace kci::orchestrator;
+using kci::bench::ms_since;
+using kci::bench::parse_args;
+using Steady = kci::bench::Clock;
 
 namespace {
-
-using Steady = std::chrono::steady_clock;
-
-double ms_since(Steady::time_point t) {
-  return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
-}
 
 std::string pipeline_yaml(int jobs) {
   std::string y =
@@ -75,26 +73,15 @@ int main(int argc, char** argv) {
   int checkouts = 10, jobs = 50, workers = 2;
   std::string dir;
   bool postgresql = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--checkouts")
-      checkouts = std::stoi(next());
-    else if (a == "--jobs")
-      jobs = std::stoi(next());
-    else if (a == "--workers")
-      workers = std::stoi(next());
-    else if (a == "--dir")
-      dir = next();
-    else if (a == "--postgresql")
-      postgresql = true;
-    else {
-      std::fprintf(stderr,
-                   "usage: run_bench [--checkouts N] [--jobs K] [--workers W] [--dir PATH] "
-                   "[--postgresql]\n");
-      return 2;
-    }
-  }
+  CLI::App app{
+      "kci run's scheduler with a runtime that returns at once: overhead per node "
+      "and nodes per minute (docs/performance.md, \"kci run\")"};
+  app.add_option("--checkouts", checkouts, "Checkouts submitted")->capture_default_str();
+  app.add_option("--jobs", jobs, "kbuild jobs per checkout")->capture_default_str();
+  app.add_option("--workers", workers, "Executor workers")->capture_default_str();
+  app.add_option("--dir", dir, "Working directory (default: a new one under /tmp)");
+  app.add_flag("--postgresql", postgresql, "Use the tests' throw-away PostgreSQL cluster");
+  parse_args(app, argc, argv);
   bool own_dir = dir.empty();
   if (own_dir) {
     char tmpl[] = "/tmp/kci-run-bench-XXXXXX";

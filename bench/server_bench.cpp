@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "client/http_client.h"
 #include "server_process.h"
 #ifdef KCI_BENCH_POSTGRESQL
@@ -32,7 +33,7 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 std::string small_report(const std::string& key) {
   std::string c = "bench:" + key;
@@ -62,12 +63,6 @@ double metric(kci::client::HttpClient& client, const std::string& url, const std
   return at == std::string::npos ? -1 : std::atof(text.c_str() + at + name.size() + 2);
 }
 
-double percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  std::size_t i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
-  return sorted[i];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,29 +70,19 @@ int main(int argc, char** argv) {
   int clients = 8;
   std::string database;
   bool postgresql = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--postgresql") {
-      postgresql = true;
-      continue;
-    }
-    if (i + 1 >= argc)
-      a = "--help";
-    else
-      ++i;
-    if (a == "--seconds")
-      seconds = std::atoi(argv[i]);
-    else if (a == "--clients")
-      clients = std::atoi(argv[i]);
-    else if (a == "--database")
-      database = argv[i];
-    else {
-      std::fprintf(stderr,
-                   "usage: server_bench [--seconds N] [--clients N] [--database SPEC | "
-                   "--postgresql]\n");
-      return 2;
-    }
-  }
+  CLI::App app{
+      "The submission service under concurrent clients: acknowledgement latency, "
+      "submissions/s, drain (docs/performance.md, \"Submission service\")"};
+  app.add_option("--seconds", seconds, "Seconds of load")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--clients", clients, "Concurrent clients")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  auto* db_option = app.add_option("--database", database, "Store (default: a SQLite file)");
+  app.add_flag("--postgresql", postgresql, "Use the tests' throw-away PostgreSQL cluster")
+      ->excludes(db_option);
+  parse_args(app, argc, argv);
   fs::path dir = fs::path(KCI_BINARY_DIR) / "bench-server";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -174,7 +159,6 @@ int main(int argc, char** argv) {
   if (postgresql) cluster.stop();
 #endif
 
-  std::sort(latencies_ms.begin(), latencies_ms.end());
   double accepted = static_cast<double>(latencies_ms.size());
   std::printf("server_bench: %s, %d clients, %d s of load, reports of 56 objects\n",
               database.starts_with("sqlite") ? "SQLite" : "PostgreSQL", clients, seconds);
@@ -182,7 +166,7 @@ int main(int argc, char** argv) {
               refused.load(), accepted / send_s);
   std::printf("  acknowledgement latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
               percentile(latencies_ms, 0.50), percentile(latencies_ms, 0.99),
-              latencies_ms.empty() ? 0 : latencies_ms.back());
+              percentile(latencies_ms, 1.0));
   std::printf("  server-side handling: mean %.2f ms over %.0f requests\n",
               handled > 0 ? handling_s / handled * 1000.0 : 0.0, handled);
   std::printf("  spool drained %.1f s after the load stopped\n", drain_s);

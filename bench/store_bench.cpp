@@ -35,12 +35,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "report/model.h"
 #include "store/store.h"
 #include "util/huge_pages.h"
 
 using namespace kci;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 namespace {
 
@@ -137,10 +138,6 @@ long postmaster_of(const std::string& conninfo) {
   long ppid = 0;
   rest >> state >> ppid;
   return ppid;
-}
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 // Loads every report, from `threads` threads pulling the next report in
@@ -249,40 +246,29 @@ int main(int argc, char** argv) {
   int queries = 1;
   bool query_only = false;
   std::string sample = KCI_SOURCE_DIR "/../shared/kcidb-samples/kcidb-2019-cki.v05_03-derived.json";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--copies")
-      copies = std::stoi(next());
-    else if (a == "--sqlite")
-      sqlite = next();
-    else if (a == "--postgresql")
-      postgresql = next();
-    else if (a == "--skip-sqlite")
-      skip_sqlite = true;
-    else if (a == "--sample")
-      sample = next();
-    else if (a == "--batch")
-      batch = std::max(1, std::stoi(next()));
-    else if (a == "--threads")
-      threads = std::max(1, std::stoi(next()));
-    else if (a == "--rounds")
-      rounds = std::max(1, std::stoi(next()));
-    else if (a == "--queries")
-      queries = std::max(1, std::stoi(next()));
-    else if (a == "--query-only")
-      query_only = true;
-    else if (a == "--split-min")
-      g_split_min = std::stoul(next());
-    else {
-      std::fprintf(stderr,
-                   "usage: %s [--copies N] [--sqlite PATH] [--postgresql CONNINFO] "
-                   "[--skip-sqlite] [--sample FILE] [--batch COPIES_PER_REPORT] [--threads N] "
-                   "[--rounds N] [--queries N] [--query-only] [--split-min N]\n",
-                   argv[0]);
-      return 2;
-    }
-  }
+  CLI::App app{
+      "Store throughput: fresh load, re-load (merge) and the query of 1,000 "
+      "checkouts with their children (docs/performance.md, \"Store\")"};
+  app.add_option("--copies", copies, "Copies of the sample (default: >= 1,000,000 objects)");
+  app.add_option("--sqlite", sqlite, "SQLite database file")->capture_default_str();
+  app.add_option("--postgresql", postgresql, "PostgreSQL conninfo (also load there)");
+  app.add_flag("--skip-sqlite", skip_sqlite, "Leave SQLite out");
+  app.add_option("--sample", sample, "The KCIDB report scaled up")->capture_default_str();
+  app.add_option("--batch", batch, "Copies per report (default: all in one report)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--threads", threads, "Loaders")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rounds", rounds, "Load rounds on the same server")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--queries", queries, "Query runs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--query-only", query_only, "Query what an earlier run left");
+  app.add_option("--split-min", g_split_min, "QueryOptions::split_min_values")
+      ->capture_default_str();
+  parse_args(app, argc, argv);
   std::ifstream f(sample);
   if (!f) {
     std::fprintf(stderr, "cannot read %s\n", sample.c_str());

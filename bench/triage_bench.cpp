@@ -13,8 +13,6 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
-#include <time.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_util.h"
 #include "triage/console_scan.h"
 #include "triage/line_splitter.h"
 #include "triage/pattern_set.h"
@@ -30,13 +29,9 @@
 #include "triage/triager.h"
 
 using namespace kci::triage;
-using Clock = std::chrono::steady_clock;
+using namespace kci::bench;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 const char* kBootLines[] = {
     "Linux version 6.6.0 (kci@build) (gcc (Debian 12.2.0-14) 12.2.0, GNU ld 2.40) #1 SMP",
@@ -131,19 +126,17 @@ std::vector<std::string> make_rules(std::size_t n) {
 
 // CPU time of the process: on a shared machine the wall clock also counts
 // the time other processes had the cores.
-static double cpu_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+static double cpu_seconds() { return cpu_ms() / 1e3; }
 
 int main(int argc, char** argv) {
   std::size_t mb = 64, nrules = 10000, nresults = 1000000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--mb")) mb = std::strtoul(argv[i + 1], nullptr, 10);
-    if (!std::strcmp(argv[i], "--rules")) nrules = std::strtoul(argv[i + 1], nullptr, 10);
-    if (!std::strcmp(argv[i], "--results")) nresults = std::strtoul(argv[i + 1], nullptr, 10);
-  }
+  CLI::App app{
+      "Triage: console scanning, known-issue rules in Vectorscan and RE2::Set, "
+      "incidents for N failed tests (docs/performance.md, \"Triage\")"};
+  app.add_option("--mb", mb, "MiB of boot log")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--rules", nrules, "Known-issue regexes")->capture_default_str();
+  app.add_option("--results", nresults, "Failed tests triaged")->capture_default_str();
+  parse_args(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string log = boot_log(mb << 20);
   double mbytes = static_cast<double>(log.size()) / (1 << 20);

@@ -21,38 +21,29 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "store/pg_test_cluster.h"
 #include "store/sql.h"
 #include "store/wakeup.h"
 
 using namespace kci;
 
-namespace {
-
+using namespace kci::bench;
 using Steady = std::chrono::steady_clock;
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  std::size_t i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-  return v[i];
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   int rounds = 1000;
   int rows = 1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--rounds" && i + 1 < argc) {
-      rounds = std::max(1, std::atoi(argv[++i]));
-    } else if (a == "--rows" && i + 1 < argc) {
-      rows = std::max(1, std::atoi(argv[++i]));
-    } else {
-      std::fprintf(stderr, "usage: wakeup_bench [--rounds N] [--rows N]\n");
-      return a == "-h" || a == "--help" ? 0 : 2;
-    }
-  }
+  CLI::App app{
+      "How soon a LISTEN/NOTIFY waiter hears of another connection's commit on "
+      "PostgreSQL, against polling (docs/performance.md, \"kci run\")"};
+  app.add_option("--rounds", rounds, "Commits timed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rows", rows, "Rows inserted per commit")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  parse_args(app, argc, argv);
   auto* cluster = store::testing::PgTestCluster::get();
   if (!cluster) {
     std::fprintf(stderr, "no PostgreSQL: %s\n",
