@@ -42,7 +42,6 @@ std::string identity_columns(const std::string& alias) {
   }
   return out;
 }
-constexpr std::size_t kIdentityColumnCount = 20;
 
 IdentityInfo read_identity(const SqlRow& row, std::size_t at) {
   IdentityInfo info;

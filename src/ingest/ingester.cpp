@@ -23,10 +23,6 @@ class IngestWorkerState {
 
 namespace {
 
-// The largest spooled file the ingester reads back; the server refuses
-// larger bodies anyway.
-constexpr std::size_t kMaxSpooledBytes = std::size_t{1} << 31;
-
 // A spooled submission turned into a typed v5.3 report. Throws
 // InvalidInputError with the reason when it cannot be.
 report::Report parse_spooled(const std::string& body) {

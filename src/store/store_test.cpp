@@ -624,7 +624,7 @@ TEST_P(StoreTest, ConcurrentWritersLoseNothing) {
 // "issue_version" rows are issues, version_num is the issue's version).
 class GoldenUpgrade {
  public:
-  GoldenUpgrade(const Report& stored) : stored_(stored) { report::to_json(stored, doc_, true); }
+  GoldenUpgrade(const Report& stored) { report::to_json(stored, doc_, true); }
 
   // Stored objects of a list as JSON objects with flattened column names.
   std::vector<json::Value*> rows(const char* list) {
@@ -654,7 +654,6 @@ class GoldenUpgrade {
   }
 
  private:
-  const Report& stored_;
   json::Document doc_;
 };
 
