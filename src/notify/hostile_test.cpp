@@ -164,5 +164,33 @@ TEST(Hostile, AddressesAndThreadIdsAreRejectedNotPassedOn) {
   EXPECT_THROW(stable_message_id("s", "o", "k", "h", "bad domain\r\n"), InvalidInputError);
 }
 
+// A report data file's thread id and domain go into headers: a bad one is
+// refused when the file is read, naming the file and the member, not later
+// by the mail writer with no place to point at.
+TEST(Hostile, ThreadIdAndDomainOfAReportFileAreRefusedWithTheirPlace) {
+  std::string text =
+      read_file(std::string(KCI_SOURCE_DIR) + "/src/notify/testdata/build_report.json");
+  // The member first: the file has neither, and the reader takes the first.
+  auto with = [&text](const char* key, const std::string& value) {
+    return "{" + json_string(key) + ":" + json_string(value) + "," +
+           text.substr(text.find('{') + 1);
+  };
+  auto message = [](const std::string& json) -> std::string {
+    try {
+      parse_report_input(json, "r.json");
+    } catch (const InvalidInputError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(message(with("in_reply_to", "<a@b>" + kHostile)).rfind("r.json: /in_reply_to: ", 0),
+            0u);
+  EXPECT_EQ(message(with("domain", "ex ample.org")).rfind("r.json: /domain: ", 0), 0u);
+  EXPECT_EQ(message(with("domain", "kci.example.org\r\nBcc: e@f")).rfind("r.json: /domain: ", 0),
+            0u);
+  EXPECT_EQ(message(with("in_reply_to", "<a@b>")), "accepted");
+  EXPECT_EQ(message(with("domain", "kci.example.org")), "accepted");
+}
+
 }  // namespace
 }  // namespace kci::notify

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "notify/header.h"
 #include "util/error.h"
 
 namespace kci::notify {
@@ -253,6 +254,16 @@ ReportInput parse_report_input(const std::string& json, const std::string& name)
   root.strings("to", in.to);
   root.str("domain", in.domain);
   root.str("in_reply_to", in.in_reply_to);
+  // Both end up in headers (Message-ID's right side, In-Reply-To and
+  // References): checked here, where the file and pointer are known, rather
+  // than when the mail is put together, whose error could not say where the
+  // bad value came from.
+  if (!in.domain.empty() && !valid_message_id("x@" + in.domain)) {
+    root.fail("/domain", "not a domain usable in a Message-ID");
+  }
+  if (!in.in_reply_to.empty() && !valid_message_id(in.in_reply_to)) {
+    root.fail("/in_reply_to", "not a Message-ID (local@domain, optionally in <>)");
+  }
   switch (in.kind) {
     case ReportKind::kTest: {
       TestReport r;
