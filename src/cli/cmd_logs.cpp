@@ -2,9 +2,7 @@
 // kci logs scan: find kernel crash reports in a console log, or compiler,
 // linker, modpost, make and Kconfig problems in a build log, and print them
 // as JSON lines.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -40,9 +38,10 @@ void register_logs(CLI::App& root, RunContext& ctx) {
     std::FILE* in = stdin;
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
     if (o->file != "-") {
-      owned.reset(std::fopen(o->file.c_str(), "rb"));
-      if (!owned) {
-        std::fprintf(stderr, "kci: %s: cannot open: %s\n", o->file.c_str(), std::strerror(errno));
+      try {
+        owned.reset(open_input_file(o->file));
+      } catch (const InputFileError& e) {
+        std::fprintf(stderr, "kci: %s\n", e.what());
         ctx.exit_status = kExitInvalidInput;
         return;
       }

@@ -58,17 +58,23 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
   }
 }
 
-std::string read_input_file(const std::string& path, std::size_t max_bytes) {
-  if (path == "-") return read_all<InputFileError>(stdin, "<stdin>", max_bytes);
+std::FILE* open_input_file(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) throw InputFileError(path + ": cannot open: " + system_reason());
+  // fopen opens a directory for reading; its first read fails (EISDIR),
+  // which a reader would report as an I/O error.
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    std::fclose(f);
+    throw InputFileError(path + ": cannot open: " + std::strerror(EISDIR));
+  }
+  return f;
+}
+
+std::string read_input_file(const std::string& path, std::size_t max_bytes) {
+  if (path == "-") return read_all<InputFileError>(stdin, "<stdin>", max_bytes);
+  std::FILE* f = open_input_file(path);
   try {
-    // fopen opens a directory for reading; its first read fails (EISDIR),
-    // which read_all would report as an I/O error.
-    struct stat st {};
-    if (::fstat(::fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-      throw InputFileError(path + ": cannot open: " + std::strerror(EISDIR));
-    }
     std::string data = read_all<InputFileError>(f, path, max_bytes);
     std::fclose(f);
     return data;

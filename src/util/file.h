@@ -39,6 +39,12 @@ std::string read_file(const std::string& path, std::size_t max_bytes = SIZE_MAX)
 // writes and reads itself (spool, build directories) use read_file.
 std::string read_input_file(const std::string& path, std::size_t max_bytes = SIZE_MAX);
 
+// Opens an input file the user named for reading, for commands that stream
+// it rather than read it whole: a file that cannot be opened or is a
+// directory throws InputFileError "PATH: cannot open: REASON", as
+// read_input_file does. The caller closes the stream.
+std::FILE* open_input_file(const std::string& path);
+
 // Reads everything from an open stream (e.g. stdin).
 std::string read_stream(std::FILE* stream, const std::string& name,
                         std::size_t max_bytes = SIZE_MAX);

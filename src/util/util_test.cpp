@@ -188,10 +188,22 @@ TEST(File, InputFileErrorsNameTheFileAndTheReason) {
   std::string missing = (dir / "missing.json").string();
   EXPECT_EQ(message_of(missing, SIZE_MAX), missing + ": cannot open: No such file or directory");
   EXPECT_EQ(message_of(dir.string(), SIZE_MAX), dir.string() + ": cannot open: Is a directory");
+  // The streaming commands' door (kci logs scan) says the same.
+  auto open_message_of = [](const std::string& path) -> std::string {
+    try {
+      std::fclose(open_input_file(path));
+    } catch (const InputFileError& e) {
+      return e.what();
+    }
+    return "no InputFileError";
+  };
+  EXPECT_EQ(open_message_of(missing), missing + ": cannot open: No such file or directory");
+  EXPECT_EQ(open_message_of(dir.string()), dir.string() + ": cannot open: Is a directory");
   std::string big = (dir / "big.json").string();
   write_file_atomic(big, "0123456789");
   EXPECT_EQ(read_input_file(big, 10), "0123456789");
   EXPECT_EQ(message_of(big, 9), big + ": input larger than the limit of 9 bytes");
+  EXPECT_EQ(open_message_of(big), "no InputFileError");
   // read_file's errors are not bad input.
   EXPECT_THROW(read_file(missing), FileError);
   try {
