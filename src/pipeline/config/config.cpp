@@ -448,7 +448,16 @@ PipelineConfig load_pipeline_config(const std::vector<std::string>& paths,
     if (eq == std::string::npos || eq == 0) {
       throw UsageError("--tree-url needs NAME=URL, got '" + spec + "'");
     }
-    config.set_tree_url(spec.substr(0, eq), spec.substr(eq + 1));
+    // A name the configuration does not have is a wrong option value, like
+    // a malformed one (docs/cli.md: status 2); the option is its place.
+    std::string name = spec.substr(0, eq);
+    if (config.trees().count(name) == 0) {
+      std::string known;
+      for (const auto& [tree, t] : config.trees()) known += (known.empty() ? "" : ", ") + tree;
+      throw UsageError("--tree-url " + spec + ": unknown tree '" + name +
+                       "' (the configuration has: " + (known.empty() ? "none" : known) + ")");
+    }
+    config.set_tree_url(name, spec.substr(eq + 1));
   }
   return config;
 }

@@ -84,6 +84,18 @@ TEST(YamlLoad, SyntaxErrorNamesFileLineAndColumn) {
   }
 }
 
+// YAML forbids equal keys in one mapping; yaml-cpp would keep one silently.
+TEST(YamlLoad, DuplicateKeyIsAnErrorAtTheSecondOne) {
+  try {
+    load_yaml_string("trees:\n  t: {url: a}\n  t: {url: b}\n", "dup.yaml");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "dup.yaml:3:3: duplicate key 't'");
+  }
+  // Keys brought in by a merge key are not duplicates: local keys win.
+  EXPECT_NO_THROW(load_yaml_string("a: &a {x: 1}\nb: {<<: *a, x: 2}\n", "m.yaml"));
+}
+
 TEST(ParseFrequency, KernelCIUnits) {
   EXPECT_EQ(parse_frequency("1h"), std::chrono::seconds(3600));
   EXPECT_EQ(parse_frequency("30m"), std::chrono::seconds(1800));
@@ -280,6 +292,25 @@ TEST(PipelineConfig, ShippedKciYamlLoads) {
   }
   std::vector<std::string> riscv = config.fragment_configs("riscv64-boot");
   EXPECT_NE(std::find(riscv.begin(), riscv.end(), "CONFIG_FPU=y"), riscv.end());
+}
+
+// --tree-url naming a tree the configuration does not have is a bad option
+// value (status 2) like a malformed one, and says which trees there are.
+TEST(PipelineConfig, TreeUrlOfAnUnknownTreeIsAUsageError) {
+  const std::vector<std::string> files = {KCI_SOURCE_DIR "/config/kci.yaml"};
+  try {
+    load_pipeline_config(files, {"nope=https://x/y.git"});
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("--tree-url nope=https://x/y.git: unknown tree 'nope' "
+                                          "(the configuration has: ",
+                                          0),
+              0u)
+        << e.what();
+  }
+  EXPECT_THROW(load_pipeline_config(files, {"=https://x"}), UsageError);
+  PipelineConfig config = load_pipeline_config(files, {"linux=https://x/y.git"});
+  EXPECT_EQ(config.tree("linux")->url, "https://x/y.git");
 }
 
 }  // namespace

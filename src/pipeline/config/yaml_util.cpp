@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "pipeline/config/yaml_util.h"
 
+#include <set>
+#include <string>
 #include <utility>
 
 #include "util/file.h"
@@ -33,7 +35,14 @@ struct MergeResolver {
     for (auto it = node.begin(); it != node.end(); ++it)
       entries.emplace_back(it->first, it->second);
     std::vector<std::pair<YAML::Node, YAML::Node>> merges;
+    // YAML forbids two equal keys in a mapping; a parser that keeps one of
+    // them silently (yaml-cpp, PyYAML) would make a tree or a build config
+    // written twice mean whichever one it kept.
+    std::set<std::string> keys;
     for (auto& [key, value] : entries) {
+      if (key.IsScalar() && !is_merge_key(key) && !keys.insert(key.Scalar()).second) {
+        yaml_fail(source, key, "duplicate key '" + key.Scalar() + "'");
+      }
       resolve(value, depth + 1);
       if (is_merge_key(key)) merges.emplace_back(key, value);
     }
