@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "report/patterns.h"
 #include "triage/pattern_set.h"
 #include "util/file.h"
 
@@ -91,8 +92,14 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
     if (!node.IsMap()) fail(source, node, "an issue must be a mapping");
     KnownIssueRule rule;
     rule.source_line = static_cast<std::size_t>(node.Mark().line + 1);
+    YAML::Node id_node;
+    YAML::Node origin_node;
+    std::set<std::string> keys;
     for (const auto& kv : node) {
       std::string key = kv.first.as<std::string>();
+      // yaml-cpp keeps both of two equal keys; which one a lookup finds is
+      // not something a rules file should depend on.
+      if (!keys.insert(key).second) fail(source, kv.first, "duplicate key '" + key + "'");
       const YAML::Node& v = kv.second;
       auto scalar = [&]() {
         if (!v.IsScalar()) fail(source, v, key + ": expected a string");
@@ -100,6 +107,7 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
       };
       if (key == "id") {
         rule.id = scalar();
+        id_node = v;
       } else if (key == "version") {
         try {
           rule.version = v.as<std::int64_t>();
@@ -109,6 +117,7 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
         if (rule.version < 0) fail(source, v, "version: must be 0 or more");
       } else if (key == "origin") {
         rule.origin = scalar();
+        origin_node = v;
       } else if (key == "report_subject") {
         rule.report_subject = scalar();
       } else if (key == "report_url") {
@@ -164,6 +173,15 @@ RuleSet parse_rules_unchecked(std::string_view yaml, const std::string& source) 
     }
     if (rule.id.empty()) fail(source, node, "an issue needs an 'id'");
     if (!ids.insert(rule.id).second) fail(source, node, "duplicate issue id '" + rule.id + "'");
+    // The id and origin become a KCIDB issue's: one the schema refuses would
+    // be stored by triage and then make every dump of the store invalid.
+    if (!report::matches(report::Pattern::kIdV5, rule.id)) {
+      fail(source, id_node,
+           "id: '" + rule.id + "' is not a KCIDB id (ORIGIN:NAME, ORIGIN of a-z 0-9 _)");
+    }
+    if (!report::matches(report::Pattern::kOrigin, rule.origin)) {
+      fail(source, origin_node, "origin: '" + rule.origin + "' is not a KCIDB origin (a-z 0-9 _)");
+    }
     if (rule.report_subject.empty()) rule.report_subject = rule.id;
     set.rules.push_back(std::move(rule));
   }

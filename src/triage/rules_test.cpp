@@ -48,13 +48,14 @@ void expect_error(const std::string& yaml, const std::string& part) {
 }
 
 TEST(Rules, ErrorsNameFileAndLine) {
-  expect_error("issues:\n  - id: a\n    match:\n      log: ['(unclosed']\n",
+  expect_error("issues:\n  - id: kci:a\n    match:\n      log: ['(unclosed']\n",
                "r.yaml:4: log: invalid regex");
-  expect_error("issues:\n  - id: a\n    culprit: kernel\n", "r.yaml:3: culprit");
-  expect_error("issues:\n  - id: a\n    colour: red\n", "r.yaml:3: unknown key 'colour'");
-  expect_error("issues:\n  - id: a\n  - id: a\n", "duplicate issue id 'a'");
+  expect_error("issues:\n  - id: kci:a\n    culprit: kernel\n", "r.yaml:3: culprit");
+  expect_error("issues:\n  - id: kci:a\n    colour: red\n", "r.yaml:3: unknown key 'colour'");
+  expect_error("issues:\n  - id: kci:a\n  - id: kci:a\n", "duplicate issue id 'kci:a'");
   expect_error("issues:\n  - version: 1\n", "needs an 'id'");
-  expect_error("issues:\n  - id: a\n    match:\n      status: [BROKEN]\n", "not a KCIDB status");
+  expect_error("issues:\n  - id: kci:a\n    match:\n      status: [BROKEN]\n",
+               "not a KCIDB status");
   expect_error("issues: [\n", "r.yaml:");
   // A file without rules is refused (issue 18): a wrong or emptied file.
   expect_error("", "r.yaml: no rules (an empty file");
@@ -66,6 +67,12 @@ TEST(Rules, ErrorsNameFileAndLine) {
   // exception escaped and ended the process).
   expect_error("? {a: b}\n: x\n", "r.yaml:1:");
   expect_error("issues:\n  - ? [id]\n    : a\n", "r.yaml:2:");
+  // The id and origin are a KCIDB issue's: triage would store what the
+  // schema refuses, and every dump of the store would be invalid.
+  expect_error("issues:\n  - id: no colon\n", "r.yaml:2: id: 'no colon' is not a KCIDB id");
+  expect_error("issues:\n  - id: kci:a\n    origin: Lab-1\n",
+               "r.yaml:3: origin: 'Lab-1' is not a KCIDB origin");
+  expect_error("issues:\n  - id: kci:a\n    id: kci:b\n", "r.yaml:3: duplicate key 'id'");
 }
 
 TEST(Rules, Globs) {
