@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "report/patterns.h"
 #include "server/tokens.h"
 #include "store/store.h"
 
@@ -61,7 +62,21 @@ void register_token(CLI::App& root, RunContext& ctx) {
     if (o->origins.empty() && !o->admin) {
       throw UsageError("token add: give --origin NAME (repeatable) or --admin");
     }
+    // An origin KCIDB refuses could never be written with the token; an
+    // empty one or one with a space is a typing mistake worth hearing about.
+    for (const std::string& origin : o->origins) {
+      if (!report::matches(report::Pattern::kOrigin, origin) || origin.back() == '\n') {
+        throw UsageError("token add: --origin '" + origin +
+                         "' is not a KCIDB origin (one or more of a-z 0-9 _)");
+      }
+    }
     if (o->comment.size() > 1024) throw UsageError("token add: --comment is limited to 1 KiB");
+    // kci token list prints one token a line.
+    for (char c : o->comment) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        throw UsageError("token add: --comment may not hold control characters (newlines, tabs)");
+      }
+    }
     std::unique_ptr<store::Store> db;
     auto tokens = open_tokens(*o, db);
     server::TokenInfo info;
