@@ -258,7 +258,11 @@ report::Checkout apply_patchset(const PatchsetOptions& options) {
     }
   }
   if (patches.empty()) {
-    throw InvalidInputError("no patch (a message with a diff) in the given mbox files");
+    // Name the files: with several, any of them may be the wrong one.
+    std::string files;
+    for (const std::string& file : options.mbox_files) files += (files.empty() ? "" : ", ") + file;
+    throw InvalidInputError(files + ": no patch (a message with a diff) in " +
+                            (options.mbox_files.size() == 1 ? "this mbox" : "these mbox files"));
   }
   if (!options.patch_dir.empty()) {
     fs::create_directories(options.patch_dir);

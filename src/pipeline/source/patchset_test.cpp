@@ -217,5 +217,23 @@ TEST(ApplyPatchset, UnknownBaseIsAnInputError) {
   EXPECT_THROW(apply_patchset(options), InvalidInputError);
 }
 
+// An mbox without a patch (garbage, a lone cover letter) is bad input, and
+// the message names the file: with several, the user has to know which.
+TEST(ApplyPatchset, MboxWithoutAPatchIsAnInputErrorNamingTheFile) {
+  SeriesRepo s;
+  std::string junk = s.dir.path() + "/junk.mbox";
+  write_file_atomic(junk, "From nobody\nSubject: hello\n\nno diff here\n");
+  PatchsetOptions options;
+  options.mbox_files = {junk};
+  options.repo = s.repo;
+  options.base = "HEAD";
+  try {
+    apply_patchset(options);
+    FAIL() << "accepted";
+  } catch (const InvalidInputError& e) {
+    EXPECT_EQ(std::string(e.what()), junk + ": no patch (a message with a diff) in this mbox");
+  }
+}
+
 }  // namespace
 }  // namespace kci::pipeline
