@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "analysis/analyzer.h"
+#include "bisect/test_repo.h"
 #include "ingest/loader.h"
 #include "store/pg_test_cluster.h"
 #include "triage/known_regressions.h"
@@ -28,33 +29,12 @@ namespace kci::bisect {
 namespace {
 
 namespace fs = std::filesystem;
+using test_repo::git;
+using test_repo::read;
 
-std::string git(const std::string& repo, std::vector<std::string> args) {
-  std::vector<std::string> argv = {
-      "git", "-C", repo, "-c", "user.name=Test Author", "-c", "user.email=author@example.org"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.env = {{"GIT_COMMITTER_DATE", "2026-12-01T00:00:00Z"},
-                 {"GIT_AUTHOR_DATE", "2026-12-01T00:00:00Z"}};
-  return run_checked(argv, options);
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-class TempDir {
+class TempDir : public test_repo::ScratchDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/kci-auto-bisect-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ScratchDir("kci-auto-bisect") {}
 };
 
 // "Builds" the checked-out tree (the image is state.txt) and "tests" it:

@@ -15,31 +15,19 @@
 #include <random>
 #include <set>
 
+#include "bisect/test_repo.h"
 #include "util/subprocess.h"
 
 namespace kci::bisect {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string git(const std::string& repo, std::vector<std::string> args) {
-  std::vector<std::string> argv = {
-      "git", "-C", repo, "-c", "user.name=Test Author", "-c", "user.email=author@example.org"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  RunOptions options;
-  options.env = {{"GIT_COMMITTER_DATE", "2026-12-01T00:00:00Z"},
-                 {"GIT_AUTHOR_DATE", "2026-12-01T00:00:00Z"}};
-  return run_checked(argv, options);
-}
+using test_repo::git;
+using test_repo::read;
 
 class TempRepo {
  public:
-  TempRepo() {
-    char tmpl[] = "/tmp/kci-bisect-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    git(dir_, {"init", "-q", "-b", "master"});
-  }
-  ~TempRepo() { fs::remove_all(dir_); }
+  TempRepo() { git(dir_, {"init", "-q", "-b", "master"}); }
   const std::string& dir() const { return dir_; }
 
   // Commits `file` with `content`; returns the hash.
@@ -52,13 +40,9 @@ class TempRepo {
   }
 
  private:
-  std::string dir_;
+  test_repo::ScratchDir scratch_{"kci-bisect-test"};
+  const std::string& dir_ = scratch_.path();
 };
-
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // "Builds" by reading build.txt (NOBUILD: FAIL, ERROR-ONCE: an error the
 // first time) and "tests" by reading state.txt (BROKEN: FAIL; FLAKY: FAIL

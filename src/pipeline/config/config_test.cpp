@@ -66,34 +66,32 @@ TEST(YamlMergeKeys, QuotedKeyIsNotAMergeKey) {
   EXPECT_EQ(root["m"]["<<"].as<std::string>(), "plain");
 }
 
-TEST(YamlMergeKeys, MergingAScalarIsAnErrorWithItsPosition) {
+// The ConfigError of loading text as name, or "no ConfigError".
+std::string yaml_error(const std::string& text, const std::string& name) {
   try {
-    load_yaml_string("x: 1\nm:\n  <<: 5\n", "bad.yaml");
-    FAIL() << "expected a ConfigError";
+    load_yaml_string(text, name);
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("bad.yaml:3:7: ", 0), 0u) << e.what();
+    return e.what();
   }
+  return "no ConfigError";
+}
+
+TEST(YamlMergeKeys, MergingAScalarIsAnErrorWithItsPosition) {
+  std::string error = yaml_error("x: 1\nm:\n  <<: 5\n", "bad.yaml");
+  EXPECT_EQ(error.rfind("bad.yaml:3:7: ", 0), 0u) << error;
 }
 
 TEST(YamlLoad, SyntaxErrorNamesFileLineAndColumn) {
-  try {
-    load_yaml_string("a: 1\nb: [1, 2\n", "broken.yaml");
-    FAIL() << "expected a ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("broken.yaml:", 0), 0u) << e.what();
-  }
+  std::string error = yaml_error("a: 1\nb: [1, 2\n", "broken.yaml");
+  EXPECT_EQ(error.rfind("broken.yaml:", 0), 0u) << error;
 }
 
 // YAML forbids equal keys in one mapping; yaml-cpp would keep one silently.
 TEST(YamlLoad, DuplicateKeyIsAnErrorAtTheSecondOne) {
-  try {
-    load_yaml_string("trees:\n  t: {url: a}\n  t: {url: b}\n", "dup.yaml");
-    FAIL() << "expected a ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "dup.yaml:3:3: duplicate key 't'");
-  }
+  EXPECT_EQ(yaml_error("trees:\n  t: {url: a}\n  t: {url: b}\n", "dup.yaml"),
+            "dup.yaml:3:3: duplicate key 't'");
   // Keys brought in by a merge key are not duplicates: local keys win.
-  EXPECT_NO_THROW(load_yaml_string("a: &a {x: 1}\nb: {<<: *a, x: 2}\n", "m.yaml"));
+  EXPECT_EQ(yaml_error("a: &a {x: 1}\nb: {<<: *a, x: 2}\n", "m.yaml"), "no ConfigError");
 }
 
 TEST(ParseFrequency, KernelCIUnits) {
@@ -189,55 +187,47 @@ TEST(PipelineConfig, UnknownReferencesAreErrorsAtTheirPlace) {
     }
     return "no ConfigError";
   };
-  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
-                     "build_configs: {c: {tree: nope, branch: master}}\n"),
-            "t.yaml:2:27: build config 'c': unknown tree 'nope'");
-  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
-                     "build_configs:\n"
-                     "  c:\n"
-                     "    tree: t\n"
-                     "    branch: m\n"
-                     "    variants:\n"
-                     "      v:\n"
-                     "        build_environment: gcc-99\n"
-                     "        architectures: {x86_64: }\n"),
-            "t.yaml:8:28: build config 'c' variant 'v': unknown build environment 'gcc-99'");
-  std::string with_env =
-      "trees: {t: {url: https://x}}\n"
-      "fragments: {kselftest: {configs: ['CONFIG_X=y']}}\n"
-      "build_environments: {gcc-12: {cc: gcc}}\n";
-  EXPECT_EQ(error_of(with_env + "build_configs:\n"
-                                "  c:\n"
-                                "    tree: t\n"
-                                "    branch: m\n"
-                                "    variants:\n"
-                                "      v:\n"
-                                "        build_environment: gcc-12\n"
-                                "        fragments:\n"
-                                "          - kselftest\n"
-                                "          - nope\n"),
-            "t.yaml:13:13: build config 'c' variant 'v': unknown fragment 'nope'");
-  EXPECT_EQ(error_of(with_env + "build_configs:\n"
-                                "  c:\n"
-                                "    tree: t\n"
-                                "    branch: m\n"
-                                "    variants:\n"
-                                "      v:\n"
-                                "        build_environment: gcc-12\n"
-                                "        architectures:\n"
-                                "          arm64: {fragments: [kselftest, arm64-nope]}\n"),
-            "t.yaml:12:42: build config 'c' variant 'v' arch arm64: unknown fragment "
-            "'arm64-nope'");
-  // A default variant (build_variants) is reported where it is written.
-  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
-                     "build_variants:\n"
-                     "  variants:\n"
-                     "    v: {build_environment: gcc-99}\n"
-                     "build_configs: {c: {tree: t, branch: m}}\n"),
-            "t.yaml:4:28: build config 'c' variant 'v': unknown build environment 'gcc-99'");
-  EXPECT_EQ(error_of("trees: {t: {url: https://x}}\n"
-                     "lists: {l: {archive: /a, targets: [{tree: nope, branch: m}]}}\n"),
-            "t.yaml:2:43: list 'l': unknown tree 'nope'");
+  const std::string tree = "trees: {t: {url: https://x}}\n";
+  const std::string with_env = tree +
+                               "fragments: {kselftest: {configs: ['CONFIG_X=y']}}\n"
+                               "build_environments: {gcc-12: {cc: gcc}}\n";
+  // Build config c on tree t, branch m, variant v (lines 2-7 after one line
+  // of trees, 4-9 after with_env).
+  const std::string variant =
+      "build_configs:\n"
+      "  c:\n"
+      "    tree: t\n"
+      "    branch: m\n"
+      "    variants:\n"
+      "      v:\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {tree + "build_configs: {c: {tree: nope, branch: master}}\n",
+       "t.yaml:2:27: build config 'c': unknown tree 'nope'"},
+      {tree + variant +
+           "        build_environment: gcc-99\n"
+           "        architectures: {x86_64: }\n",
+       "t.yaml:8:28: build config 'c' variant 'v': unknown build environment 'gcc-99'"},
+      {with_env + variant +
+           "        build_environment: gcc-12\n"
+           "        fragments:\n"
+           "          - kselftest\n"
+           "          - nope\n",
+       "t.yaml:13:13: build config 'c' variant 'v': unknown fragment 'nope'"},
+      {with_env + variant +
+           "        build_environment: gcc-12\n"
+           "        architectures:\n"
+           "          arm64: {fragments: [kselftest, arm64-nope]}\n",
+       "t.yaml:12:42: build config 'c' variant 'v' arch arm64: unknown fragment 'arm64-nope'"},
+      // A default variant (build_variants) is reported where it is written.
+      {tree + "build_variants:\n"
+              "  variants:\n"
+              "    v: {build_environment: gcc-99}\n"
+              "build_configs: {c: {tree: t, branch: m}}\n",
+       "t.yaml:4:28: build config 'c' variant 'v': unknown build environment 'gcc-99'"},
+      {tree + "lists: {l: {archive: /a, targets: [{tree: nope, branch: m}]}}\n",
+       "t.yaml:2:43: list 'l': unknown tree 'nope'"},
+  };
+  for (const auto& [text, error] : cases) EXPECT_EQ(error_of(text), error) << text;
 }
 
 TEST(PipelineConfig, BadFrequencyPointsAtIt) {
