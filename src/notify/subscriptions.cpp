@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <set>
 
 #include "util/error.h"
 #include "util/file.h"
@@ -25,8 +26,12 @@ class Loader {
   }
   void keys(const YAML::Node& map, std::initializer_list<const char*> known) const {
     if (!map.IsMap()) fail(map, "expected a mapping");
+    // yaml-cpp keeps both of two equal keys and a lookup finds one of them:
+    // a subscription written with two "to:" would mail only one list.
+    std::set<std::string> seen;
     for (const auto& kv : map) {
       std::string k = kv.first.as<std::string>("");
+      if (!seen.insert(k).second) fail(kv.first, "duplicate key \"" + k + "\"");
       bool ok = false;
       for (const char* x : known) ok = ok || k == x;
       if (!ok) fail(kv.first, "unknown key \"" + k + "\"");

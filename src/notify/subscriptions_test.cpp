@@ -82,6 +82,9 @@ TEST(Subscriptions, ErrorsNameTheLine) {
   expect_error("tree: mainline\nreports:\n", "subs.yaml:2: no subscriptions (no 'reports')");
   expect_error("subscriptions:\n  - name: a\n    to: [a@b.org]\n    colour: red\n",
                "subs.yaml:4: unknown key \"colour\"");
+  // Two to: lists: yaml-cpp keeps both and a lookup would find one.
+  expect_error("subscriptions:\n  - name: a\n    to: [a@b.org]\n    to: [c@d.org]\n",
+               "subs.yaml:4: duplicate key \"to\"");
   expect_error(
       "subscriptions:\n  - name: a\n    to:\n      - ok@b.org\n      - \"x\\r\\nBcc: y@z\"\n",
       "subs.yaml:5: to: invalid address");
