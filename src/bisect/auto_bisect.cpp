@@ -222,6 +222,13 @@ void BisectionTable::fail(std::int64_t id, const std::string& error, std::int64_
             {std::to_string(id), std::to_string(now), error});
 }
 
+void BisectionTable::release(std::int64_t id) {
+  sql_.exec(
+      "UPDATE bisections SET state = 'queued', lease_until = 0 WHERE id = $1 AND state = "
+      "'running'",
+      {std::to_string(id)});
+}
+
 std::optional<BisectionRecord> BisectionTable::get(std::int64_t id) {
   std::optional<BisectionRecord> out;
   sql_.exec(std::string("SELECT ") + kColumns + " FROM bisections WHERE id = $1",
@@ -250,12 +257,13 @@ StepRunnerFactory kernel_step_runner_factory(KernelStepOptions base) {
 }
 
 std::string AutoBisectStats::describe() const {
-  char line[256];
+  char line[384];
   std::snprintf(line, sizeof line,
                 "bisect: %d active regression(s): %d queued, %d already, %d unstable, %d known, "
-                "%d other tree, %d unbisectable; ran %d (%d found), %d failed",
+                "%d other tree, %d unbisectable; ran %d (%d found), %d failed%s",
                 queue.active, queue.queued, queue.already, queue.unstable, queue.known,
-                queue.other_tree, queue.unbisectable, ran, found, failed);
+                queue.other_tree, queue.unbisectable, ran, found, failed,
+                interrupted ? ", 1 interrupted (queued again)" : "");
   return line;
 }
 
@@ -337,6 +345,11 @@ BisectionRecord run_claimed(BisectionTable& table, store::Store& store, Bisectio
     }
   } catch (const store::StoreError&) {
     throw;
+  } catch (const BisectInterrupted&) {
+    // The tree is back as it was; the next run starts it again.
+    table.release(record.id);
+    if (progress) progress(what + ": interrupted, queued again");
+    throw;
   } catch (const std::exception& e) {
     table.fail(record.id, e.what(), now());
     if (progress) progress(what + ": failed: " + e.what());
@@ -351,14 +364,20 @@ AutoBisectStats run_pending(store::SqlConnection& sql, store::Store& store,
   BisectionTable table(sql);
   if (options.scan) stats.queue = queue_regressions(sql, store, options);
   const std::string worker = options.worker.empty() ? default_worker() : options.worker;
-  while (options.max_bisections <= 0 ||
-         stats.ids.size() < static_cast<std::size_t>(options.max_bisections)) {
+  auto stopped = [&] { return options.bisect.stop && *options.bisect.stop; };
+  while (!stopped() && (options.max_bisections <= 0 ||
+                        stats.ids.size() < static_cast<std::size_t>(options.max_bisections))) {
     auto claimed =
         table.claim(worker, options.clock ? options.clock() : system_now(), options.lease_seconds);
     if (!claimed) break;
     stats.ids.push_back(claimed->id);
-    BisectionRecord done =
-        run_claimed(table, store, std::move(*claimed), factory, options, progress);
+    BisectionRecord done;
+    try {
+      done = run_claimed(table, store, std::move(*claimed), factory, options, progress);
+    } catch (const BisectInterrupted&) {
+      ++stats.interrupted;
+      break;
+    }
     if (done.state == "done") {
       ++stats.ran;
       if (!done.culprit.empty()) ++stats.found;

@@ -82,6 +82,9 @@ class BisectionTable {
               std::int64_t now);
   // A claimed bisection that could not run (state failed).
   void fail(std::int64_t id, const std::string& error, std::int64_t now);
+  // A claimed bisection interrupted by a stop (BisectInterrupted): queued
+  // again, to run from the start at the next claim.
+  void release(std::int64_t id);
 
   std::optional<BisectionRecord> get(std::int64_t id);
   // Every bisection, or those in one state, oldest first.
@@ -131,6 +134,7 @@ struct AutoBisectStats {
   int ran = 0;                    // bisections run to a result
   int found = 0;                  // of which found a culprit
   int failed = 0;                 // could not run (error stored)
+  int interrupted = 0;            // stopped (options.bisect.stop) and queued again
   std::vector<std::int64_t> ids;  // the bisections run, in order
   std::string describe() const;   // one line
 };
@@ -143,14 +147,16 @@ QueueStats queue_regressions(store::SqlConnection& sql, store::Store& store,
 
 // Runs one claimed bisection and stores its outcome; returns the record
 // afterwards. Errors of the bisection (git, the runner) fail the record;
-// errors of the database propagate.
+// errors of the database propagate. A stop (options.bisect.stop) queues
+// the record again and throws BisectInterrupted.
 BisectionRecord run_claimed(BisectionTable& table, store::Store& store, BisectionRecord record,
                             const StepRunnerFactory& factory, const AutoBisectOptions& options,
                             const Progress& progress = nullptr);
 
 // The automatic bisection's one entry point: queue_regressions (when
 // options.scan), then claim and run bisections until none is left (or
-// options.max_bisections ran). `sql` is a connection to the database of
+// options.max_bisections ran, or options.bisect.stop is set: the bisection
+// running then is queued again, for the next run). `sql` is a connection to the database of
 // `store`; the analysis tables must be current (run it after the analysis
 // caught up). Progress lines (one per bisection started and finished) go to
 // `progress`. Throws store::StoreError when the database fails.

@@ -468,6 +468,69 @@ TEST(AutoBisectSqlite, RunPendingFindsTheCulpritAndStoresItAsAKnownIssue) {
   EXPECT_TRUE(w.requests.empty());
 }
 
+// A stop (kci run's SIGINT/SIGTERM) in the middle of a bisection puts the
+// tree back and queues the bisection again; the next run bisects it from
+// the start to its culprit.
+TEST(AutoBisectSqlite, AStopQueuesTheBisectionAgainAndLeavesTheTreeAsItWas) {
+  TempDir db;
+  World w(sqlite_spec(db));
+  w.load_results(true);
+  std::atomic<bool> stop{false};
+  AutoBisectOptions o = w.options();
+  o.bisect.stop = &stop;
+  int builds = 0;
+  // The third build (the first step of the bisection proper, after both
+  // endpoints) asks for the stop: the Bisector starts no step after it.
+  class StoppingRunner : public TreeRunner {
+   public:
+    StoppingRunner(std::string repo, std::atomic<bool>& stop, int& builds)
+        : TreeRunner(std::move(repo)), stop_(stop), builds_(builds) {}
+    BuildOutcome build(const std::string& commit) override {
+      if (++builds_ == 3) stop_ = true;
+      return TreeRunner::build(commit);
+    }
+
+   private:
+    std::atomic<bool>& stop_;
+    int& builds_;
+  };
+  StepRunnerFactory factory = [&](const BisectRequest&) {
+    return std::make_unique<StoppingRunner>(w.repo_, stop, builds);
+  };
+  std::vector<std::string> lines;
+  AutoBisectStats s = run_pending(*w.sql_, *w.store_, factory, o,
+                                  [&](const std::string& l) { lines.push_back(l); });
+  EXPECT_EQ(builds, 3);
+  EXPECT_EQ(s.interrupted, 1);
+  EXPECT_EQ(s.ran, 0);
+  EXPECT_EQ(s.failed, 0);
+  ASSERT_EQ(s.ids.size(), 1u);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("interrupted, queued again"), std::string::npos) << lines.back();
+  EXPECT_NE(s.describe().find("1 interrupted"), std::string::npos) << s.describe();
+  BisectionTable table(*w.sql_);
+  EXPECT_EQ(table.get(s.ids[0])->state, "queued");
+  // The tree: back on its branch, no git bisect, nothing to recover.
+  EXPECT_EQ(git(w.repo_, {"symbolic-ref", "--short", "HEAD"}), "master");
+  EXPECT_EQ(git(w.repo_, {"rev-parse", "HEAD"}), w.commits_[7]);
+  EXPECT_FALSE(fs::exists(w.repo_ + "/.git/BISECT_START"));
+  EXPECT_FALSE(fs::exists(w.repo_ + "/.git/kci-bisect.state"));
+  EXPECT_FALSE(recover_interrupted(w.repo_));
+
+  // Stopped before it starts: nothing is claimed.
+  AutoBisectStats none = run_pending(*w.sql_, *w.store_, factory, o);
+  EXPECT_TRUE(none.ids.empty());
+  EXPECT_EQ(table.get(s.ids[0])->state, "queued");
+
+  // The next run (a restart) takes it up again.
+  stop = false;
+  builds = 100;
+  AutoBisectStats again = run_pending(*w.sql_, *w.store_, factory, o);
+  ASSERT_EQ(again.ids, s.ids);
+  EXPECT_EQ(again.found, 1);
+  EXPECT_EQ(table.get(s.ids[0])->culprit, w.commits_[4]);
+}
+
 // A runner that cannot be made (or a git error) fails the bisection, which
 // is stored and not run again.
 TEST(AutoBisectSqlite, AnErrorFailsTheBisectionOnce) {

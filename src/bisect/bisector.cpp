@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -166,6 +167,76 @@ int end_processes_of(const std::string& token) {
   return killed;
 }
 
+// One pass of end_processes_of for a live run being stopped: SIGKILLs the
+// processes of `token` that are not git (a step's make, compilers, QEMU,
+// the --run command and its children); its git commands are let finish.
+int kill_steps_of(const std::string& token) {
+  const std::string needle = "KCI_BISECT_RUN=" + token;
+  int killed = 0;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0' || pid == ::getpid()) continue;
+    std::string env;
+    try {
+      env = read_file(std::string("/proc/") + e->d_name + "/environ");
+    } catch (const Error&) {
+      continue;
+    }
+    for (std::size_t pos = 0; pos < env.size();) {
+      std::size_t stop = env.find('\0', pos);
+      if (stop == std::string::npos) stop = env.size();
+      if (env.compare(pos, stop - pos, needle) == 0) {
+        std::string comm;
+        try {
+          comm = read_file(std::string("/proc/") + e->d_name + "/comm", 64);
+        } catch (const Error&) {
+        }
+        if (comm.rfind("git", 0) != 0 && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
+        break;
+      }
+      pos = stop + 1;
+    }
+  }
+  ::closedir(proc);
+  return killed;
+}
+
+// While a run with BisectOptions::stop goes on: once stop is set, the
+// run's step processes are killed (again every 100 ms, should one start
+// meanwhile), so that a build of minutes does not hold the stop up.
+class StopWatcher {
+ public:
+  StopWatcher(const std::atomic<bool>* stop, const std::string& token) {
+    if (!stop) return;
+    thread_ = std::thread([this, stop, token] {
+      while (!ended_) {
+        if (*stop) kill_steps_of(token);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+  ~StopWatcher() {
+    ended_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  StopWatcher(const StopWatcher&) = delete;
+  StopWatcher& operator=(const StopWatcher&) = delete;
+
+ private:
+  std::atomic<bool> ended_{false};
+  std::thread thread_;
+};
+
+// A runner for recover_interrupted(), which runs no step.
+class NoSteps final : public StepRunner {
+ public:
+  BuildOutcome build(const std::string&) override { return {}; }
+  TestOutcome test(const std::string&) override { return {}; }
+};
+
 }  // namespace
 
 const char* verdict_name(Verdict v) {
@@ -251,6 +322,7 @@ StepRecord Bisector::run_step(const std::string& stage, const std::string& commi
   step.subject = git({"show", "-s", "--format=%s", commit});
   // The build: a machine's ERROR is retried; the kernel's FAIL is final.
   for (int attempt = 0; attempt <= options_.infra_retries; ++attempt) {
+    check_stop();
     ++step.build_attempts;
     step.build = runner_.build(commit);
     result_->build_seconds += step.build.seconds;
@@ -270,6 +342,7 @@ void Bisector::run_tests(StepRecord& step, int runs, bool stop_early) {
   Counts c = count(step.runs);
   int target = c.valid() + runs;
   while (c.valid() < target && !(stop_early && c.fail >= options_.fail_threshold)) {
+    check_stop();
     TestOutcome run = runner_.test(step.commit);
     result_->test_seconds += run.seconds;
     step.runs.push_back(run);
@@ -297,7 +370,14 @@ Verdict Bisector::judge(const StepRecord& step, int runs) const {
   return Verdict::kSkip;
 }
 
+void Bisector::check_stop() const {
+  if (options_.stop && *options_.stop) {
+    throw BisectInterrupted("bisection in " + repo_ + " interrupted (stop requested)");
+  }
+}
+
 BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_rev) {
+  check_stop();
   BisectResult result;
   result_ = &result;
   git_seconds_ = 0;
@@ -314,6 +394,7 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
   if (fs::exists(state_path, ec)) recover(git_dir, read_file(state_path, 1 << 16));
   token_ = make_token();
   runner_.set_environment({{"KCI_BISECT_RUN", token_}});
+  StopWatcher stop_watcher(options_.stop, token_);
 
   // Where the tree was, to put it back.
   std::string original;
@@ -476,9 +557,27 @@ BisectResult Bisector::run(const std::string& good_rev, const std::string& bad_r
     if (result.status == "found" && options_.checks) run_checks(result);
   } catch (...) {
     finish();
+    // A step killed by the stop fails as it may (a build ERROR, an
+    // exception of the runner): the stop is the reason.
+    check_stop();
     throw;
   }
   return finish();
+}
+
+bool recover_interrupted(const std::string& repo) {
+  namespace fs = std::filesystem;
+  NoSteps none;
+  Bisector bisector(repo, none, BisectOptions{});
+  const std::string git_dir = bisector.git({"rev-parse", "--absolute-git-dir"});
+  const std::string state_path = git_dir + "/kci-bisect.state";
+  std::error_code ec;
+  if (!fs::exists(state_path, ec)) return false;
+  TreeLock lock(git_dir + "/kci-bisect.lock", state_path, repo);
+  // A run that was finishing meanwhile removed it.
+  if (!fs::exists(state_path, ec)) return false;
+  bisector.recover(git_dir, read_file(state_path, 1 << 16));
+  return true;
 }
 
 void Bisector::recover(const std::string& git_dir, const std::string& state) {

@@ -11,6 +11,7 @@
 // boots in a kci runtime (kernel_step_runner.h); tests use scripted ones.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -31,6 +32,13 @@ inline std::string name(Status status) { return std::string(report::status_name(
 class BisectError : public Error {
  public:
   using Error::Error;
+};
+
+// BisectOptions::stop became true: the bisection ended early, the tree put
+// back as it was; run it again from the start.
+class BisectInterrupted : public BisectError {
+ public:
+  using BisectError::BisectError;
 };
 
 // The build of one commit. PASS and FAIL are the kernel's verdict, ERROR
@@ -89,6 +97,13 @@ struct BisectOptions {
   bool checks = true;
   // Stop (status "aborted") after this many steps of the bisection proper.
   int max_steps = 64;
+  // When it becomes true (SIGINT/SIGTERM of a long-running kci run) the
+  // bisection ends within about a second: the running step's processes
+  // (those with this run's KCI_BISECT_RUN; its git commands are let finish)
+  // are killed, no step starts, the tree is put back as after any run
+  // (git bisect reset, the original branch checked out, no state file) and
+  // run() throws BisectInterrupted. Null: never.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 enum class Verdict { kGood, kBad, kSkip };
@@ -188,6 +203,9 @@ class Bisector {
   void run_checks(BisectResult& result);
   // The tree left by a killed run, put back (see the class comment).
   void recover(const std::string& git_dir, const std::string& state);
+  // Throws BisectInterrupted once options_.stop is set.
+  void check_stop() const;
+  friend bool recover_interrupted(const std::string& repo);
 
   std::string repo_;
   StepRunner& runner_;
@@ -196,6 +214,13 @@ class Bisector {
   double git_seconds_ = 0;  // this run's git commands so far
   std::string token_;       // KCI_BISECT_RUN of this run's processes
 };
+
+// What a killed kci bisect (or kci run --bisect) left in the git work tree
+// `repo` put back now, as the next Bisector::run would do first: for a
+// caller that uses the tree otherwise before its next bisection (kci run's
+// builds). False when there was nothing to put back; throws BisectError
+// when a kci bisect is running in the tree or git fails.
+bool recover_interrupted(const std::string& repo);
 
 // The result as one JSON object (what `kci bisect` prints).
 std::string result_json(const BisectResult& result, int indent = 2);

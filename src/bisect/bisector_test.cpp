@@ -8,13 +8,17 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
+#include "bisect/command_step_runner.h"
 #include "bisect/test_repo.h"
 #include "util/subprocess.h"
 
@@ -356,6 +360,73 @@ TEST(Bisector, AnIdenticalImageIsFlagged) {
   EXPECT_EQ(r.culprit->hash, commits[9]);
   EXPECT_TRUE(r.identical_image);
   EXPECT_NE(result_summary(r).find("identical to its parent's"), std::string::npos);
+}
+
+// A stop in the middle of `git bisect`, while a step's command runs (a
+// kernel build of minutes): the command is killed, the tree put back on
+// its branch, and run() throws BisectInterrupted within a second or two.
+TEST(Bisector, AStopKillsTheRunningStepAndPutsTheTreeBack) {
+  TempRepo repo;
+  History h = make_history(repo, "BROKEN", 17);
+  test_repo::ScratchDir scratch_dir("kci-bisect-stop");
+  const std::string& scratch = scratch_dir.path();
+  // Build bisection: state.txt's BROKEN fails the "build". The fifth
+  // build (the third step of the bisection proper) sleeps, its pid kept.
+  CommandStepOptions o;
+  o.source_dir = repo.dir();
+  o.build_only = true;
+  o.progress = false;
+  o.command = "n=$(cat " + scratch + "/count 2>/dev/null || echo 0); echo $((n + 1)) > " + scratch +
+              "/count; if [ \"$n\" -ge 4 ]; then sleep 60 & echo $! > " + scratch +
+              "/sleep.pid; wait; fi; ! grep -q BROKEN state.txt";
+  CommandStepRunner runner(o);
+  std::atomic<bool> stop{false};
+  BisectOptions options;
+  options.build_only = true;
+  options.stop = &stop;
+  std::thread stopper([&] {
+    for (int i = 0; i < 600 && !fs::exists(scratch + "/sleep.pid"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  Bisector bisector(repo.dir(), runner, options);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(bisector.run(h.commits.front(), h.commits.back()), BisectInterrupted);
+  // Not the 60 s of the sleep: it was killed.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  stopper.join();
+  ASSERT_TRUE(fs::exists(scratch + "/sleep.pid"));
+  EXPECT_EQ(read(scratch + "/count"), "5\n");
+  // The sleep of the step is gone (or a zombie awaiting its reaper).
+  std::string pid = read(scratch + "/sleep.pid");
+  pid.erase(pid.find_last_not_of("\n") + 1);
+  std::string status = read("/proc/" + pid + "/status");
+  EXPECT_TRUE(status.empty() || status.find("State:\tZ") != std::string::npos) << status;
+  EXPECT_EQ(git(repo.dir(), {"symbolic-ref", "--short", "HEAD"}), "master");
+  EXPECT_EQ(git(repo.dir(), {"rev-parse", "HEAD"}), h.commits.back());
+  EXPECT_FALSE(fs::exists(repo.dir() + "/.git/BISECT_START"));
+  EXPECT_FALSE(fs::exists(repo.dir() + "/.git/kci-bisect.state"));
+  EXPECT_FALSE(recover_interrupted(repo.dir()));
+}
+
+// What a run killed -9 leaves (the state file, git bisect started, another
+// commit checked out) is put back by recover_interrupted() before any
+// bisection: kci run does it at its start, before its builds use the tree.
+TEST(Bisector, RecoverInterruptedPutsBackWhatAKilledRunLeft) {
+  TempRepo repo;
+  History h = make_history(repo, "BROKEN", 17);
+  EXPECT_FALSE(recover_interrupted(repo.dir()));
+  git(repo.dir(), {"bisect", "start", h.commits.back(), h.commits.front()});
+  std::ofstream(repo.dir() + "/.git/kci-bisect.state")
+      << "original master\npid 999999999\ntoken kci-test-no-such-token\n";
+  ASSERT_NE(git(repo.dir(), {"rev-parse", "HEAD"}), h.commits.back());
+  EXPECT_TRUE(recover_interrupted(repo.dir()));
+  EXPECT_EQ(git(repo.dir(), {"symbolic-ref", "--short", "HEAD"}), "master");
+  EXPECT_EQ(git(repo.dir(), {"rev-parse", "HEAD"}), h.commits.back());
+  EXPECT_FALSE(fs::exists(repo.dir() + "/.git/BISECT_START"));
+  EXPECT_FALSE(fs::exists(repo.dir() + "/.git/kci-bisect.state"));
 }
 
 TEST(Bisector, RefusesADirtyTreeAndUnknownCommits) {
