@@ -82,6 +82,13 @@ struct Orchestrator::Shared {
   std::atomic<bool> done{false};
   std::atomic<std::int64_t> executed{0}, retried{0}, loaded{0}, load_errors{0}, analysed{0};
   std::atomic<bool> analysis_done{false};
+  // The on_idle hook runs (workers claim nothing) / workers between the
+  // look at that flag and the end of their node's recording. The two make a
+  // Dekker-style handshake (sequentially consistent atomics): the hook
+  // runs only when, with its flag up, no worker is busy, and a worker
+  // claims only when, counted busy, it sees the flag down.
+  std::atomic<bool> idle_hook{false};
+  std::atomic<int> busy{0};
   std::mutex progress_mutex;
   std::exception_ptr error;
 };
@@ -106,9 +113,25 @@ void Orchestrator::worker(int index, Shared& shared) {
     ingest::Loader loader(*results);
     std::string owner = options_.owner + ":w" + std::to_string(index);
 
+    struct Busy {
+      std::atomic<int>& busy;
+      bool on = false;
+      void enter() {
+        if (!on) ++busy;
+        on = true;
+      }
+      void leave() {
+        if (on) --busy;
+        on = false;
+      }
+      ~Busy() { leave(); }
+    } busy{shared.busy};
     while (!shared.done) {
-      std::optional<Node> node = nodes.claim(kRunnable, owner);
+      busy.enter();
+      std::optional<Node> node;
+      if (!shared.idle_hook) node = nodes.claim(kRunnable, owner);
       if (!node) {
+        busy.leave();
         std::unique_lock lock(shared.mutex);
         shared.wake.wait_for(lock, options_.poll);
         continue;
@@ -140,6 +163,7 @@ void Orchestrator::worker(int index, Shared& shared) {
         say("done " + what + ": " + std::string(result_name(r)) +
             (r == NodeResult::kPass || reason.empty() ? "" : " (" + reason + ")"));
       }
+      busy.leave();
       shared.wake.notify_all();
     }
   } catch (...) {
@@ -327,10 +351,30 @@ RunSummary Orchestrator::run(const std::atomic<bool>* stop) {
         options_.max_retries, [](const std::string& o) { return owner_is_dead(o, false); }));
     if (shared.done) break;  // a worker failed
     if (stop && *stop) break;
-    if (options_.until_idle && nodes.pending(kRunnable) == 0 &&
-        nodes.cursor(options_.scheduler.service) == nodes.last_event() &&
-        (!options_.analyze || change_log.cursor(kAnalysisConsumer) >= change_log.last_sequence())) {
-      break;
+    auto idle = [&] {
+      return nodes.pending(kRunnable) == 0 &&
+             nodes.cursor(options_.scheduler.service) == nodes.last_event() &&
+             (!options_.analyze ||
+              change_log.cursor(kAnalysisConsumer) >= change_log.last_sequence());
+    };
+    if (options_.until_idle) {
+      if (idle()) break;
+    } else if (options_.on_idle && idle()) {
+      // The flag first, then the look at the workers and the table (see
+      // Shared::idle_hook): a node another scheduler created meanwhile
+      // waits for the hook.
+      shared.idle_hook = true;
+      try {
+        if (shared.busy == 0 && nodes.pending(kRunnable) == 0) options_.on_idle(stop);
+      } catch (...) {
+        shared.idle_hook = false;
+        std::lock_guard lock(shared.mutex);
+        if (!shared.error) shared.error = std::current_exception();
+        break;
+      }
+      shared.idle_hook = false;
+      shared.wake.notify_all();
+      if (shared.done || (stop && *stop)) break;
     }
     std::unique_lock lock(shared.mutex);
     shared.wake.wait_for(lock, options_.poll);

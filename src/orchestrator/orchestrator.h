@@ -52,6 +52,17 @@ struct OrchestratorOptions {
   Clock clock = system_millis;
   // Owner prefix of this process's claims: "host:pid" (default).
   std::string owner;
+  // Without until_idle: called on the scheduler's thread whenever the run
+  // is idle (no kbuild or job node available or running, the scheduler's
+  // cursor at the newest node event, the analysis caught up when analyze),
+  // every `poll` while it stays idle, with run()'s stop flag (may be null).
+  // While it runs nothing new is scheduled and this process's workers claim
+  // nothing, so it has the run's machine, and the local runtime's source
+  // trees, to itself (kci run --forever --bisect: one bisection at a time in
+  // the tree the builds check out); what arrives meanwhile waits for it.
+  // It should return soon after *stop becomes true. An exception ends the
+  // run (run() rethrows it), as a worker's does.
+  std::function<void(const std::atomic<bool>* stop)> on_idle;
 };
 
 struct RunSummary {

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
 
 #include "orchestrator/instant_executor.h"
 #include "orchestrator/orchestrator.h"
@@ -262,6 +266,88 @@ TEST_P(SchedulerTest, NewCheckoutsAreScheduledWhileRunning) {
   EXPECT_EQ(nodes.pending({NodeKind::kKbuild, NodeKind::kJob}), 0);
   EXPECT_NE(describe_counts(summary.counts).find("kbuild: 4 (4 done/pass)"), std::string::npos)
       << describe_counts(summary.counts);
+}
+
+// --forever's on_idle hook (kci run --forever --bisect): called only when
+// no node is pending or running; while it runs nothing is scheduled or
+// claimed (a checkout arriving then, even one another scheduler handles,
+// waits for it); then the run goes on and the hook comes again once idle.
+TEST_P(SchedulerTest, OnIdleRunsOnlyWhenIdleAndHoldsNewWorkBack) {
+  {
+    NodeStore nodes(*sql_);
+    checkout(nodes, "c1");
+  }
+  InstantExecutor executor({}, "kci", std::chrono::milliseconds(20));
+  std::atomic<bool> stop{false};
+  OrchestratorOptions o = options(2);
+  o.until_idle = false;
+  int calls = 0;
+  o.on_idle = [&](const std::atomic<bool>* s) {
+    EXPECT_EQ(s, &stop);
+    ++calls;
+    auto sql = store::SqlConnection::open(spec_);
+    NodeStore nodes(*sql);
+    EXPECT_EQ(nodes.pending({NodeKind::kKbuild, NodeKind::kJob}), 0);
+    if (calls == 1) {
+      // c1's builds and boots are all done.
+      EXPECT_EQ(nodes.list(NodeState::kDone, NodeKind::kJob).size(), 2u);
+      std::int64_t c2 = checkout(nodes, "c2");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      EXPECT_TRUE(nodes.children(c2).empty()) << "scheduled while the hook ran";
+      // Another scheduler on the database creates c2's builds: this run's
+      // workers leave them alone until the hook returns.
+      Scheduler other(config_, nodes);
+      other.step();
+      EXPECT_EQ(nodes.children(c2).size(), 2u);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      for (const Node& n : nodes.children(c2)) {
+        EXPECT_EQ(n.state, NodeState::kAvailable) << n.name << " claimed while the hook ran";
+      }
+      return;
+    }
+    EXPECT_EQ(nodes.list(NodeState::kDone, NodeKind::kJob).size(), 4u);
+    stop = true;
+  };
+  RunSummary summary = Orchestrator(config_, executor, o).run(&stop);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(summary.executed, 8);
+}
+
+// SIGINT while the hook runs (a bisection): the hook sees the stop flag,
+// returns, and the run ends at once.
+TEST_P(SchedulerTest, AStopEndsTheRunWhileOnIdleRuns) {
+  InstantExecutor executor;
+  std::atomic<bool> stop{false};
+  OrchestratorOptions o = options(2);
+  o.until_idle = false;
+  int calls = 0;
+  o.on_idle = [&](const std::atomic<bool>* s) {
+    ++calls;
+    while (!*s) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  Orchestrator(config_, executor, o).run(&stop);
+  auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  EXPECT_EQ(calls, 1);
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+// A hook that throws ends the run with its error, as a failed worker does;
+// --until-idle never calls it.
+TEST_P(SchedulerTest, OnIdleErrorsEndTheRunAndUntilIdleSkipsIt) {
+  InstantExecutor executor;
+  std::atomic<bool> stop{false};
+  OrchestratorOptions o = options(1);
+  o.until_idle = false;
+  o.on_idle = [](const std::atomic<bool>*) { throw std::runtime_error("hook failed"); };
+  EXPECT_THROW(Orchestrator(config_, executor, o).run(&stop), std::runtime_error);
+  o.until_idle = true;
+  EXPECT_NO_THROW(Orchestrator(config_, executor, o).run(&stop));
 }
 
 // A retry after kill -9 between the load of a report and the node's
