@@ -12,6 +12,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "analysis/queries.h"
@@ -102,10 +103,11 @@ std::string branch_head(const std::string& source, const std::string& branch) {
 }
 
 // --watch: a new head of the source's branch is a new checkout (the tree
-// monitor of a local tree). Runs until g_stop.
+// monitor of a local tree). Runs until g_stop. Each look holds tree_mutex
+// (a bisection of --forever --bisect checks commits out in the tree).
 void watch_source(const store::DatabaseSpec& spec, const std::string& source,
                   const std::string& tree, const std::string& branch, std::string last,
-                  double seconds, bool quiet) {
+                  double seconds, bool quiet, std::mutex& tree_mutex) {
   auto sql = store::SqlConnection::open(spec);
   NodeStore nodes(*sql);
   auto next = std::chrono::steady_clock::now();
@@ -114,6 +116,7 @@ void watch_source(const store::DatabaseSpec& spec, const std::string& source,
     if (std::chrono::steady_clock::now() < next) continue;
     next = std::chrono::steady_clock::now() +
            std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    std::lock_guard lock(tree_mutex);
     std::string head = branch_head(source, branch);
     if (head.empty() || head == last) continue;
     last = head;
@@ -130,21 +133,31 @@ void watch_source(const store::DatabaseSpec& spec, const std::string& source,
 
 // --bisect: the automatic bisections of the source tree's new regressions
 // (bisect/auto_bisect.h), each culprit's report queued for the
-// subscriptions (the live services deliver it).
+// subscriptions (the live services deliver it). *stop (SIGINT/SIGTERM)
+// interrupts the bisection running: its tree is put back and it is queued
+// again (the next kci run bisects it from the start). With only_news (the
+// --forever scans, every few seconds) the summary line is left out when
+// nothing was queued or run.
 void run_bisections(const store::DatabaseSpec& spec, const bisect::KernelStepOptions& step,
                     const std::string& tree, const std::string& origin,
-                    const notify::NotifierConfig& notifier_config, bool quiet) {
+                    const notify::NotifierConfig& notifier_config, bool quiet,
+                    const std::atomic<bool>* stop, bool only_news) {
   auto st = store::open_store(spec);
   auto sql = store::SqlConnection::open(spec);
   bisect::AutoBisectOptions options;
   options.source_dir = step.source_dir;
   options.origin = origin;
+  options.bisect.stop = stop;
   if (!tree.empty()) options.trees = {tree};
   bisect::AutoBisectStats stats = bisect::run_pending(
       *sql, *st, bisect::kernel_step_runner_factory(step), options, [quiet](const std::string& l) {
         if (!quiet) std::fprintf(stderr, "kci run: bisect: %s\n", l.c_str());
       });
-  if (!quiet) std::fprintf(stderr, "kci run: %s\n", stats.describe().c_str());
+  bool news = stats.queue.queued > 0 || stats.queue.unbisectable > 0 || !stats.ids.empty();
+  if (!quiet && (news || !only_news)) {
+    std::fprintf(stderr, "kci run: %s\n", stats.describe().c_str());
+  }
+  if (only_news && stats.ids.empty()) return;
   bisect::BisectionTable table(*sql);
   for (std::int64_t id : stats.ids) {
     std::optional<bisect::BisectionRecord> r = table.get(id);
@@ -153,6 +166,7 @@ void run_bisections(const store::DatabaseSpec& spec, const bisect::KernelStepOpt
                 r->status.empty() ? r->state.c_str() : r->status.c_str(),
                 r->culprit.empty() ? "" : ", culprit ", r->culprit.c_str());
   }
+  std::fflush(stdout);
   notify::Notifier notifier(*sql, notifier_config);
   notify::queue_bisection_reports(notifier, *sql, notifier_config.from.email, std::time(nullptr));
 }
@@ -328,9 +342,8 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if ((!o->instant_script.empty() || o->instant_delay_ms > 0) && o->runtime != "instant") {
       throw UsageError("--instant-script and --instant-delay need --runtime instant");
     }
-    if (o->bisect &&
-        (o->source_dir.empty() || o->runtime == "instant" || o->no_analysis || o->forever)) {
-      throw UsageError("--bisect needs --source, the local runtime, the analysis and --until-idle");
+    if (o->bisect && (o->source_dir.empty() || o->runtime == "instant" || o->no_analysis)) {
+      throw UsageError("--bisect needs --source, the local runtime and the analysis");
     }
     pipeline::PipelineConfig config = pipeline::load_pipeline_config(o->config_files);
     store::open_store(spec)->init(true);
@@ -371,6 +384,13 @@ void add_run(CLI::App& root, RunContext& ctx) {
         }
         std::string abs = std::filesystem::absolute(o->source_dir).lexically_normal().string();
         if (!abs.empty() && abs.back() == '/') abs.pop_back();
+        // A kci run --bisect killed mid-bisection (kill -9, a crash) left
+        // the tree on a commit of its bisection: put back before its HEAD
+        // is read and built (its bisection is claimed again later).
+        if (o->bisect && bisect::recover_interrupted(abs) && !o->quiet) {
+          std::fprintf(stderr, "kci run: %s: put back after an interrupted bisection\n",
+                       abs.c_str());
+        }
         pipeline::GitInfo git = pipeline::read_git_info(abs);
         data["source_dir"] = abs;
         if (tree.empty()) tree = std::filesystem::path(abs).filename().string();
@@ -519,6 +539,69 @@ void add_run(CLI::App& root, RunContext& ctx) {
       }
     }
 
+    // Everything loaded is analysed, triaged and reported (a round of the
+    // live services on this thread; serialised with their own thread's).
+    auto drain = [&] {
+      for (int i = 0; i < 10; ++i) {
+        server::LiveRound r = live->run_once();
+        if (!r.did_something()) break;
+        if (!o->quiet) std::fprintf(stderr, "kci run: %s\n", r.describe().c_str());
+      }
+    };
+    // The bisections' kernels: real incremental builds and boots.
+    bisect::KernelStepOptions step;
+    step.source_dir = source_abs;
+    step.build_dir = std::filesystem::absolute(o->build_root).string() + "/bisect";
+    step.artifacts_dir =
+        o->artifacts_dir.empty() ? pipeline::default_artifacts_dir() : o->artifacts_dir;
+    step.ccache = o->ccache;
+    step.jobs = o->make_jobs > 0 ? o->make_jobs : static_cast<int>(cores);
+    step.boot_timeout_seconds = o->boot_timeout;
+    step.rootfs_cache = o->rootfs_cache;
+    step.progress = !o->quiet;
+    step.fragment_lookup =
+        [&config](const std::string& name) -> std::optional<std::vector<std::string>> {
+      if (!config.fragment(name)) return std::nullopt;
+      return config.fragment_configs(name);
+    };
+    // The --source tree is shared: the builds check its commits out, the
+    // watcher and the lists read and apply to it, a bisection checks out
+    // every step's commit. Bisections run from the orchestrator's on_idle
+    // hook (rather than on a thread of their own that would take the
+    // executor's source lock for each build): the hook runs on the
+    // scheduler's thread only when no build or boot is pending or running,
+    // and while it runs nothing is scheduled or claimed, so a bisection
+    // never meets a build in the tree, whoever submits the next checkout;
+    // the watcher and the lists take tree_mutex for each look, as the hook
+    // does. One bisection at a time, and a new checkout waits for it: the
+    // two cores a bisection needs are the builds' anyway.
+    std::mutex tree_mutex;
+    if (o->forever && o->bisect && live) {
+      auto next_scan = std::chrono::steady_clock::time_point{};
+      opt.on_idle = [&, next_scan](const std::atomic<bool>* stop) mutable {
+        // A scan is a query of the regressions: every 2 s while idle.
+        auto now = std::chrono::steady_clock::now();
+        if (now < next_scan) return;
+        std::lock_guard lock(tree_mutex);
+        try {
+          // The live analysis caught up first: the regressions of every
+          // result loaded so far are open (and triaged: known issues are
+          // not bisected) before the queue is looked at.
+          drain();
+          if (!(stop && *stop)) {
+            run_bisections(spec, step, watch_tree, o->origin, notifier, o->quiet, stop, true);
+            // The culprit issues triaged, the bisection mails delivered.
+            drain();
+          }
+        } catch (const std::exception& e) {
+          // The database or the tree failing must not end a --forever
+          // run: the next scan tries again.
+          std::fprintf(stderr, "kci run: bisect: %s\n", e.what());
+        }
+        next_scan = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      };
+    }
+
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     if (live) live->start(nullptr);
@@ -526,7 +609,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if (o->forever && !o->source_dir.empty() && !watch_branch.empty()) {
       watcher = std::thread([&] {
         watch_source(spec, source_abs, watch_tree, watch_branch, watch_commit, o->watch_seconds,
-                     o->quiet);
+                     o->quiet, tree_mutex);
       });
     }
     // --forever with lists: each list is polled at its frequency (a list
@@ -540,6 +623,7 @@ void add_run(CLI::App& root, RunContext& ctx) {
         auto sql = store::SqlConnection::open(spec);
         while (!g_stop) {
           try {
+            std::lock_guard lock(tree_mutex);  // a series may be applied in --source's tree
             report_poll(inbox::poll_lists_for_run(spec, config, list_options), false);
             reply_round(*sql);
           } catch (const std::exception& e) {
@@ -557,33 +641,13 @@ void add_run(CLI::App& root, RunContext& ctx) {
     if (list_thread.joinable()) list_thread.join();
 
     // Everything loaded is analysed, triaged and reported before the end.
-    auto drain = [&] {
-      for (int i = 0; i < 10; ++i) {
-        server::LiveRound r = live->run_once();
-        if (!r.did_something()) break;
-        if (!o->quiet) std::fprintf(stderr, "kci run: %s\n", r.describe().c_str());
-      }
-    };
     if (live) {
       live->stop();
       drain();
-      if (o->bisect && !g_stop) {
-        bisect::KernelStepOptions step;
-        step.source_dir = source_abs;
-        step.build_dir = std::filesystem::absolute(o->build_root).string() + "/bisect";
-        step.artifacts_dir =
-            o->artifacts_dir.empty() ? pipeline::default_artifacts_dir() : o->artifacts_dir;
-        step.ccache = o->ccache;
-        step.jobs = o->make_jobs > 0 ? o->make_jobs : static_cast<int>(cores);
-        step.boot_timeout_seconds = o->boot_timeout;
-        step.rootfs_cache = o->rootfs_cache;
-        step.progress = !o->quiet;
-        step.fragment_lookup =
-            [&config](const std::string& name) -> std::optional<std::vector<std::string>> {
-          if (!config.fragment(name)) return std::nullopt;
-          return config.fragment_configs(name);
-        };
-        run_bisections(spec, step, watch_tree, o->origin, notifier, o->quiet);
+      // --until-idle: the bisections once the run is over (--forever ran
+      // them from the on_idle hook).
+      if (o->bisect && !o->forever && !g_stop) {
+        run_bisections(spec, step, watch_tree, o->origin, notifier, o->quiet, &g_stop, false);
         drain();  // the culprit issues: triage, then delivery of the mails
       }
     }
