@@ -156,12 +156,23 @@ KernelStepRunner::KernelStepRunner(KernelStepOptions options) : options_(std::mo
   }
 }
 
+RunResult KernelStepRunner::EnvRunner::run(const std::vector<std::string>& argv,
+                                           const RunOptions& options) {
+  RunOptions with_env = options;
+  for (const auto& [name, value] : env) with_env.env[name] = value;
+  return subprocess_runner().run(argv, with_env);
+}
+
+bool KernelStepRunner::EnvRunner::exists(const std::string& program) {
+  return subprocess_runner().exists(program);
+}
+
 std::optional<std::vector<std::string>> KernelStepRunner::changed_files(const std::string& from,
                                                                         const std::string& to) {
   RunOptions git_options;
   git_options.env = {{"LC_ALL", "C"}, {"GIT_TERMINAL_PROMPT", "0"}};
   git_options.timeout = std::chrono::minutes(5);
-  RunResult diff = run_process(
+  RunResult diff = runner_.run(
       {"git", "-C", options_.source_dir, "diff", "--no-renames", "--name-only", from, to},
       git_options);
   if (!diff.ok()) return std::nullopt;
@@ -235,6 +246,7 @@ BuildOutcome KernelStepRunner::build(const std::string& commit) {
   request.build_version = options_.build_version;
   request.reuse_config = options_.reuse_config ? pipeline::BuildRequest::ConfigReuse::kWhenUnchanged
                                                : pipeline::BuildRequest::ConfigReuse::kNever;
+  request.runner = &runner_;
   pipeline::BuildResult result = pipeline::run_kbuild(request);
   BuildOutcome out;
   out.status = result.status;
@@ -291,6 +303,7 @@ TestOutcome KernelStepRunner::test(const std::string& commit) {
   // A step's build is not a KCIDB build of its own (its publish directory
   // has no report to read the id from); the boot's report names the commit.
   run.build_id = "kci:bisect-" + commit;
+  run.runner = &runner_;
   pipeline::QemuTestRun result = pipeline::run_qemu_test(run);
   out.seconds = result.boot.duration;
   out.status = Status::kMiss;

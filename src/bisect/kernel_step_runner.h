@@ -100,8 +100,20 @@ class KernelStepRunner : public StepRunner {
   BuildOutcome build(const std::string& commit) override;
   TestOutcome test(const std::string& commit) override;
   void begin_checks() override { checking_ = true; }
+  // Added to the environment of every make, QEMU and git it starts
+  // (KCI_BISECT_RUN: what a stop or the recovery of a killed run finds and
+  // kills them by).
+  void set_environment(const std::map<std::string, std::string>& env) override {
+    runner_.env = env;
+  }
 
  private:
+  // The subprocess runner, with env added to each command's environment.
+  struct EnvRunner final : CommandRunner {
+    std::map<std::string, std::string> env;
+    RunResult run(const std::vector<std::string>& argv, const RunOptions& options) override;
+    bool exists(const std::string& program) override;
+  };
   struct Built {
     std::string commit;  // the commit really built
     std::string publish_dir;
@@ -122,6 +134,7 @@ class KernelStepRunner : public StepRunner {
   std::map<std::string, Built> built_;  // by commit, reused ones too
   std::vector<Built> made_;             // the real builds, oldest first
   BuildInputsCache inputs_cache_;
+  EnvRunner runner_;
 };
 
 }  // namespace kci::bisect
