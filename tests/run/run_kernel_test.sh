@@ -17,6 +17,9 @@
 #      SMTP server: the series' reply (In-Reply-To its cover letter) counts
 #      what passed and names the regression against the base; the other
 #      gets its one "could not apply".
+#   4. (run between 2 and 3) kci run --forever --bisect bisects run 2's
+#      regression to its culprit with real builds and boots, is stopped by
+#      SIGTERM in the middle and restarted, mails the culprit's author.
 # The kernel_builds fixture runs first and leaves its objects in the shared
 # ccache, which this build hits (same source path, same compiler and
 # configuration as its x86_64-clang kernel).
@@ -48,7 +51,22 @@ base=v6.1-debian-import
 # at a time (as build-kernels.sh), and it is left at the base commit.
 exec 8>"$cache/linux-6.1.build.lock"
 flock -w 3600 8
+pid=""
 cleanup() {
+  # A kci run --forever left by a failure: SIGTERM stops its bisection and
+  # puts the tree back.
+  if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    # Killed -9 mid-bisection: its leftovers, not for the next user of
+    # the shared repository to find.
+    gd=$(git -C "$linux" rev-parse --absolute-git-dir)
+    if grep -qx "pid $pid" "$gd/kci-bisect.state" 2>/dev/null; then
+      git -C "$linux" bisect reset >/dev/null 2>&1 || true
+      git -C "$linux" reset -q --hard || true
+      rm -f "$gd/kci-bisect.state"
+    fi
+  fi
   [ -n "$smtp" ] && kill "$smtp" 2>/dev/null || true
   git -C "$linux" checkout -q --detach "$base" 2>/dev/null || true
   rm -rf "$T"
@@ -134,6 +152,79 @@ mail=$(grep -l "^Subject: .*regression" "$T"/mail/new/* 2>/dev/null | head -n 1)
 expect_in "$mail" "x86@localhost"
 expect_in "$mail" "baseline.dmesg.crit"
 
+# 4 (before the series, whose regression would be bisected too). kci run
+# --forever --bisect on run 2's database: idle at once (its checkout is
+# known), it bisects run 2's regression (good..bad, 3 commits) with real
+# builds (their own directory, BUILD_ROOT/bisect) and boots, while it keeps
+# watching the branch. SIGTERM in the middle of the bisection stops it
+# within seconds with the tree put back and the bisection queued again; a
+# restart bisects it from the start to the culprit (c2), stores the issue,
+# mails the culprit's author, bisects nothing twice and stops on SIGTERM.
+start=$(date +%s)
+forever() {  # LOG: kci run --forever --bisect in the background, its pid in $pid
+  (cd "$T" && exec "$kci" run -d "$T/kci.db" --config "$project/config/kci.yaml" \
+    --config "$project/tests/run/kernel.yaml" --source "$linux" --tree linux \
+    --branch kci-test/run --commit "$bad" --ccache -j 2 --build-root "$T/bisect-root" \
+    --artifacts "$T/artifacts" --boot-timeout 300 --subscriptions "$T/subscriptions.yaml" \
+    --smtp "smtp://127.0.0.1:$port" --notify-quiet 0 --no-log-fetch --live-poll 1 \
+    --forever --watch 2 --bisect) >"$1.out" 2>"$1.err" &
+  pid=$!
+}
+wait_for() {  # FILE TEXT SECONDS
+  local i
+  for i in $(seq "$3"); do
+    grep -qF -- "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$1" >&2; fail "kci run exited before '$2' in $1"; }
+    sleep 1
+  done
+  cat "$1" >&2; fail "no '$2' in $1 after $3 s"
+}
+stop_within() {  # SECONDS LOG: SIGTERM, the exit awaited; the exit status in $status
+  local t0=$(date +%s) i
+  kill -TERM "$pid"
+  for i in $(seq $(($1 * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    tail -n 40 "$2" >&2
+    fail "kci run still running $1 s after SIGTERM"
+  fi
+  status=0; wait "$pid" || status=$?
+  stopped_in=$(($(date +%s) - t0))
+}
+where() { echo "$(git -C "$linux" rev-parse HEAD) $(git -C "$linux" symbolic-ref -q HEAD || echo detached)"; }
+before=$(where)
+tree_is_back() {  # the tree as run 2 left it, no bisection in progress
+  [ "$(where)" = "$before" ] || fail "the tree is at $(where), not $before"
+  gd=$(git -C "$linux" rev-parse --absolute-git-dir)
+  [ ! -e "$gd/BISECT_START" ] || fail "git bisect left in progress"
+  [ ! -e "$gd/kci-bisect.state" ] || fail "kci-bisect.state left behind"
+}
+forever "$T/bisect1"
+wait_for "$T/bisect1.err" "bisect: bisection 1 (linux baseline.dmesg.crit on qemu-x86_64" 120
+sleep 20  # into the first step's build
+stop_within 30 "$T/bisect1.err"
+t4a=$stopped_in
+expect_in "$T/bisect1.err" "bisection 1 (linux baseline.dmesg.crit on qemu-x86_64, ${good:0:12}..${bad:0:12}): interrupted, queued again"
+expect_in "$T/bisect1.err" "kci run: interrupted"
+tree_is_back
+forever "$T/bisect2"
+wait_for "$T/bisect2.err" "): found ${c2:0:12}" 1500
+wait_for "$T/bisect2.out" "bisection 1: found, culprit $c2" 60
+for _ in $(seq 120); do
+  mail=$(grep -l "x86/setup: kci run test: a critical message at boot" "$T"/mail/new/* \
+    2>/dev/null | head -n 1 || true)
+  [ -n "$mail" ] && break
+  sleep 1
+done
+[ -n "$mail" ] || { cat "$T/bisect2.err" >&2; fail "no bisection mail at the SMTP server"; }
+expect_in "$mail" "kci-test@localhost"
+expect_in "$mail" "${c2:0:12}"
+sleep 5  # a few idle scans more: nothing is bisected twice
+stop_within 30 "$T/bisect2.err"
+t4b=$stopped_in
+[ "$(grep -c "): started" "$T/bisect2.err")" = 1 ] || { cat "$T/bisect2.err" >&2; fail "a bisection started twice"; }
+tree_is_back
+t4=$(($(date +%s) - start))
+
 # 3. The series, written with format-patch from commits made here (fixed
 # dates: the same patches on every run) and posted to a list archive.
 start=$(date +%s)
@@ -201,5 +292,6 @@ expect_in "$refusal" "kci could not apply this series"
 expect_in "$refusal" "other@localhost"
 
 echo "run_kernel: run 1 ${t1} s, run 2 ${t2} s (incremental build, boot, analysis, mail)," \
-  "series ${t3} s (archive, apply, incremental build, boot, analysis, replies)"
+  "series ${t3} s (archive, apply, incremental build, boot, analysis, replies)," \
+  "--forever --bisect ${t4} s (stopped mid-bisection in ${t4a} s, bisected, mailed, stopped in ${t4b} s)"
 echo "PASS"
