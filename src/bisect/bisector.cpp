@@ -17,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "report/json.h"
 #include "util/file.h"
@@ -118,63 +119,18 @@ std::string make_token() {
   return text;
 }
 
-// Ends the processes whose environment holds KCI_BISECT_RUN=token (the
-// steps and git commands of a dead run, orphaned): SIGKILLs the steps and
-// waits for git commands to end (git killed in the middle of one leaves its
-// lock files, index.lock, packed-refs.lock..., and every later git command
-// in the tree fails), for 30 seconds at most, then kills them too.
-// Returns how many were killed. Processes of other users cannot be read and
-// are not ours.
-int end_processes_of(const std::string& token) {
+// The processes (not this one) whose environment holds the whole entry
+// KCI_BISECT_RUN=token, and whether each is a git command. Processes of
+// other users cannot be read and are not ours.
+struct TokenProcess {
+  pid_t pid;
+  bool git;
+};
+std::vector<TokenProcess> processes_of(const std::string& token) {
   const std::string needle = "KCI_BISECT_RUN=" + token;
-  int killed = 0;
-  for (int round = 0; round < 300; ++round) {
-    int found = 0;
-    if (DIR* proc = ::opendir("/proc")) {
-      while (dirent* e = ::readdir(proc)) {
-        char* end = nullptr;
-        long pid = std::strtol(e->d_name, &end, 10);
-        if (pid <= 0 || *end != '\0' || pid == ::getpid()) continue;
-        std::string env;
-        try {
-          env = read_file(std::string("/proc/") + e->d_name + "/environ");
-        } catch (const Error&) {
-          continue;
-        }
-        // Entries are NUL-terminated: match a whole one.
-        for (std::size_t pos = 0; pos < env.size();) {
-          std::size_t stop = env.find('\0', pos);
-          if (stop == std::string::npos) stop = env.size();
-          if (env.compare(pos, stop - pos, needle) == 0) {
-            ++found;
-            std::string comm;
-            try {
-              comm = read_file(std::string("/proc/") + e->d_name + "/comm", 64);
-            } catch (const Error&) {
-            }
-            bool git = comm.rfind("git", 0) == 0;
-            if ((!git || round >= 299) && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
-            break;
-          }
-          pos = stop + 1;
-        }
-      }
-      ::closedir(proc);
-    }
-    if (found == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return killed;
-}
-
-// One pass of end_processes_of for a live run being stopped: SIGKILLs the
-// processes of `token` that are not git (a step's make, compilers, QEMU,
-// the --run command and its children); its git commands are let finish.
-int kill_steps_of(const std::string& token) {
-  const std::string needle = "KCI_BISECT_RUN=" + token;
-  int killed = 0;
+  std::vector<TokenProcess> out;
   DIR* proc = ::opendir("/proc");
-  if (!proc) return 0;
+  if (!proc) return out;
   while (dirent* e = ::readdir(proc)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
@@ -185,6 +141,7 @@ int kill_steps_of(const std::string& token) {
     } catch (const Error&) {
       continue;
     }
+    // Entries are NUL-terminated: match a whole one.
     for (std::size_t pos = 0; pos < env.size();) {
       std::size_t stop = env.find('\0', pos);
       if (stop == std::string::npos) stop = env.size();
@@ -194,13 +151,43 @@ int kill_steps_of(const std::string& token) {
           comm = read_file(std::string("/proc/") + e->d_name + "/comm", 64);
         } catch (const Error&) {
         }
-        if (comm.rfind("git", 0) != 0 && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
+        out.push_back({static_cast<pid_t>(pid), comm.rfind("git", 0) == 0});
         break;
       }
       pos = stop + 1;
     }
   }
   ::closedir(proc);
+  return out;
+}
+
+// Ends the processes whose environment holds KCI_BISECT_RUN=token (the
+// steps and git commands of a dead run, orphaned): SIGKILLs the steps and
+// waits for git commands to end (git killed in the middle of one leaves its
+// lock files, index.lock, packed-refs.lock..., and every later git command
+// in the tree fails), for 30 seconds at most, then kills them too.
+// Returns how many were killed.
+int end_processes_of(const std::string& token) {
+  int killed = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<TokenProcess> found = processes_of(token);
+    if (found.empty()) break;
+    for (const TokenProcess& p : found) {
+      if ((!p.git || round >= 299) && ::kill(p.pid, SIGKILL) == 0) ++killed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return killed;
+}
+
+// One pass of end_processes_of for a live run being stopped: SIGKILLs the
+// processes of `token` that are not git (a step's make, compilers, QEMU,
+// the --run command and its children); its git commands are let finish.
+int kill_steps_of(const std::string& token) {
+  int killed = 0;
+  for (const TokenProcess& p : processes_of(token)) {
+    if (!p.git && ::kill(p.pid, SIGKILL) == 0) ++killed;
+  }
   return killed;
 }
 
@@ -597,6 +584,15 @@ void Bisector::recover(const std::string& git_dir, const std::string& state) {
                       "as it should be)");
   }
   int killed = token.empty() ? 0 : end_processes_of(token);
+  // The git commands below carry the dead run's token too: should this run
+  // be killed while it puts the tree back, the next one (reading the same
+  // state file) finds them and waits for them, instead of meeting their
+  // index.lock (a kill test found that).
+  token_ = token;
+  struct ClearToken {
+    std::string& t;
+    ~ClearToken() { t.clear(); }
+  } clear_token{token_};
   std::error_code ec;
   // Clean when the dead run took it: whatever changed is that run's (a
   // half-done checkout or revert, a step's edits).
